@@ -1,0 +1,3 @@
+//! Wire types (DTOs) and the thin server functions the pages call. One resource per module.
+
+pub mod courses;

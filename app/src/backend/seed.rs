@@ -1,0 +1,185 @@
+//! Demo data for local mode: a few creators and courses so a fresh checkout has something to
+//! browse. Seeding runs only into a database with no courses, and uses fixed ids with
+//! `ON CONFLICT DO NOTHING`, so several app servers starting together cannot duplicate it.
+
+use crate::backend::db::Db;
+use crate::backend::store::unix_now;
+use uuid::Uuid;
+
+struct DemoCreator {
+    key: &'static str,
+    name: &'static str,
+    email: &'static str,
+    time_zone: &'static str,
+    bio: &'static str,
+}
+
+struct DemoCourse {
+    key: &'static str,
+    creator: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    description: &'static str,
+    level: &'static str,
+    price_cents: i64,
+    modules: &'static [(&'static str, &'static str, i64)],
+}
+
+const CREATORS: &[DemoCreator] = &[
+    DemoCreator {
+        key: "maya",
+        name: "Maya Chen",
+        email: "maya.chen@example.com",
+        time_zone: "America/New_York",
+        bio: "Systems engineer who has taught Rust to hundreds of developers. \
+              Believes the best way to master something is to teach it.",
+    },
+    DemoCreator {
+        key: "lars",
+        name: "Lars Becker",
+        email: "lars.becker@example.com",
+        time_zone: "Europe/Berlin",
+        bio: "Product designer and former agency lead, now helping engineers design \
+              interfaces people enjoy.",
+    },
+];
+
+const COURSES: &[DemoCourse] = &[
+    DemoCourse {
+        key: "rust-foundations",
+        creator: "maya",
+        title: "Rust Foundations",
+        summary: "Ownership, borrowing and the type system, from first program to confident code.",
+        description: "A practical first course in Rust. You will write real programs from day \
+                      one and learn why the borrow checker is your friend. Every module ends \
+                      with an exercise you review 1-on-1 with a Student-Teacher who finished \
+                      the course before you.",
+        level: "beginner",
+        price_cents: 4900,
+        modules: &[
+            ("Getting set up", "Toolchain, cargo and your first program.", 30),
+            ("Ownership", "Moves, copies and who frees what.", 45),
+            ("Borrowing", "References, lifetimes and the rules that keep them safe.", 50),
+            ("Structs and enums", "Modelling data so invalid states cannot exist.", 45),
+            ("Error handling", "Result, the ? operator and errors users can read.", 40),
+        ],
+    },
+    DemoCourse {
+        key: "async-rust",
+        creator: "maya",
+        title: "Async Rust in Practice",
+        summary: "Futures, tokio and building network services that stay fast under load.",
+        description: "Learn how async Rust really works and build a small HTTP service with \
+                      tokio and axum: cancellation, backpressure, timeouts and graceful \
+                      shutdown included.",
+        level: "intermediate",
+        price_cents: 7900,
+        modules: &[
+            ("Futures from scratch", "What poll means and why async is lazy.", 50),
+            ("The tokio runtime", "Tasks, the scheduler and blocking work.", 45),
+            ("Building a service", "Routing, state and errors with axum.", 60),
+            ("Production concerns", "Timeouts, tracing and graceful shutdown.", 50),
+        ],
+    },
+    DemoCourse {
+        key: "sql-for-apps",
+        creator: "maya",
+        title: "SQL for Application Developers",
+        summary: "Schemas, indexes and transactions that keep your data correct.",
+        description: "Design schemas that make bugs impossible, write queries that stay fast, \
+                      and use transactions and constraints so concurrent users never corrupt \
+                      each other's data.",
+        level: "intermediate",
+        price_cents: 5900,
+        modules: &[
+            ("Modelling data", "Tables, keys and normal forms in practice.", 40),
+            ("Indexes", "How the planner uses them, and when it can't.", 45),
+            ("Transactions", "Isolation levels and the anomalies they prevent.", 50),
+            ("Constraints", "Letting the database enforce your invariants.", 35),
+        ],
+    },
+    DemoCourse {
+        key: "ux-for-engineers",
+        creator: "lars",
+        title: "UX Design for Engineers",
+        summary: "Layout, typography and accessible interfaces without a design degree.",
+        description: "A hands-on course for engineers who want their products to look and \
+                      feel right: visual hierarchy, spacing, colour, forms that help users, \
+                      and accessibility from the start.",
+        level: "beginner",
+        price_cents: 3900,
+        modules: &[
+            ("Visual hierarchy", "Guiding the eye with size, weight and space.", 35),
+            ("Typography", "Readable text at every screen size.", 30),
+            ("Forms", "Labels, errors and flows that don't lose people.", 40),
+            ("Accessibility", "Keyboard, screen readers and contrast.", 45),
+        ],
+    },
+];
+
+/// A stable id for a demo row, so reseeding targets the same rows.
+fn demo_id(kind: &str, key: &str) -> String {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("peerloop-demo:{kind}:{key}").as_bytes()).to_string()
+}
+
+/// Seeds the demo catalog into a database that has no courses yet. Returns whether it seeded.
+pub async fn ensure_demo_data(db: &Db) -> Result<bool, sqlx::Error> {
+    let courses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM courses")
+        .fetch_one(db.pool())
+        .await?;
+    if courses > 0 {
+        return Ok(false);
+    }
+    let now = unix_now();
+    let mut tx = db.pool().begin().await?;
+    for creator in CREATORS {
+        sqlx::query(
+            "INSERT INTO users (id, name, email, email_normalized, time_zone, bio, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(demo_id("user", creator.key))
+        .bind(creator.name)
+        .bind(creator.email)
+        .bind(creator.email.to_lowercase())
+        .bind(creator.time_zone)
+        .bind(creator.bio)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for course in COURSES {
+        let course_id = demo_id("course", course.key);
+        sqlx::query(
+            "INSERT INTO courses (id, creator_id, title, summary, description, level,
+                                  price_cents, currency, published, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'usd', TRUE, $8) ON CONFLICT DO NOTHING",
+        )
+        .bind(&course_id)
+        .bind(demo_id("user", course.creator))
+        .bind(course.title)
+        .bind(course.summary)
+        .bind(course.description)
+        .bind(course.level)
+        .bind(course.price_cents)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for (position, (title, summary, minutes)) in course.modules.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO course_modules (id, course_id, position, title, summary,
+                                             duration_minutes)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(demo_id("module", &format!("{}:{position}", course.key)))
+            .bind(&course_id)
+            .bind(position as i64 + 1)
+            .bind(*title)
+            .bind(*summary)
+            .bind(*minutes)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(true)
+}

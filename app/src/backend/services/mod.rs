@@ -1,0 +1,4 @@
+//! Use cases. A service validates input into domain types, owns the transaction, and returns
+//! wire types; REST handlers and server functions both call these.
+
+pub mod catalog;

@@ -1,0 +1,111 @@
+//! One error type for the whole product. It crosses the wire between server and browser and maps
+//! to an HTTP status; internal causes are logged on the server and never shown to users.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", content = "message", rename_all = "snake_case")]
+pub enum AppError {
+    /// Input failed validation; the message says which field and why.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Please log in to continue.")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// An outside service is down; the message tells the user what to do.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Anything unexpected. The cause was logged where it happened.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest(_) => 400,
+            AppError::Unauthorized => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Conflict(_) => 409,
+            AppError::Unavailable(_) => 503,
+            AppError::Internal => 500,
+        }
+    }
+
+    /// The stable machine-readable code of the REST error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal => "internal",
+        }
+    }
+
+    pub fn course_not_found() -> Self {
+        AppError::NotFound("We couldn't find that course.".into())
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
+                AppError::BadRequest(message)
+            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Unavailable(
+                "We couldn't reach PeerLoop. Check your connection and try again.".into(),
+            ),
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_codes_match_the_rest_contract() {
+        let cases = [
+            (AppError::BadRequest("x".into()), 400, "bad_request"),
+            (AppError::Unauthorized, 401, "unauthorized"),
+            (AppError::Forbidden("x".into()), 403, "forbidden"),
+            (AppError::NotFound("x".into()), 404, "not_found"),
+            (AppError::Conflict("x".into()), 409, "conflict"),
+            (AppError::Unavailable("x".into()), 503, "unavailable"),
+            (AppError::Internal, 500, "internal"),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!((error.status(), error.code()), (status, code));
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json_for_the_wire() {
+        let error = AppError::Conflict("This time is no longer available. Select another.".into());
+        let json = serde_json::to_string(&error).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), error);
+    }
+}

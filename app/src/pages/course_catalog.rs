@@ -1,0 +1,111 @@
+//! The home page: the course catalog with a search that filters as you type once the page is
+//! hydrated, and that still works as a plain GET form without JavaScript.
+
+use crate::api::courses::{CourseSummary, list_courses};
+use crate::components::course_card::CourseCard;
+use crate::components::notice::{ErrorNotice, LoadingCards};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::NavigateOptions;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::location::Url;
+
+#[component]
+pub fn CourseCatalogPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let courses = Resource::new(
+        move || search.get(),
+        |search| list_courses((!search.trim().is_empty()).then_some(search)),
+    );
+
+    let navigate = use_navigate();
+    let filter_as_you_type = move |ev| {
+        let value = event_target_value(&ev);
+        let target = if value.trim().is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/?q={}", Url::escape(&value))
+        };
+        navigate(
+            &target,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+
+    view! {
+        <Title text="Courses" />
+        <section class="hero">
+            <div class="container">
+                <h1>"Learn it. Then teach it."</h1>
+                <p class="lead">
+                    "Take a course, get 1-on-1 sessions with students who finished it, "
+                    "and once you finish, teach the next student and earn."
+                </p>
+            </div>
+        </section>
+        <div class="container">
+            <Form method="GET" action="/" attr:class="search" attr:role="search">
+                <label for="course-search">"Search courses"</label>
+                <div class="search-row">
+                    <input
+                        id="course-search"
+                        name="q"
+                        type="search"
+                        placeholder="Try “rust” or “design”"
+                        autocomplete="off"
+                        prop:value=move || search.get()
+                        on:input=filter_as_you_type
+                    />
+                    <button type="submit" class="button">
+                        "Search"
+                    </button>
+                </div>
+            </Form>
+            <Transition fallback=|| view! { <LoadingCards count=4 /> }>
+                {move || Suspend::new(async move {
+                    match courses.await {
+                        Ok(list) => view! { <CourseResults courses=list search=search.get_untracked() /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn CourseResults(courses: Vec<CourseSummary>, search: String) -> impl IntoView {
+    let count = match courses.len() {
+        1 => "1 course".to_owned(),
+        n => format!("{n} courses"),
+    };
+    if courses.is_empty() {
+        let message = if search.trim().is_empty() {
+            "No courses are published yet. Check back soon.".to_owned()
+        } else {
+            format!("No courses match “{}”.", search.trim())
+        };
+        return view! {
+            <div class="empty-state" role="status">
+                <p>{message}</p>
+                <A href="/">"Show all courses"</A>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
+        <p class="result-count muted" role="status">
+            {count}
+        </p>
+        <ul class="course-grid">
+            {courses.into_iter().map(|course| view! { <CourseCard course /> }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}

@@ -1,0 +1,27 @@
+import { expect, type Page, type TestInfo } from "@playwright/test";
+import * as path from "node:path";
+
+/** True in the project that runs with JavaScript disabled. */
+export function jsDisabled(testInfo: TestInfo): boolean {
+  return testInfo.project.use.javaScriptEnabled === false;
+}
+
+/** Waits until the WASM app has hydrated the server-rendered page. */
+export async function waitForHydration(page: Page): Promise<void> {
+  await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Opens a page and, when JavaScript runs, waits for hydration so clicks reach the WASM app. */
+export async function open(page: Page, url: string, testInfo: TestInfo): Promise<void> {
+  await page.goto(url);
+  if (!jsDisabled(testInfo)) {
+    await waitForHydration(page);
+  }
+}
+
+/** Saves a full-page screenshot as a test artifact, named for the page and the project. */
+export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const file = path.join("artifacts", "screenshots", `${name}-${testInfo.project.name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: "image/png" });
+}

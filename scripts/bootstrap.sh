@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs whatever is missing to build, run and test PeerLoop; a second run skips what is there.
+# Usage: scripts/bootstrap.sh [--with-e2e]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+with_e2e=0
+[ "${1:-}" = "--with-e2e" ] && with_e2e=1
+
+apt_packages=()
+need_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || apt_packages+=("$1"); }
+
+if command -v apt-get >/dev/null 2>&1; then
+  if [ "$PEERLOOP_WASM_BUILD_STD" = 1 ]; then
+    for p in rustc-web cargo-web rust-web-src lld-22 rust-web-clippy rustfmt-web; do need_pkg "$p"; done
+  fi
+  need_pkg pkg-config
+  need_pkg brotli
+  [ "$with_e2e" = 1 ] && need_pkg chromium
+  if [ ${#apt_packages[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "Missing Debian packages: ${apt_packages[*]} (run as root, or install them with sudo)" >&2
+      exit 1
+    fi
+    log "apt-get install ${apt_packages[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}"
+  fi
+fi
+
+if [ "$PEERLOOP_WASM_BUILD_STD" = 1 ]; then
+  # rustc looks for rust-lld beside itself; Debian ships the matching LLVM's lld as lld-22.
+  lld_link=/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld
+  if [ ! -e "$lld_link" ]; then
+    log "linking $lld_link -> /usr/bin/lld-22"
+    mkdir -p "$(dirname "$lld_link")"
+    ln -s /usr/bin/lld-22 "$lld_link"
+  fi
+  if ! rustup toolchain list | grep -q '^debian'; then
+    log "rustup toolchain link debian /usr"
+    rustup toolchain link debian /usr
+  fi
+elif command -v rustup >/dev/null 2>&1; then
+  rustup target add wasm32-unknown-unknown >/dev/null
+fi
+
+# Tool binaries are built without fat LTO: the same programs, in a fraction of the compile time.
+fast_install=(--config profile.release.lto=false --config profile.release.codegen-units=16)
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # Not --locked: a locked dependency (webpki-roots 1.0.11) is missing from the registry mirror.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force "${fast_install[@]}"
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION"
+  # no_downloads: cargo-leptos must use the tools on PATH, never fetch binaries from the internet.
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force "${fast_install[@]}"
+fi
+
+# wasm-opt from npm's binaryen: Debian's binaryen 108 emits WASM that fails at hydration.
+npm_packages=()
+[ -x "$PEERLOOP_ROOT/.tools/node_modules/.bin/wasm-opt" ] || npm_packages+=("binaryen@$BINARYEN_NPM_VERSION")
+if [ ${#npm_packages[@]} -gt 0 ]; then
+  log "npm install ${npm_packages[*]} (into .tools/)"
+  mkdir -p "$PEERLOOP_ROOT/.tools"
+  npm install --prefix "$PEERLOOP_ROOT/.tools" --no-audit --no-fund --silent "${npm_packages[@]}"
+fi
+
+if [ "$with_e2e" = 1 ] && [ ! -d "$PEERLOOP_ROOT/end2end/node_modules/@playwright/test" ]; then
+  log "npm ci in end2end/ (browser download skipped: Debian's chromium is used)"
+  (cd "$PEERLOOP_ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+log "toolchain ready"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then runs every check CI runs, in order:
+# formatting, clippy (server and WASM builds), unit and property tests, the integration suite
+# on SQLite and on PostgreSQL, the release build, and the Playwright e2e suite.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PEERLOOP_ROOT"
+
+started=$SECONDS
+step() { log "[$((SECONDS - started))s] $*"; }
+
+step "bootstrap"
+scripts/bootstrap.sh --with-e2e
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy: server build (ssr)"
+cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+
+step "clippy: browser build (hydrate, wasm32)"
+mapfile -t wasm_args < <(peerloop_wasm_cargo_args)
+cargo clippy -p app -p frontend --features app/hydrate "${wasm_args[@]}" -- -D warnings
+
+step "unit, property and integration tests on SQLite"
+PEERLOOP_TEST_DB=sqlite cargo test -p app -p server --features app/ssr
+
+pg_url="${PEERLOOP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+export PEERLOOP_TEST_PG_URL="$pg_url"
+drop_test_databases() {
+  psql "$pg_url" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'peerloop_test_%'" |
+    while read -r name; do psql "$pg_url" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"; done
+}
+if psql "$pg_url" -Atqc "SELECT 1" >/dev/null 2>&1; then
+  step "integration tests on PostgreSQL ($(psql "$pg_url" -Atqc 'SHOW server_version'))"
+  drop_test_databases
+  PEERLOOP_TEST_DB=postgres cargo test -p server --features app/ssr --tests
+  drop_test_databases
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL is unreachable at $pg_url, and CI=true: failing rather than skipping." >&2
+  exit 1
+else
+  log "SKIPPED: integration tests on PostgreSQL (unreachable at $pg_url; set PEERLOOP_TEST_PG_URL)"
+fi
+
+step "release build"
+scripts/build-release.sh
+
+step "end-to-end tests (Playwright, headless Chromium; hydrated and JavaScript off)"
+(cd end2end && npx playwright test)
+
+step "all checks passed in $((SECONDS - started))s"

@@ -1,0 +1,193 @@
+//! Typed configuration from environment variables (a `.env` file is read in development).
+//! `.env.example` documents every variable. Secrets are wrapped so they never reach logs.
+
+use leptos::config::LeptosOptions;
+use std::fmt;
+
+/// A value that must never be printed: its `Debug` shows only that it is set.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnv {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub env: RunEnv,
+    /// May carry a password, hence secret.
+    pub database_url: Secret,
+    pub db_max_connections: u32,
+    pub public_url: String,
+    pub demo_data: bool,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{name} has an invalid value {value:?}: {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("PEERLOOP_DEMO_DATA=true is refused when PEERLOOP_ENV=production")]
+    DemoDataInProduction,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/peerloop.db";
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply variables without touching
+    /// the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let env = match get("PEERLOOP_ENV").as_deref() {
+            None | Some("development") => RunEnv::Development,
+            Some("production") => RunEnv::Production,
+            Some(other) => return Err(invalid("PEERLOOP_ENV", other, "development or production")),
+        };
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if app::backend::db::Backend::from_url(&database_url).is_none() {
+            // Never echo the URL: it may hold a password.
+            return Err(invalid("DATABASE_URL", "[redacted]", "a sqlite:// or postgres:// URL"));
+        }
+        let db_max_connections = match get("PEERLOOP_DB_MAX_CONNECTIONS") {
+            None => 10,
+            Some(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or_else(|| invalid("PEERLOOP_DB_MAX_CONNECTIONS", &value, "1 to 1000"))?,
+        };
+        let public_url = get("PEERLOOP_PUBLIC_URL").unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(invalid("PEERLOOP_PUBLIC_URL", &public_url, "an http:// or https:// URL"));
+        }
+        let demo_data = match get("PEERLOOP_DEMO_DATA").as_deref() {
+            None => env == RunEnv::Development,
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => return Err(invalid("PEERLOOP_DEMO_DATA", other, "true or false")),
+        };
+        if demo_data && env == RunEnv::Production {
+            return Err(ConfigError::DemoDataInProduction);
+        }
+        let log_format = match get("PEERLOOP_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(invalid("PEERLOOP_LOG_FORMAT", other, "pretty or json")),
+        };
+        Ok(Config {
+            env,
+            database_url: Secret::new(database_url),
+            db_max_connections,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            demo_data,
+            log_format,
+        })
+    }
+}
+
+fn invalid(name: &'static str, value: &str, expected: &'static str) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        value: value.to_owned(),
+        expected,
+    }
+}
+
+/// Leptos settings: from the `LEPTOS_*` variables that cargo-leptos sets (and scripts/serve.sh
+/// sets for the release binary), with the workspace defaults otherwise.
+pub fn leptos_options() -> LeptosOptions {
+    leptos::config::get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|_| {
+            let site_addr = std::env::var("LEPTOS_SITE_ADDR")
+                .ok()
+                .and_then(|addr| addr.parse().ok())
+                .unwrap_or_else(|| ([127, 0, 0, 1], 3000).into());
+            LeptosOptions::builder()
+                .output_name("peerloop")
+                .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+                .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
+                .site_addr(site_addr)
+                .build()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_run_locally_on_sqlite_with_demo_data() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.env, RunEnv::Development);
+        assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert!(config.demo_data);
+        assert_eq!(config.public_url, DEFAULT_PUBLIC_URL);
+    }
+
+    #[test]
+    fn production_refuses_demo_data_and_defaults_it_off() {
+        let production = config(&[("PEERLOOP_ENV", "production")]).unwrap();
+        assert!(!production.demo_data);
+        assert_eq!(
+            config(&[("PEERLOOP_ENV", "production"), ("PEERLOOP_DEMO_DATA", "true")]).unwrap_err(),
+            ConfigError::DemoDataInProduction
+        );
+    }
+
+    #[test]
+    fn database_url_is_never_shown() {
+        let config = config(&[("DATABASE_URL", "postgres://app:hunter2@db/peerloop")]).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let error = super::tests::config(&[("DATABASE_URL", "mysql://app:hunter2@db/x")]).unwrap_err();
+        assert!(!error.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        let error = config(&[("PEERLOOP_DB_MAX_CONNECTIONS", "zero")]).unwrap_err();
+        assert!(error.to_string().contains("PEERLOOP_DB_MAX_CONNECTIONS"));
+        assert!(config(&[("PEERLOOP_PUBLIC_URL", "example.com")]).is_err());
+        assert!(config(&[("PEERLOOP_ENV", "staging")]).is_err());
+    }
+}

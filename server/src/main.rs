@@ -1,0 +1,50 @@
+use server::config::{self, Config};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal outside development.
+    let _ = dotenvy::dotenv();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("peerloop: configuration error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    server::telemetry::init(config.log_format);
+
+    let leptos_options = config::leptos_options();
+    let address = leptos_options.site_addr;
+    let state = match server::build_state(&config, leptos_options).await {
+        Ok(state) => state,
+        Err(error) => {
+            tracing::error!(%error, "cannot start: database unavailable or migrations failed");
+            return ExitCode::FAILURE;
+        }
+    };
+    let db = state.db.clone();
+    let listener = match tokio::net::TcpListener::bind(address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::error!(%error, %address, "cannot listen");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(
+        database = db.backend().name(),
+        env = ?config.env,
+        "PeerLoop is serving http://{address}"
+    );
+    let served = axum::serve(listener, server::router(state))
+        .with_graceful_shutdown(server::shutdown_signal())
+        .await;
+    db.close().await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(%error, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The seed's REST API under `/api`, over the same services the server functions call.
+//! Every route is registered through `utoipa-axum`, so the OpenAPI document cannot drift from
+//! the router.
+
+mod courses;
+mod error;
+
+pub use error::{ApiError, ErrorBody};
+
+use app::backend::AppState;
+use axum::Json;
+use axum::http::Uri;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "PeerLoop API",
+        description = "Courses, Student-Teachers, sessions and payments. JSON in and out; \
+                       errors are {\"error\": code, \"message\": text}."
+    ),
+    components(schemas(ErrorBody)),
+    tags((name = "courses", description = "The course catalog"))
+)]
+struct ApiDoc;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(courses::list_courses))
+        .routes(routes!(courses::get_course))
+}
+
+pub async fn openapi_json(document: Arc<utoipa::openapi::OpenApi>) -> Json<Arc<utoipa::openapi::OpenApi>> {
+    Json(document)
+}
+
+/// JSON 404 for any `/api/...` path that no endpoint serves.
+pub async fn unknown_endpoint(uri: Uri) -> ApiError {
+    ApiError(app::error::AppError::NotFound(format!(
+        "No API endpoint at {}.",
+        uri.path()
+    )))
+}

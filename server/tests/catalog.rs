@@ -1,0 +1,267 @@
+//! Journey: browse the catalog and open a course (home → CDET), over REST, server functions and
+//! server-rendered pages, plus the operations endpoints every deployment relies on.
+
+mod common;
+
+use common::spawn_app;
+use serde_json::Value;
+
+async fn course_id_by_title(app: &common::TestApp, title: &str) -> String {
+    let (_, body) = app.get_json("/api/courses").await;
+    body["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|course| course["title"] == title)
+        .unwrap_or_else(|| panic!("no course titled {title}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn titles(body: &Value) -> Vec<&str> {
+    body["courses"]
+        .as_array()
+        .expect("courses is an array")
+        .iter()
+        .map(|course| course["title"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn runs_on_the_database_the_suite_was_asked_for() {
+    let app = spawn_app().await;
+    eprintln!("integration suite backend: {}", app.backend);
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!({ "status": "ready", "database": app.backend }));
+    let (status, body) = app.get_json("/healthz").await;
+    assert_eq!((status, body), (200, serde_json::json!({ "status": "ok" })));
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    app.db.close().await;
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(status, 503);
+    assert_eq!(body["status"], "unavailable");
+}
+
+#[tokio::test]
+async fn catalog_lists_demo_courses_alphabetically_with_prices() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/api/courses").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        titles(&body),
+        [
+            "Async Rust in Practice",
+            "Rust Foundations",
+            "SQL for Application Developers",
+            "UX Design for Engineers"
+        ]
+    );
+    let rust = &body["courses"][1];
+    assert_eq!(rust["price"], serde_json::json!({ "cents": 4900, "currency": "usd" }));
+    assert_eq!(rust["level"], "beginner");
+    assert_eq!(rust["creator"]["name"], "Maya Chen");
+    assert_eq!(rust["module_count"], 5);
+    assert_eq!(rust["total_minutes"], 210);
+}
+
+#[tokio::test]
+async fn catalog_search_matches_title_summary_and_creator_case_insensitively() {
+    let app = spawn_app().await;
+    let (_, body) = app.get_json("/api/courses?q=RUST").await;
+    assert_eq!(titles(&body), ["Async Rust in Practice", "Rust Foundations"]);
+    let (_, body) = app.get_json("/api/courses?q=lars%20becker").await;
+    assert_eq!(titles(&body), ["UX Design for Engineers"]);
+    let (_, body) = app.get_json("/api/courses?q=transactions").await;
+    assert_eq!(titles(&body), ["SQL for Application Developers"]);
+    // Wildcards are literal text, not patterns.
+    let (_, body) = app.get_json("/api/courses?q=%25").await;
+    assert_eq!(titles(&body), Vec::<&str>::new());
+    // Blank search is no filter.
+    let (_, body) = app.get_json("/api/courses?q=%20%20").await;
+    assert_eq!(titles(&body).len(), 4);
+}
+
+#[tokio::test]
+async fn course_detail_has_modules_in_order_and_its_creator() {
+    let app = spawn_app().await;
+    let id = course_id_by_title(&app, "Rust Foundations").await;
+    let (status, course) = app.get_json(&format!("/api/courses/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(course["id"], id.as_str());
+    assert_eq!(course["creator"]["name"], "Maya Chen");
+    assert!(course["creator"]["bio"].as_str().unwrap().contains("Rust"));
+    let modules: Vec<(i64, &str)> = course["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["position"].as_i64().unwrap(), m["title"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        modules,
+        [
+            (1, "Getting set up"),
+            (2, "Ownership"),
+            (3, "Borrowing"),
+            (4, "Structs and enums"),
+            (5, "Error handling")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn unknown_courses_and_endpoints_are_json_404s() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/courses/0190a000-0000-7000-8000-000000000000",
+        "/api/courses/not-a-uuid",
+    ] {
+        let (status, body) = app.get_json(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(
+            body,
+            serde_json::json!({ "error": "not_found", "message": "We couldn't find that course." })
+        );
+    }
+    let (status, body) = app.get_json("/api/no-such-thing").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"], "not_found");
+}
+
+#[tokio::test]
+async fn openapi_document_describes_the_catalog_endpoints() {
+    let app = spawn_app().await;
+    let (status, doc) = app.get_json("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc["paths"]["/api/courses"]["get"].is_object());
+    assert!(doc["paths"]["/api/courses/{id}"]["get"]["responses"]["404"].is_object());
+    assert!(doc["components"]["schemas"]["CourseDetail"].is_object());
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[tokio::test]
+async fn server_function_serves_the_same_catalog() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/rpc/list_courses"))
+        .form(&[("search", "design")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let courses: Value = response.json().await.unwrap();
+    assert_eq!(courses[0]["title"], "UX Design for Engineers");
+    assert_eq!(courses.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn home_page_is_server_rendered_with_the_catalog_and_hydration_scripts() {
+    let app = spawn_app().await;
+    let (status, html) = app.get_html("/").await;
+    assert_eq!(status, 200);
+    for title in ["Rust Foundations", "UX Design for Engineers", "$49.00"] {
+        assert!(html.contains(title), "home page lacks {title}");
+    }
+    assert!(html.contains("/pkg/peerloop.js"), "hydration script missing");
+    assert!(html.contains("<title>Courses · PeerLoop</title>"));
+    let (status, html) = app.get_html("/?q=design").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("UX Design for Engineers"));
+    assert!(!html.contains("Rust Foundations"));
+    let (_, html) = app.get_html("/?q=zzzz").await;
+    assert!(html.contains("No courses match “zzzz”."));
+}
+
+#[tokio::test]
+async fn course_page_renders_cdet_with_calls_to_action() {
+    let app = spawn_app().await;
+    let id = course_id_by_title(&app, "Async Rust in Practice").await;
+    let (status, html) = app.get_html(&format!("/courses/{id}")).await;
+    assert_eq!(status, 200);
+    for text in [
+        "Async Rust in Practice",
+        "$79.00",
+        "Futures from scratch",
+        "Maya Chen",
+        "Book a Session",
+        "Enroll",
+        &format!("/courses/{id}/book"),
+    ] {
+        assert!(html.contains(text), "CDET lacks {text}");
+    }
+    let (status, html) = app.get_html(&format!("/courses/{id}/book")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Booking opens soon"));
+}
+
+#[tokio::test]
+async fn missing_pages_render_the_not_found_page_with_status_404() {
+    let app = spawn_app().await;
+    for path in [
+        "/courses/0190a000-0000-7000-8000-000000000000",
+        "/no/such/page",
+    ] {
+        let (status, html) = app.get_html(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(html.contains("We couldn't find that page"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    let generated = response.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(uuid::Uuid::parse_str(generated).unwrap().get_version_num(), 4);
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-me-123");
+}
+
+#[tokio::test]
+async fn demo_data_is_seeded_once() {
+    let app = spawn_app().await;
+    assert!(!app::backend::seed::ensure_demo_data(&app.db).await.unwrap());
+    let (courses, modules): (i64, i64) = (
+        sqlx::query_scalar("SELECT COUNT(*) FROM courses").fetch_one(app.db.pool()).await.unwrap(),
+        sqlx::query_scalar("SELECT COUNT(*) FROM course_modules")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap(),
+    );
+    assert_eq!((courses, modules), (4, 17));
+}
+
+#[tokio::test]
+async fn concurrent_seeders_cannot_duplicate_demo_data() {
+    let (url, _dir) = common::fresh_database_url().await;
+    let db = app::backend::db::Db::connect(&url, 4).await.unwrap();
+    db.migrate().await.unwrap();
+    let seeders = (0..4).map(|_| {
+        let db = db.clone();
+        tokio::spawn(async move { app::backend::seed::ensure_demo_data(&db).await })
+    });
+    for seeder in seeders {
+        // A seeder may lose the race with a database error, but never duplicates rows.
+        let _ = seeder.await.unwrap();
+    }
+    let courses: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM courses").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(courses, 4);
+    db.close().await;
+    if let Some(dir) = _dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

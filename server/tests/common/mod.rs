@@ -1,0 +1,135 @@
+//! Spawns the real app on port 0 with a fresh database of its own, so tests run in parallel.
+//! `PEERLOOP_TEST_DB` picks the backend: `sqlite` (default; a temp file) or `postgres` (a new
+//! database on `PEERLOOP_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/test).
+
+#![allow(dead_code)] // each test binary uses its own subset of these helpers
+
+use app::backend::AppState;
+use app::backend::db::Db;
+use leptos::config::LeptosOptions;
+use server::config::Config;
+use sqlx::Connection;
+use std::path::PathBuf;
+
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+pub struct TestApp {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub backend: &'static str,
+    sqlite_dir: Option<PathBuf>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request failed")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("response is not JSON"))
+    }
+
+    pub async fn get_html(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("response has no text body"))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(dir) = self.sqlite_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+pub fn test_backend() -> &'static str {
+    match std::env::var("PEERLOOP_TEST_DB").as_deref() {
+        Ok("postgres") => "postgres",
+        Ok("sqlite") | Err(_) => "sqlite",
+        Ok(other) => panic!("PEERLOOP_TEST_DB must be sqlite or postgres, not {other:?}"),
+    }
+}
+
+/// A database URL that no other test uses: a temp SQLite file, or a new Postgres database
+/// (named peerloop_test_*; scripts/test.sh drops leftovers).
+pub async fn fresh_database_url() -> (String, Option<PathBuf>) {
+    let unique = uuid::Uuid::now_v7().simple().to_string();
+    match test_backend() {
+        "postgres" => {
+            let admin_url =
+                std::env::var("PEERLOOP_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into());
+            let name = format!("peerloop_test_{unique}");
+            let mut admin = sqlx::postgres::PgConnection::connect(&admin_url)
+                .await
+                .unwrap_or_else(|error| {
+                    panic!("PostgreSQL unreachable at PEERLOOP_TEST_PG_URL: {error}")
+                });
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("CREATE DATABASE failed");
+            admin.close().await.expect("closing the admin connection");
+            let mut url = reqwest::Url::parse(&admin_url).expect("PEERLOOP_TEST_PG_URL is not a URL");
+            url.set_path(&name);
+            (url.to_string(), None)
+        }
+        _ => {
+            let dir = std::env::temp_dir().join(format!("peerloop-test-{unique}"));
+            (format!("sqlite://{}/peerloop.db", dir.display()), Some(dir))
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Spawns the app with extra configuration variables on top of the test defaults.
+pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
+    let (database_url, sqlite_dir) = fresh_database_url().await;
+    let mut settings: Vec<(String, String)> = vec![
+        ("DATABASE_URL".into(), database_url),
+        ("PEERLOOP_DEMO_DATA".into(), "true".into()),
+        ("PEERLOOP_DB_MAX_CONNECTIONS".into(), "5".into()),
+    ];
+    settings.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::from_lookup(|name| {
+        settings.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    })
+    .expect("test configuration is valid");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let leptos_options = LeptosOptions::builder()
+        .output_name("peerloop")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .site_addr(address)
+        .build();
+    let state: AppState = server::build_state(&config, leptos_options)
+        .await
+        .expect("app state builds");
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, server::router(state)).await.unwrap();
+    });
+    TestApp {
+        base_url: format!("http://{address}"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        db,
+        backend: test_backend(),
+        sqlite_dir,
+    }
+}

@@ -34,7 +34,8 @@ drop_test_databases() {
 if psql "$pg_url" -Atqc "SELECT 1" >/dev/null 2>&1; then
   step "integration tests on PostgreSQL ($(psql "$pg_url" -Atqc 'SHOW server_version'))"
   drop_test_databases
-  PEERLOOP_TEST_DB=postgres cargo test -p server --features app/ssr --tests
+  # Same package selection as the SQLite run, so the build is reused.
+  PEERLOOP_TEST_DB=postgres cargo test -p app -p server --features app/ssr --tests
   drop_test_databases
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is unreachable at $pg_url, and CI=true: failing rather than skipping." >&2

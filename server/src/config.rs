@@ -79,7 +79,11 @@ impl Config {
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         if app::backend::db::Backend::from_url(&database_url).is_none() {
             // Never echo the URL: it may hold a password.
-            return Err(invalid("DATABASE_URL", "[redacted]", "a sqlite:// or postgres:// URL"));
+            return Err(invalid(
+                "DATABASE_URL",
+                "[redacted]",
+                "a sqlite:// or postgres:// URL",
+            ));
         }
         let db_max_connections = match get("PEERLOOP_DB_MAX_CONNECTIONS") {
             None => 10,
@@ -89,9 +93,14 @@ impl Config {
                 .filter(|n| (1..=1000).contains(n))
                 .ok_or_else(|| invalid("PEERLOOP_DB_MAX_CONNECTIONS", &value, "1 to 1000"))?,
         };
-        let public_url = get("PEERLOOP_PUBLIC_URL").unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+        let public_url =
+            get("PEERLOOP_PUBLIC_URL").unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(invalid("PEERLOOP_PUBLIC_URL", &public_url, "an http:// or https:// URL"));
+            return Err(invalid(
+                "PEERLOOP_PUBLIC_URL",
+                &public_url,
+                "an http:// or https:// URL",
+            ));
         }
         let demo_data = match get("PEERLOOP_DEMO_DATA").as_deref() {
             None => env == RunEnv::Development,
@@ -132,13 +141,15 @@ pub fn leptos_options() -> LeptosOptions {
     leptos::config::get_configuration(None)
         .map(|conf| conf.leptos_options)
         .unwrap_or_else(|_| {
-            let site_addr = std::env::var("LEPTOS_SITE_ADDR")
+            let site_addr: std::net::SocketAddr = std::env::var("LEPTOS_SITE_ADDR")
                 .ok()
                 .and_then(|addr| addr.parse().ok())
                 .unwrap_or_else(|| ([127, 0, 0, 1], 3000).into());
             LeptosOptions::builder()
                 .output_name("peerloop")
-                .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+                .site_root(
+                    std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()),
+                )
                 .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
                 .site_addr(site_addr)
                 .build()
@@ -151,8 +162,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -170,7 +183,11 @@ mod tests {
         let production = config(&[("PEERLOOP_ENV", "production")]).unwrap();
         assert!(!production.demo_data);
         assert_eq!(
-            config(&[("PEERLOOP_ENV", "production"), ("PEERLOOP_DEMO_DATA", "true")]).unwrap_err(),
+            config(&[
+                ("PEERLOOP_ENV", "production"),
+                ("PEERLOOP_DEMO_DATA", "true")
+            ])
+            .unwrap_err(),
             ConfigError::DemoDataInProduction
         );
     }
@@ -179,7 +196,8 @@ mod tests {
     fn database_url_is_never_shown() {
         let config = config(&[("DATABASE_URL", "postgres://app:hunter2@db/peerloop")]).unwrap();
         assert!(!format!("{config:?}").contains("hunter2"));
-        let error = super::tests::config(&[("DATABASE_URL", "mysql://app:hunter2@db/x")]).unwrap_err();
+        let error =
+            super::tests::config(&[("DATABASE_URL", "mysql://app:hunter2@db/x")]).unwrap_err();
         assert!(!error.to_string().contains("hunter2"));
     }
 

@@ -19,11 +19,14 @@ use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Opens and migrates the database and seeds demo data when configured: everything that must
 /// succeed before the server accepts a request.
-pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, DbError> {
+pub async fn build_state(
+    config: &Config,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, DbError> {
     let db = Db::connect(config.database_url.expose(), config.db_max_connections).await?;
     db.migrate().await?;
     if config.demo_data && app::backend::seed::ensure_demo_data(&db).await? {
@@ -41,20 +44,24 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let request_id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default();
-            // The path only: query strings can carry tokens.
-            tracing::info_span!(
-                "request",
-                method = %request.method(),
-                path = %request.uri().path(),
-                request_id,
-            )
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or_default();
+                    // The path only: query strings can carry tokens.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),
@@ -69,7 +76,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/api/openapi.json", get(move || rest::openapi_json(openapi.clone())))
+        .route(
+            "/api/openapi.json",
+            get(move || rest::openapi_json(openapi.clone())),
+        )
         .merge(rest_routes)
         .route("/api/{*path}", axum::routing::any(rest::unknown_endpoint))
         .leptos_routes(&state, page_routes, move || shell(leptos_options.clone()))

@@ -15,7 +15,10 @@ pub async fn healthz() -> Json<Value> {
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = state.db.backend().name();
     match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": database }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": database })),
+        ),
         Err(error) => {
             tracing::warn!(%error, "readiness check: database unreachable");
             (

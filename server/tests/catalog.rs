@@ -34,7 +34,10 @@ async fn runs_on_the_database_the_suite_was_asked_for() {
     eprintln!("integration suite backend: {}", app.backend);
     let (status, body) = app.get_json("/readyz").await;
     assert_eq!(status, 200);
-    assert_eq!(body, serde_json::json!({ "status": "ready", "database": app.backend }));
+    assert_eq!(
+        body,
+        serde_json::json!({ "status": "ready", "database": app.backend })
+    );
     let (status, body) = app.get_json("/healthz").await;
     assert_eq!((status, body), (200, serde_json::json!({ "status": "ok" })));
 }
@@ -63,7 +66,10 @@ async fn catalog_lists_demo_courses_alphabetically_with_prices() {
         ]
     );
     let rust = &body["courses"][1];
-    assert_eq!(rust["price"], serde_json::json!({ "cents": 4900, "currency": "usd" }));
+    assert_eq!(
+        rust["price"],
+        serde_json::json!({ "cents": 4900, "currency": "usd" })
+    );
     assert_eq!(rust["level"], "beginner");
     assert_eq!(rust["creator"]["name"], "Maya Chen");
     assert_eq!(rust["module_count"], 5);
@@ -74,7 +80,10 @@ async fn catalog_lists_demo_courses_alphabetically_with_prices() {
 async fn catalog_search_matches_title_summary_and_creator_case_insensitively() {
     let app = spawn_app().await;
     let (_, body) = app.get_json("/api/courses?q=RUST").await;
-    assert_eq!(titles(&body), ["Async Rust in Practice", "Rust Foundations"]);
+    assert_eq!(
+        titles(&body),
+        ["Async Rust in Practice", "Rust Foundations"]
+    );
     let (_, body) = app.get_json("/api/courses?q=lars%20becker").await;
     assert_eq!(titles(&body), ["UX Design for Engineers"]);
     let (_, body) = app.get_json("/api/courses?q=transactions").await;
@@ -100,7 +109,12 @@ async fn course_detail_has_modules_in_order_and_its_creator() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["position"].as_i64().unwrap(), m["title"].as_str().unwrap()))
+        .map(|m| {
+            (
+                m["position"].as_i64().unwrap(),
+                m["title"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         modules,
@@ -169,7 +183,10 @@ async fn home_page_is_server_rendered_with_the_catalog_and_hydration_scripts() {
     for title in ["Rust Foundations", "UX Design for Engineers", "$49.00"] {
         assert!(html.contains(title), "home page lacks {title}");
     }
-    assert!(html.contains("/pkg/peerloop.js"), "hydration script missing");
+    assert!(
+        html.contains("/pkg/peerloop.js"),
+        "hydration script missing"
+    );
     assert!(html.contains("<title>Courses · PeerLoop</title>"));
     let (status, html) = app.get_html("/?q=design").await;
     assert_eq!(status, 200);
@@ -219,7 +236,10 @@ async fn every_response_carries_a_request_id() {
     let app = spawn_app().await;
     let response = app.get("/healthz").await;
     let generated = response.headers()["x-request-id"].to_str().unwrap();
-    assert_eq!(uuid::Uuid::parse_str(generated).unwrap().get_version_num(), 4);
+    assert_eq!(
+        uuid::Uuid::parse_str(generated).unwrap().get_version_num(),
+        4
+    );
     let response = app
         .client
         .get(app.url("/healthz"))
@@ -235,7 +255,10 @@ async fn demo_data_is_seeded_once() {
     let app = spawn_app().await;
     assert!(!app::backend::seed::ensure_demo_data(&app.db).await.unwrap());
     let (courses, modules): (i64, i64) = (
-        sqlx::query_scalar("SELECT COUNT(*) FROM courses").fetch_one(app.db.pool()).await.unwrap(),
+        sqlx::query_scalar("SELECT COUNT(*) FROM courses")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap(),
         sqlx::query_scalar("SELECT COUNT(*) FROM course_modules")
             .fetch_one(app.db.pool())
             .await
@@ -257,8 +280,10 @@ async fn concurrent_seeders_cannot_duplicate_demo_data() {
         // A seeder may lose the race with a database error, but never duplicates rows.
         let _ = seeder.await.unwrap();
     }
-    let courses: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM courses").fetch_one(db.pool()).await.unwrap();
+    let courses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM courses")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert_eq!(courses, 4);
     db.close().await;
     if let Some(dir) = _dir {

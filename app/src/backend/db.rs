@@ -122,7 +122,11 @@ impl Db {
 /// read-write-create mode.
 fn prepare_sqlite_url(url: &str) -> Result<String, DbError> {
     let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
-    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = options
+        .get_filename()
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         create_dir(dir)?;
     }
     Ok(if url.contains("mode=") {
@@ -147,9 +151,18 @@ mod tests {
 
     #[test]
     fn backend_is_chosen_by_url_scheme() {
-        assert_eq!(Backend::from_url("sqlite://data/x.db"), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgres://u@h/db"), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("postgresql://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(
+            Backend::from_url("sqlite://data/x.db"),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db"),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db"),
+            Some(Backend::Postgres)
+        );
         assert_eq!(Backend::from_url("mysql://u@h/db"), None);
     }
 
@@ -165,7 +178,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(mode, "wal");
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(db.pool()).await.unwrap();
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
         assert_eq!(fk, 1);
         db.close().await;
         assert!(dir.join("nested/app.db").exists());

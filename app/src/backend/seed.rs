@@ -57,11 +57,27 @@ const COURSES: &[DemoCourse] = &[
         level: "beginner",
         price_cents: 4900,
         modules: &[
-            ("Getting set up", "Toolchain, cargo and your first program.", 30),
+            (
+                "Getting set up",
+                "Toolchain, cargo and your first program.",
+                30,
+            ),
             ("Ownership", "Moves, copies and who frees what.", 45),
-            ("Borrowing", "References, lifetimes and the rules that keep them safe.", 50),
-            ("Structs and enums", "Modelling data so invalid states cannot exist.", 45),
-            ("Error handling", "Result, the ? operator and errors users can read.", 40),
+            (
+                "Borrowing",
+                "References, lifetimes and the rules that keep them safe.",
+                50,
+            ),
+            (
+                "Structs and enums",
+                "Modelling data so invalid states cannot exist.",
+                45,
+            ),
+            (
+                "Error handling",
+                "Result, the ? operator and errors users can read.",
+                40,
+            ),
         ],
     },
     DemoCourse {
@@ -75,10 +91,26 @@ const COURSES: &[DemoCourse] = &[
         level: "intermediate",
         price_cents: 7900,
         modules: &[
-            ("Futures from scratch", "What poll means and why async is lazy.", 50),
-            ("The tokio runtime", "Tasks, the scheduler and blocking work.", 45),
-            ("Building a service", "Routing, state and errors with axum.", 60),
-            ("Production concerns", "Timeouts, tracing and graceful shutdown.", 50),
+            (
+                "Futures from scratch",
+                "What poll means and why async is lazy.",
+                50,
+            ),
+            (
+                "The tokio runtime",
+                "Tasks, the scheduler and blocking work.",
+                45,
+            ),
+            (
+                "Building a service",
+                "Routing, state and errors with axum.",
+                60,
+            ),
+            (
+                "Production concerns",
+                "Timeouts, tracing and graceful shutdown.",
+                50,
+            ),
         ],
     },
     DemoCourse {
@@ -92,10 +124,26 @@ const COURSES: &[DemoCourse] = &[
         level: "intermediate",
         price_cents: 5900,
         modules: &[
-            ("Modelling data", "Tables, keys and normal forms in practice.", 40),
-            ("Indexes", "How the planner uses them, and when it can't.", 45),
-            ("Transactions", "Isolation levels and the anomalies they prevent.", 50),
-            ("Constraints", "Letting the database enforce your invariants.", 35),
+            (
+                "Modelling data",
+                "Tables, keys and normal forms in practice.",
+                40,
+            ),
+            (
+                "Indexes",
+                "How the planner uses them, and when it can't.",
+                45,
+            ),
+            (
+                "Transactions",
+                "Isolation levels and the anomalies they prevent.",
+                50,
+            ),
+            (
+                "Constraints",
+                "Letting the database enforce your invariants.",
+                35,
+            ),
         ],
     },
     DemoCourse {
@@ -109,17 +157,33 @@ const COURSES: &[DemoCourse] = &[
         level: "beginner",
         price_cents: 3900,
         modules: &[
-            ("Visual hierarchy", "Guiding the eye with size, weight and space.", 35),
+            (
+                "Visual hierarchy",
+                "Guiding the eye with size, weight and space.",
+                35,
+            ),
             ("Typography", "Readable text at every screen size.", 30),
-            ("Forms", "Labels, errors and flows that don't lose people.", 40),
-            ("Accessibility", "Keyboard, screen readers and contrast.", 45),
+            (
+                "Forms",
+                "Labels, errors and flows that don't lose people.",
+                40,
+            ),
+            (
+                "Accessibility",
+                "Keyboard, screen readers and contrast.",
+                45,
+            ),
         ],
     },
 ];
 
 /// A stable id for a demo row, so reseeding targets the same rows.
 fn demo_id(kind: &str, key: &str) -> String {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("peerloop-demo:{kind}:{key}").as_bytes()).to_string()
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("peerloop-demo:{kind}:{key}").as_bytes(),
+    )
+    .to_string()
 }
 
 /// Seeds the demo catalog into a database that has no courses yet. Returns whether it seeded.

@@ -82,7 +82,10 @@ mod tests {
 
     #[test]
     fn search_is_trimmed_collapsed_and_lowercased() {
-        assert_eq!(normalize_search("  Rust   for\tBEGINNERS "), Some("rust for beginners".into()));
+        assert_eq!(
+            normalize_search("  Rust   for\tBEGINNERS "),
+            Some("rust for beginners".into())
+        );
     }
 
     #[test]

@@ -77,7 +77,7 @@ impl fmt::Display for Money {
         let digits = whole.to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);
@@ -96,15 +96,24 @@ mod tests {
         let price = Money::new(2500, Currency::Usd).unwrap();
         assert_eq!(price.to_string(), "$25.00");
         assert_eq!(Money::new(5, Currency::Eur).unwrap().to_string(), "€0.05");
-        assert_eq!(Money::new(125_000, Currency::Gbp).unwrap().to_string(), "£1,250.00");
-        assert_eq!(Money::new(123_456_789, Currency::Usd).unwrap().to_string(), "$1,234,567.89");
+        assert_eq!(
+            Money::new(125_000, Currency::Gbp).unwrap().to_string(),
+            "£1,250.00"
+        );
+        assert_eq!(
+            Money::new(123_456_789, Currency::Usd).unwrap().to_string(),
+            "$1,234,567.89"
+        );
     }
 
     #[test]
     fn rejects_negative_amounts_and_unknown_currencies() {
         assert_eq!(Money::new(-1, Currency::Usd), Err(MoneyError::Negative));
         assert_eq!(Currency::parse("USD"), Ok(Currency::Usd));
-        assert!(matches!(Currency::parse("btc"), Err(MoneyError::UnknownCurrency(_))));
+        assert!(matches!(
+            Currency::parse("btc"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
     }
 
     proptest! {

@@ -7,7 +7,7 @@ use crate::components::notice::{ErrorNotice, LoadingCards};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
-use leptos_router::components::{A, Form};
+use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::location::Url;
 
@@ -20,22 +20,29 @@ pub fn CourseCatalogPage() -> impl IntoView {
         |search| list_courses((!search.trim().is_empty()).then_some(search)),
     );
 
+    // Hydrated, the page filters as you type and a submit stays client-side; without
+    // JavaScript the same form is a plain GET to `/?q=`.
+    let input = NodeRef::<leptos::html::Input>::new();
     let navigate = use_navigate();
-    let filter_as_you_type = move |ev| {
-        let value = event_target_value(&ev);
-        let target = if value.trim().is_empty() {
-            "/".to_owned()
-        } else {
-            format!("/?q={}", Url::escape(&value))
-        };
+    let show_results_for = move |value: String| {
         navigate(
-            &target,
+            &catalog_url(&value),
             NavigateOptions {
                 replace: true,
                 scroll: false,
                 ..Default::default()
             },
         );
+    };
+    let filter_as_you_type = {
+        let show_results_for = show_results_for.clone();
+        move |ev| show_results_for(event_target_value(&ev))
+    };
+    let submit_without_reload = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(input) = input.get() {
+            show_results_for(input.value());
+        }
     };
 
     view! {
@@ -50,7 +57,13 @@ pub fn CourseCatalogPage() -> impl IntoView {
             </div>
         </section>
         <div class="container">
-            <Form method="GET" action="/" attr:class="search" attr:role="search">
+            <form
+                method="get"
+                action="/"
+                class="search"
+                role="search"
+                on:submit=submit_without_reload
+            >
                 <label for="course-search">"Search courses"</label>
                 <div class="search-row">
                     <input
@@ -59,6 +72,7 @@ pub fn CourseCatalogPage() -> impl IntoView {
                         type="search"
                         placeholder="Try “rust” or “design”"
                         autocomplete="off"
+                        node_ref=input
                         prop:value=move || search.get()
                         on:input=filter_as_you_type
                     />
@@ -66,7 +80,7 @@ pub fn CourseCatalogPage() -> impl IntoView {
                         "Search"
                     </button>
                 </div>
-            </Form>
+            </form>
             <Transition fallback=|| view! { <LoadingCards count=4 /> }>
                 {move || Suspend::new(async move {
                     match courses.await {
@@ -108,4 +122,13 @@ fn CourseResults(courses: Vec<CourseSummary>, search: String) -> impl IntoView {
         </ul>
     }
     .into_any()
+}
+
+/// The catalog URL that shows the results for `search`.
+fn catalog_url(search: &str) -> String {
+    if search.trim().is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/?q={}", Url::escape(search))
+    }
 }

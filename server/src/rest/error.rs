@@ -39,19 +39,28 @@ impl IntoResponse for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError(AppError::BadRequest(format!("Invalid query string: {}", rejection.body_text())))
+        ApiError(AppError::BadRequest(format!(
+            "Invalid query string: {}",
+            rejection.body_text()
+        )))
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        ApiError(AppError::BadRequest(format!("Invalid path: {}", rejection.body_text())))
+        ApiError(AppError::BadRequest(format!(
+            "Invalid path: {}",
+            rejection.body_text()
+        )))
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        ApiError(AppError::BadRequest(format!("Invalid JSON body: {}", rejection.body_text())))
+        ApiError(AppError::BadRequest(format!(
+            "Invalid JSON body: {}",
+            rejection.body_text()
+        )))
     }
 }
 

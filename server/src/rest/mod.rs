@@ -33,7 +33,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(courses::get_course))
 }
 
-pub async fn openapi_json(document: Arc<utoipa::openapi::OpenApi>) -> Json<Arc<utoipa::openapi::OpenApi>> {
+pub async fn openapi_json(
+    document: Arc<utoipa::openapi::OpenApi>,
+) -> Json<Arc<utoipa::openapi::OpenApi>> {
     Json(document)
 }
 

@@ -27,7 +27,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request failed")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request failed")
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
@@ -39,7 +43,10 @@ impl TestApp {
     pub async fn get_html(&self, path: &str) -> (u16, String) {
         let response = self.get(path).await;
         let status = response.status().as_u16();
-        (status, response.text().await.expect("response has no text body"))
+        (
+            status,
+            response.text().await.expect("response has no text body"),
+        )
     }
 }
 
@@ -78,7 +85,8 @@ pub async fn fresh_database_url() -> (String, Option<PathBuf>) {
                 .await
                 .expect("CREATE DATABASE failed");
             admin.close().await.expect("closing the admin connection");
-            let mut url = reqwest::Url::parse(&admin_url).expect("PEERLOOP_TEST_PG_URL is not a URL");
+            let mut url =
+                reqwest::Url::parse(&admin_url).expect("PEERLOOP_TEST_PG_URL is not a URL");
             url.set_path(&name);
             (url.to_string(), None)
         }
@@ -95,6 +103,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns the app with extra configuration variables on top of the test defaults.
 pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
+    // Logs go through the test writer, so a failing test shows the server's side of the story.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+        .try_init();
     let (database_url, sqlite_dir) = fresh_database_url().await;
     let mut settings: Vec<(String, String)> = vec![
         ("DATABASE_URL".into(), database_url),
@@ -103,7 +116,11 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     ];
     settings.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_lookup(|name| {
-        settings.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        settings
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     })
     .expect("test configuration is valid");
 

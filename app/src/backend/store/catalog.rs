@@ -33,7 +33,8 @@ const COURSE_COLUMNS: &str = "
     SELECT c.id, c.title, c.summary, c.description, c.level, c.price_cents, c.currency,
            u.id AS creator_id, u.name AS creator_name, u.bio AS creator_bio,
            (SELECT COUNT(*) FROM course_modules m WHERE m.course_id = c.id) AS module_count,
-           (SELECT COALESCE(SUM(m.duration_minutes), 0) FROM course_modules m
+           -- Postgres sums BIGINT into NUMERIC; the cast keeps the column an integer.
+           (SELECT CAST(COALESCE(SUM(m.duration_minutes), 0) AS BIGINT) FROM course_modules m
              WHERE m.course_id = c.id) AS total_minutes
       FROM courses c
       JOIN users u ON u.id = c.creator_id

@@ -1,6 +1,7 @@
 //! One error type for the whole product. It crosses the wire between server and browser and maps
 //! to an HTTP status; internal causes are logged on the server and never shown to users.
 
+use crate::domain::account::FieldErrors;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -11,14 +12,22 @@ pub enum AppError {
     /// Input failed validation; the message says which field and why.
     #[error("{0}")]
     BadRequest(String),
+    /// Form fields failed validation; each carries its own message.
+    #[error("Please correct the highlighted fields.")]
+    Invalid(FieldErrors),
     #[error("Please log in to continue.")]
     Unauthorized,
+    /// A log in with a wrong password or an unknown email: one message for both.
+    #[error("{}", crate::domain::account::LOGIN_FAILED)]
+    InvalidCredentials,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     /// An outside service is down; the message tells the user what to do.
     #[error("{0}")]
     Unavailable(String),
@@ -30,11 +39,12 @@ pub enum AppError {
 impl AppError {
     pub fn status(&self) -> u16 {
         match self {
-            AppError::BadRequest(_) => 400,
-            AppError::Unauthorized => 401,
+            AppError::BadRequest(_) | AppError::Invalid(_) => 400,
+            AppError::Unauthorized | AppError::InvalidCredentials => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooManyRequests(_) => 429,
             AppError::Unavailable(_) => 503,
             AppError::Internal => 500,
         }
@@ -44,17 +54,39 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad_request",
+            AppError::Invalid(_) => "invalid",
             AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::TooManyRequests(_) => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal => "internal",
         }
     }
 
+    /// Field-level messages, when this is a validation failure.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Invalid(fields) => Some(fields),
+            _ => None,
+        }
+    }
+
     pub fn course_not_found() -> Self {
         AppError::NotFound("We couldn't find that course.".into())
+    }
+}
+
+impl From<crate::domain::access::Denial> for AppError {
+    fn from(denial: crate::domain::access::Denial) -> Self {
+        match denial {
+            crate::domain::access::Denial::NotLoggedIn => AppError::Unauthorized,
+            crate::domain::access::Denial::Forbidden(message) => {
+                AppError::Forbidden(message.into())
+            }
+        }
     }
 }
 
@@ -91,9 +123,16 @@ mod tests {
         let cases = [
             (AppError::BadRequest("x".into()), 400, "bad_request"),
             (AppError::Unauthorized, 401, "unauthorized"),
+            (AppError::InvalidCredentials, 401, "invalid_credentials"),
             (AppError::Forbidden("x".into()), 403, "forbidden"),
             (AppError::NotFound("x".into()), 404, "not_found"),
             (AppError::Conflict("x".into()), 409, "conflict"),
+            (AppError::Invalid(FieldErrors::default()), 400, "invalid"),
+            (
+                AppError::TooManyRequests("x".into()),
+                429,
+                "too_many_requests",
+            ),
             (AppError::Unavailable("x".into()), 503, "unavailable"),
             (AppError::Internal, 500, "internal"),
         ];

@@ -9,17 +9,28 @@ pub mod error;
 pub mod pages;
 
 use components::layout::{SiteFooter, SiteHeader};
+use components::session::SessionProvider;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
+use pages::admin::AdminPage;
 use pages::coming_soon::{BookingComingSoon, EnrollmentComingSoon};
 use pages::course_catalog::CourseCatalogPage;
 use pages::course_detail::CourseDetailPage;
+use pages::creator_dashboard::CreatorDashboardPage;
+use pages::log_in::LogInPage;
 use pages::not_found::NotFound;
+use pages::profiles::{CreatorProfilePage, StudentTeacherProfilePage};
+use pages::settings::SettingsPage;
+use pages::sign_up::SignUpPage;
+use pages::student_dashboard::StudentDashboardPage;
+use pages::teacher_dashboard::TeacherDashboardPage;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    backend::csp::apply();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -51,19 +62,32 @@ pub fn App() -> impl IntoView {
         />
         <Title formatter=|page: String| format!("{page} · PeerLoop") />
         <Router>
-            <a class="skip-link" href="#main">
-                "Skip to content"
-            </a>
-            <SiteHeader />
-            <main id="main" class="site-main" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=CourseCatalogPage ssr=SsrMode::Async />
-                    <Route path=path!("/courses/:id") view=CourseDetailPage ssr=SsrMode::Async />
-                    <Route path=path!("/courses/:id/book") view=BookingComingSoon />
-                    <Route path=path!("/courses/:id/enroll") view=EnrollmentComingSoon />
-                </Routes>
-            </main>
-            <SiteFooter />
+            <SessionProvider>
+                <a class="skip-link" href="#main">
+                    "Skip to content"
+                </a>
+                <SiteHeader />
+                <main id="main" class="site-main" tabindex="-1">
+                    // Async: every page is complete before it is sent, so it works without
+                    // JavaScript, its status code is right, and session cookies can be set.
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=CourseCatalogPage ssr=SsrMode::Async />
+                        <Route path=path!("/courses/:id") view=CourseDetailPage ssr=SsrMode::Async />
+                        <Route path=path!("/courses/:id/book") view=BookingComingSoon ssr=SsrMode::Async />
+                        <Route path=path!("/courses/:id/enroll") view=EnrollmentComingSoon ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async />
+                        <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
+                        <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("/dashboard") view=StudentDashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("/teach") view=TeacherDashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("/creator") view=CreatorDashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("/creators/:id") view=CreatorProfilePage ssr=SsrMode::Async />
+                        <Route path=path!("/sts/:id") view=StudentTeacherProfilePage ssr=SsrMode::Async />
+                        <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    </Routes>
+                </main>
+                <SiteFooter />
+            </SessionProvider>
         </Router>
     }
 }

@@ -45,6 +45,8 @@ pub struct Config {
     pub public_url: String,
     pub demo_data: bool,
     pub log_format: LogFormat,
+    /// Behind a reverse proxy, the client's address is the first `X-Forwarded-For` entry.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -111,6 +113,17 @@ impl Config {
         if demo_data && env == RunEnv::Production {
             return Err(ConfigError::DemoDataInProduction);
         }
+        let trust_forwarded_for = match get("PEERLOOP_TRUST_FORWARDED_FOR").as_deref() {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                return Err(invalid(
+                    "PEERLOOP_TRUST_FORWARDED_FOR",
+                    other,
+                    "true or false",
+                ));
+            }
+        };
         let log_format = match get("PEERLOOP_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -123,6 +136,7 @@ impl Config {
             public_url: public_url.trim_end_matches('/').to_owned(),
             demo_data,
             log_format,
+            trust_forwarded_for,
         })
     }
 }

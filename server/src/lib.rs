@@ -4,42 +4,98 @@
 pub mod config;
 pub mod ops;
 pub mod rest;
+pub mod security;
 pub mod telemetry;
 
-use app::backend::AppState;
+use app::backend::auth::{IDLE_TIMEOUT_SECS, SESSION_COOKIE};
 use app::backend::db::{Db, DbError};
+use app::backend::session_store::DbSessionStore;
+use app::backend::{AppState, Settings};
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use config::Config;
+use config::RunEnv;
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use security::RequestPolicy;
+use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session_store::ExpiredDeletion;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("could not seed the demo data: {0:?}")]
+    DemoData(app::error::AppError),
+}
 
 /// Opens and migrates the database and seeds demo data when configured: everything that must
 /// succeed before the server accepts a request.
 pub async fn build_state(
     config: &Config,
     leptos_options: LeptosOptions,
-) -> Result<AppState, DbError> {
+) -> Result<AppState, StartupError> {
     let db = Db::connect(config.database_url.expose(), config.db_max_connections).await?;
     db.migrate().await?;
-    if config.demo_data && app::backend::seed::ensure_demo_data(&db).await? {
-        tracing::info!("seeded the demo catalog");
+    if config.demo_data
+        && app::backend::seed::ensure_demo_data(&db)
+            .await
+            .map_err(StartupError::DemoData)?
+    {
+        tracing::info!("seeded the demo data");
     }
-    Ok(AppState { leptos_options, db })
+    let settings = Settings {
+        public_url: config.public_url.clone(),
+        local_mode: config.env == RunEnv::Development,
+    };
+    Ok(AppState {
+        leptos_options,
+        db,
+        settings: Arc::new(settings),
+    })
 }
 
-pub fn router(state: AppState) -> Router {
+/// Deletes expired sessions every hour, for as long as the server runs.
+pub async fn sweep_expired_sessions(db: Db) {
+    let store = DbSessionStore::new(db);
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        if let Err(error) = store.delete_expired().await {
+            tracing::warn!(%error, "could not delete expired sessions");
+        }
+    }
+}
+
+pub fn router(state: AppState, trust_forwarded_for: bool) -> Router {
     let page_routes = generate_route_list(App);
     let (rest_routes, openapi) = rest::router().split_for_parts();
     let openapi = std::sync::Arc::new(openapi);
     let leptos_options = state.leptos_options.clone();
+
+    let policy = RequestPolicy::new(
+        &state.settings.public_url,
+        state.settings.local_mode,
+        trust_forwarded_for,
+    );
+    let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.settings.public_url.starts_with("https://"))
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            IDLE_TIMEOUT_SECS,
+        )));
 
     let request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
@@ -71,7 +127,11 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        .layer(CompressionLayer::new());
+        .layer(CompressionLayer::new())
+        .layer(from_fn_with_state(policy.clone(), security::client_address))
+        .layer(from_fn_with_state(policy, security::same_origin))
+        .layer(session_layer)
+        .layer(from_fn(security::csrf_for_forms));
 
     Router::new()
         .route("/healthz", get(ops::healthz))

@@ -19,7 +19,7 @@ async fn main() -> ExitCode {
     let state = match server::build_state(&config, leptos_options).await {
         Ok(state) => state,
         Err(error) => {
-            tracing::error!(%error, "cannot start: database unavailable or migrations failed");
+            tracing::error!(%error, "cannot start");
             return ExitCode::FAILURE;
         }
     };
@@ -36,7 +36,10 @@ async fn main() -> ExitCode {
         env = ?config.env,
         "PeerLoop is serving http://{address}"
     );
-    let served = axum::serve(listener, server::router(state))
+    tokio::spawn(server::sweep_expired_sessions(db.clone()));
+    let app = server::router(state, config.trust_forwarded_for)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(server::shutdown_signal())
         .await;
     db.close().await;

@@ -162,13 +162,7 @@ async fn openapi_document_describes_the_catalog_endpoints() {
 #[tokio::test]
 async fn server_function_serves_the_same_catalog() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .post(app.url("/rpc/list_courses"))
-        .form(&[("search", "design")])
-        .send()
-        .await
-        .unwrap();
+    let response = app.get("/rpc/list_courses?search=design").await;
     assert_eq!(response.status(), 200);
     let courses: Value = response.json().await.unwrap();
     assert_eq!(courses[0]["title"], "UX Design for Engineers");

@@ -4,6 +4,7 @@ use crate::domain::catalog::Level;
 use crate::domain::money::Money;
 use crate::error::AppError;
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 
 /// A course as listed in the catalog.
@@ -61,14 +62,26 @@ pub struct CourseModule {
     pub duration_minutes: i64,
 }
 
-#[server(prefix = "/rpc", endpoint = "list_courses")]
+#[server(prefix = "/rpc", endpoint = "list_courses", input = GetUrl)]
 pub async fn list_courses(search: Option<String>) -> Result<Vec<CourseSummary>, AppError> {
-    let state = crate::backend::state()?;
-    crate::backend::services::catalog::list_courses(&state.db, search.as_deref()).await
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            crate::backend::services::catalog::list_courses(&state.db, search.as_deref()).await
+        }
+        .await,
+    )
+    .await
 }
 
-#[server(prefix = "/rpc", endpoint = "get_course")]
+#[server(prefix = "/rpc", endpoint = "get_course", input = GetUrl)]
 pub async fn get_course(id: String) -> Result<CourseDetail, AppError> {
-    let state = crate::backend::state()?;
-    crate::backend::services::catalog::get_course(&state.db, &id).await
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            crate::backend::services::catalog::get_course(&state.db, &id).await
+        }
+        .await,
+    )
+    .await
 }

@@ -1,3 +1,6 @@
 //! Wire types (DTOs) and the thin server functions the pages call. One resource per module.
 
+pub mod auth;
 pub mod courses;
+pub mod forms;
+pub mod learning;

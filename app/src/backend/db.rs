@@ -2,7 +2,9 @@
 //!
 //! sqlx's `Any` driver lets one query text serve both backends, so the store is written once.
 //! Queries use `$1` placeholders (both drivers accept them) and portable SQL; timestamps are
-//! stored as integer Unix seconds (UTC) on both backends because `Any` has no date types.
+//! stored as integer Unix seconds (UTC) on both backends because `Any` has no date types, and
+//! BOOLEAN columns are read back as `CASE WHEN flag THEN 1 ELSE 0 END` because `Any` cannot
+//! decode SQLite booleans.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;

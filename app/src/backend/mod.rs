@@ -1,21 +1,38 @@
 //! Server-only half of the product: state, the store (queries), services (which own transactions)
 //! and the ports that outside services are reached through.
 
+pub mod auth;
+pub mod csp;
 pub mod db;
+pub mod flash;
+pub mod request;
 pub mod seed;
 pub mod services;
+pub mod session_store;
 pub mod store;
 
 use crate::error::AppError;
 use db::Db;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
+use std::sync::Arc;
 
 /// Everything a request needs. Cheap to clone: it holds handles, not data.
 #[derive(Clone, axum::extract::FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
+    pub settings: Arc<Settings>,
+}
+
+/// The configuration services and pages need (the server's `Config` holds the rest).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Where people reach the site, without a trailing slash.
+    pub public_url: String,
+    /// Local mode: demo data, one-click demo log-ins and the built-in stand-ins for outside
+    /// services. Never in production.
+    pub local_mode: bool,
 }
 
 /// The state provided to server functions and pages through Leptos context.

@@ -6,12 +6,17 @@ use crate::backend::db::Db;
 use crate::backend::store::unix_now;
 use uuid::Uuid;
 
-struct DemoCreator {
+/// The shared password of every demo account (README lists the accounts).
+pub const DEMO_PASSWORD: &str = "peerloop-demo-2026";
+
+struct DemoPerson {
     key: &'static str,
     name: &'static str,
     email: &'static str,
     time_zone: &'static str,
     bio: &'static str,
+    /// Shown beside the one-click log in.
+    role: &'static str,
 }
 
 struct DemoCourse {
@@ -25,24 +30,134 @@ struct DemoCourse {
     modules: &'static [(&'static str, &'static str, i64)],
 }
 
-const CREATORS: &[DemoCreator] = &[
-    DemoCreator {
+const PEOPLE: &[DemoPerson] = &[
+    DemoPerson {
         key: "maya",
         name: "Maya Chen",
         email: "maya.chen@example.com",
         time_zone: "America/New_York",
         bio: "Systems engineer who has taught Rust to hundreds of developers. \
               Believes the best way to master something is to teach it.",
+        role: "creator of the Rust and SQL courses",
     },
-    DemoCreator {
+    DemoPerson {
         key: "lars",
         name: "Lars Becker",
         email: "lars.becker@example.com",
         time_zone: "Europe/Berlin",
         bio: "Product designer and former agency lead, now helping engineers design \
               interfaces people enjoy.",
+        role: "creator of UX Design for Engineers",
+    },
+    DemoPerson {
+        key: "avery",
+        name: "Avery Admin",
+        email: "admin@example.com",
+        time_zone: "UTC",
+        bio: "",
+        role: "admin: enrolls students until payments exist",
+    },
+    // Student-Teachers in four zones: Kolkata has no DST, Berlin and New York change on
+    // different dates, and Sydney changes the other way round the year.
+    DemoPerson {
+        key: "priya",
+        name: "Priya Raman",
+        email: "priya.raman@example.com",
+        time_zone: "Asia/Kolkata",
+        bio: "Backend developer in Bengaluru. Loves explaining lifetimes with diagrams.",
+        role: "Student-Teacher, Rust Foundations",
+    },
+    DemoPerson {
+        key: "jonas",
+        name: "Jonas Weber",
+        email: "jonas.weber@example.com",
+        time_zone: "Europe/Berlin",
+        bio: "Embedded engineer. Teaches ownership through real bugs he has shipped.",
+        role: "Student-Teacher, Rust Foundations and Async Rust",
+    },
+    DemoPerson {
+        key: "emily",
+        name: "Emily Carter",
+        email: "emily.carter@example.com",
+        time_zone: "America/New_York",
+        bio: "Data engineer who came to Rust from Python.",
+        role: "Student-Teacher, Rust Foundations",
+    },
+    DemoPerson {
+        key: "liam",
+        name: "Liam O'Brien",
+        email: "liam.obrien@example.com",
+        time_zone: "Australia/Sydney",
+        bio: "Game developer. Patient with beginners, strict about tests.",
+        role: "Student-Teacher, Rust Foundations",
+    },
+    // Students at three stages of Rust Foundations.
+    DemoPerson {
+        key: "sam",
+        name: "Sam Rivera",
+        email: "sam.rivera@example.com",
+        time_zone: "America/Chicago",
+        bio: "",
+        role: "student, just enrolled",
+    },
+    DemoPerson {
+        key: "alex",
+        name: "Alex Kim",
+        email: "alex.kim@example.com",
+        time_zone: "Europe/London",
+        bio: "",
+        role: "student, halfway through",
+    },
+    DemoPerson {
+        key: "jordan",
+        name: "Jordan Lee",
+        email: "jordan.lee@example.com",
+        time_zone: "Asia/Tokyo",
+        bio: "",
+        role: "student, finished and applied to teach",
     },
 ];
+
+/// Who finished which course, who is halfway, who applied to teach (course key, modules done).
+const ENROLLMENTS: &[(&str, &str, usize)] = &[
+    ("priya", "rust-foundations", 5),
+    ("jonas", "rust-foundations", 5),
+    ("jonas", "async-rust", 4),
+    ("emily", "rust-foundations", 5),
+    ("liam", "rust-foundations", 5),
+    ("sam", "rust-foundations", 0),
+    ("alex", "rust-foundations", 3),
+    ("jordan", "rust-foundations", 5),
+];
+const CERTIFICATIONS: &[(&str, &str)] = &[
+    ("priya", "rust-foundations"),
+    ("jonas", "rust-foundations"),
+    ("jonas", "async-rust"),
+    ("emily", "rust-foundations"),
+    ("liam", "rust-foundations"),
+];
+const PENDING_APPLICATIONS: &[(&str, &str, &str)] = &[(
+    "jordan",
+    "rust-foundations",
+    "I struggled with borrowing for weeks and finally get it. I'd love to help the next person.",
+)];
+
+pub fn demo_accounts() -> Vec<crate::api::auth::DemoAccount> {
+    PEOPLE
+        .iter()
+        .map(|person| crate::api::auth::DemoAccount {
+            name: person.name.to_owned(),
+            email: person.email.to_owned(),
+            description: person.role.to_owned(),
+        })
+        .collect()
+}
+
+pub fn is_demo_email(email: &str) -> bool {
+    PEOPLE
+        .iter()
+        .any(|person| person.email.eq_ignore_ascii_case(email.trim()))
+}
 
 const COURSES: &[DemoCourse] = &[
     DemoCourse {
@@ -187,7 +302,7 @@ fn demo_id(kind: &str, key: &str) -> String {
 }
 
 /// Seeds the demo catalog into a database that has no courses yet. Returns whether it seeded.
-pub async fn ensure_demo_data(db: &Db) -> Result<bool, sqlx::Error> {
+pub async fn ensure_demo_data(db: &Db) -> Result<bool, crate::error::AppError> {
     let courses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM courses")
         .fetch_one(db.pool())
         .await?;
@@ -195,18 +310,23 @@ pub async fn ensure_demo_data(db: &Db) -> Result<bool, sqlx::Error> {
         return Ok(false);
     }
     let now = unix_now();
+    // One hash for every demo account: they share the password anyway.
+    let password_hash = crate::backend::auth::hash_password(DEMO_PASSWORD).await?;
     let mut tx = db.pool().begin().await?;
-    for creator in CREATORS {
+    for person in PEOPLE {
         sqlx::query(
-            "INSERT INTO users (id, name, email, email_normalized, time_zone, bio, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            "INSERT INTO users (id, name, email, email_normalized, time_zone, bio, password_hash,
+                                is_admin, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
         )
-        .bind(demo_id("user", creator.key))
-        .bind(creator.name)
-        .bind(creator.email)
-        .bind(creator.email.to_lowercase())
-        .bind(creator.time_zone)
-        .bind(creator.bio)
+        .bind(demo_id("user", person.key))
+        .bind(person.name)
+        .bind(person.email)
+        .bind(person.email.to_lowercase())
+        .bind(person.time_zone)
+        .bind(person.bio)
+        .bind(&password_hash)
+        .bind(person.key == "avery")
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -244,6 +364,66 @@ pub async fn ensure_demo_data(db: &Db) -> Result<bool, sqlx::Error> {
             .await?;
         }
     }
+    seed_the_ladder(&mut tx, now).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+async fn seed_the_ladder(conn: &mut sqlx::AnyConnection, now: i64) -> Result<(), sqlx::Error> {
+    for (person, course, modules_done) in ENROLLMENTS {
+        let enrollment_id = demo_id("enrollment", &format!("{person}:{course}"));
+        let total = COURSES
+            .iter()
+            .find(|c| c.key == *course)
+            .map_or(0, |c| c.modules.len());
+        let completed = *modules_done == total;
+        sqlx::query(
+            "INSERT INTO enrollments (id, student_id, course_id, status, enrolled_at, completed_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(&enrollment_id)
+        .bind(demo_id("user", person))
+        .bind(demo_id("course", course))
+        .bind(if completed { "completed" } else { "active" })
+        .bind(now)
+        .bind(completed.then_some(now))
+        .execute(&mut *conn)
+        .await?;
+        for position in 0..*modules_done {
+            sqlx::query(
+                "INSERT INTO module_completions (enrollment_id, module_id, completed_at)
+                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(&enrollment_id)
+            .bind(demo_id("module", &format!("{course}:{position}")))
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    for (person, course) in CERTIFICATIONS {
+        sqlx::query(
+            "INSERT INTO st_certifications (course_id, user_id, certified_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(demo_id("course", course))
+        .bind(demo_id("user", person))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (person, course, motivation) in PENDING_APPLICATIONS {
+        sqlx::query(
+            "INSERT INTO teaching_applications (id, course_id, applicant_id, status, motivation, created_at)
+             VALUES ($1, $2, $3, 'pending', $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(demo_id("application", &format!("{person}:{course}")))
+        .bind(demo_id("course", course))
+        .bind(demo_id("user", person))
+        .bind(*motivation)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

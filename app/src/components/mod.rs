@@ -1,6 +1,10 @@
 //! Reusable view pieces.
 
 pub mod course_card;
+pub mod form;
 pub mod layout;
 pub mod notice;
+pub mod session;
+pub mod sign_in;
 pub mod status;
+pub mod time_zone;

@@ -1,4 +1,7 @@
 //! Pure business rules: no I/O, no framework types. Every layer above may use these; they use none.
 
+pub mod access;
+pub mod account;
 pub mod catalog;
+pub mod ladder;
 pub mod money;

@@ -73,6 +73,7 @@ pub fn CourseCatalogPage() -> impl IntoView {
                         placeholder="Try “rust” or “design”"
                         autocomplete="off"
                         node_ref=input
+                        value=move || search.get()
                         prop:value=move || search.get()
                         on:input=filter_as_you_type
                     />

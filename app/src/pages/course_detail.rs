@@ -1,10 +1,18 @@
 //! CDET: a course's description, modules, price and creator, with the calls to action.
 
 use crate::api::courses::{CourseDetail, get_course};
+use crate::api::learning::{
+    ApplyToTeach, CompleteModule, CourseProgress, course_teachers, get_course_progress,
+};
+use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::notice::ErrorNotice;
+use crate::components::session::CsrfField;
 use crate::domain::catalog::duration_label;
+use crate::domain::ladder::{ApplicationStatus, EnrollmentStatus};
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
+use crate::pages::profiles::TeacherList;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
@@ -13,10 +21,26 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn CourseDetailPage() -> impl IntoView {
     let params = use_params_map();
-    let course = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        get_course,
+    let course_id = move || params.read().get("id").unwrap_or_default();
+    let course = Resource::new(course_id, get_course);
+    let complete_module = ServerAction::<CompleteModule>::new();
+    let apply = ServerAction::<ApplyToTeach>::new();
+    let progress = Resource::new(
+        move || {
+            (
+                course_id(),
+                complete_module.version().get(),
+                apply.version().get(),
+            )
+        },
+        |(id, _, _)| get_course_progress(id),
     );
+    let teachers = Resource::new(course_id, course_teachers);
+    provide_context(LearningActions {
+        complete_module,
+        apply,
+        progress,
+    });
     view! {
         <Suspense fallback=|| {
             view! {
@@ -27,7 +51,10 @@ pub fn CourseDetailPage() -> impl IntoView {
         }>
             {move || Suspend::new(async move {
                 match course.await {
-                    Ok(course) => view! { <CourseDetailView course /> }.into_any(),
+                    Ok(course) => {
+                        let teachers = teachers.await.unwrap_or_default();
+                        view! { <CourseDetailView course teachers /> }.into_any()
+                    }
                     Err(AppError::NotFound(_)) => view! { <NotFound /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
@@ -36,8 +63,25 @@ pub fn CourseDetailPage() -> impl IntoView {
     }
 }
 
+#[derive(Clone, Copy)]
+struct LearningActions {
+    complete_module: ServerAction<CompleteModule>,
+    apply: ServerAction<ApplyToTeach>,
+    progress: Resource<Result<Option<CourseProgress>, AppError>>,
+}
+
 #[component]
-fn CourseDetailView(course: CourseDetail) -> impl IntoView {
+fn CourseDetailView(
+    course: CourseDetail,
+    teachers: Vec<crate::api::learning::StudentTeacher>,
+) -> impl IntoView {
+    let creator_href = format!("/creators/{}", course.creator.id);
+    let module_ids: Vec<(String, String)> = course
+        .modules
+        .iter()
+        .map(|m| (m.id.clone(), m.title.clone()))
+        .collect();
+    let course_id = course.id.clone();
     let book_href = format!("/courses/{}/book", course.id);
     let enroll_href = format!("/courses/{}/enroll", course.id);
     let price = course.price.to_string();
@@ -83,6 +127,9 @@ fn CourseDetailView(course: CourseDetail) -> impl IntoView {
                             })
                             .collect_view()}
                     </ol>
+                    <YourProgress course_id modules=module_ids />
+                    <h2>"Student-Teachers"</h2>
+                    <TeacherList teachers />
                 </div>
                 <aside class="course-aside" aria-label="Enroll">
                     <div class="card">
@@ -99,11 +146,139 @@ fn CourseDetailView(course: CourseDetail) -> impl IntoView {
                     </div>
                     <div class="card creator-card">
                         <h2>"Your creator"</h2>
-                        <p class="creator-name">{course.creator.name}</p>
+                        <p class="creator-name">
+                            <A href=creator_href>{course.creator.name}</A>
+                        </p>
                         <p class="muted">{course.creator.bio}</p>
                     </div>
                 </aside>
             </div>
         </article>
     }
+}
+
+/// The signed-in student's progress: mark modules complete, then apply to teach.
+#[component]
+fn YourProgress(course_id: String, modules: Vec<(String, String)>) -> impl IntoView {
+    let actions = expect_context::<LearningActions>();
+    let apply_feedback = FormFeedback::new("apply", actions.apply);
+    let module_feedback = FormFeedback::new("complete_module", actions.complete_module);
+    view! {
+        <Suspense>
+            {move || {
+                let course_id = course_id.clone();
+                let modules = modules.clone();
+                Suspend::new(async move {
+                    let Ok(Some(progress)) = actions.progress.await else {
+                        return ().into_any();
+                    };
+                    let done = progress.completed_module_ids.len();
+                    let enrollment_id = progress.enrollment_id.clone();
+                    let teaching = progress.clone();
+                    view! {
+                        <section class="card stack progress-card" data-testid="your-progress">
+                            <h2>"Your progress"</h2>
+                            <p class="muted">{format!("{done} of {} modules complete", progress.total_modules)}</p>
+                            <FormAlert feedback=module_feedback />
+                            <ul class="checklist">
+                                {modules
+                                    .into_iter()
+                                    .map(|(module_id, title)| {
+                                        let completed = progress.completed_module_ids.contains(&module_id);
+                                        let enrollment_id = enrollment_id.clone();
+                                        view! {
+                                            <li class:done=completed>
+                                                <span>{title.clone()}</span>
+                                                {if completed {
+                                                    view! { <span class="badge">"Done"</span> }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <ActionForm action=actions.complete_module>
+                                                            <CsrfField />
+                                                            <input type="hidden" name="enrollment_id" value=enrollment_id />
+                                                            <input type="hidden" name="module_id" value=module_id />
+                                                            <button
+                                                                type="submit"
+                                                                class="button button-small"
+                                                                aria-label=format!("Mark “{title}” complete")
+                                                            >
+                                                                "Mark complete"
+                                                            </button>
+                                                        </ActionForm>
+                                                    }
+                                                        .into_any()
+                                                }}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                            <TeachingStatus progress=teaching course_id feedback=apply_feedback />
+                        </section>
+                    }
+                        .into_any()
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TeachingStatus(
+    progress: CourseProgress,
+    course_id: String,
+    feedback: FormFeedback,
+) -> impl IntoView {
+    let actions = expect_context::<LearningActions>();
+    if progress.is_student_teacher {
+        return view! { <p class="form-success" data-testid="teaching-status">"You teach this course."</p> }.into_any();
+    }
+    if progress.status != EnrollmentStatus::Completed {
+        return view! {
+            <p class="muted" data-testid="teaching-status">
+                "Finish every module to apply to teach this course."
+            </p>
+        }
+        .into_any();
+    }
+    if let Some(application) = &progress.application
+        && application.status == ApplicationStatus::Pending
+    {
+        return view! {
+            <p data-testid="teaching-status">"Your application to teach is waiting for the creator."</p>
+        }
+        .into_any();
+    }
+    let declined = progress
+        .application
+        .filter(|application| application.status == ApplicationStatus::Declined)
+        .map(|application| {
+            view! {
+                <p class="form-alert" data-testid="teaching-status">
+                    {format!(
+                        "Your last application was declined: {}",
+                        application.decline_reason.unwrap_or_default(),
+                    )}
+                </p>
+            }
+        });
+    view! {
+        {declined}
+        <h3>"Teach this course"</h3>
+        <p class="muted">"You finished it. Student-Teachers teach it 1-on-1 and earn from every session."</p>
+        <ActionForm action=actions.apply attr:class="stack" attr:novalidate=true>
+            <CsrfField />
+            <FormAlert feedback />
+            <input type="hidden" name="course_id" value=course_id />
+            <label for="field-motivation">"Why do you want to teach it?"</label>
+            <textarea id="field-motivation" name="motivation" rows="3" required=true>
+                {feedback.previous("motivation")}
+            </textarea>
+            {move || feedback.field("motivation").map(|message| view! { <p class="field-error">{message}</p> })}
+            <button type="submit" class="button button-primary">
+                "Apply to teach"
+            </button>
+        </ActionForm>
+    }
+    .into_any()
 }

@@ -13,6 +13,9 @@ pub struct ErrorBody {
     pub error: &'static str,
     /// Text to show a person.
     pub message: String,
+    /// For `invalid`: a message per form field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// An [`AppError`] leaving the REST API as `{"error", "message"}` with its status.
@@ -32,6 +35,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.0.code(),
             message: self.0.to_string(),
+            fields: self.0.field_errors().map(|fields| fields.0.clone()),
         };
         (status, Json(body)).into_response()
     }
@@ -73,3 +77,8 @@ pub struct ApiQuery<T>(pub T);
 #[derive(axum::extract::FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct ApiPath<T>(pub T);
+
+/// `Json` whose rejection is a JSON error body.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);

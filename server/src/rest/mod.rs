@@ -2,6 +2,7 @@
 //! Every route is registered through `utoipa-axum`, so the OpenAPI document cannot drift from
 //! the router.
 
+mod auth;
 mod courses;
 mod error;
 
@@ -23,7 +24,10 @@ use utoipa_axum::routes;
                        errors are {\"error\": code, \"message\": text}."
     ),
     components(schemas(ErrorBody)),
-    tags((name = "courses", description = "The course catalog"))
+    tags(
+        (name = "courses", description = "The course catalog"),
+        (name = "accounts", description = "Sign up, log in and out, the signed-in user")
+    )
 )]
 struct ApiDoc;
 
@@ -31,6 +35,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(courses::list_courses))
         .routes(routes!(courses::get_course))
+        .routes(routes!(auth::sign_up))
+        .routes(routes!(auth::log_in))
+        .routes(routes!(auth::log_out))
+        .routes(routes!(auth::me))
 }
 
 pub async fn openapi_json(

@@ -11,6 +11,9 @@ use server::config::Config;
 use sqlx::Connection;
 use std::path::PathBuf;
 
+/// The password of every account the tests sign up.
+pub const PASSWORD: &str = "correct horse battery staple";
+
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 pub struct TestApp {
@@ -38,6 +41,92 @@ impl TestApp {
         let response = self.get(path).await;
         let status = response.status().as_u16();
         (status, response.json().await.expect("response is not JSON"))
+    }
+
+    /// A second browser: its own cookie jar, no session.
+    pub fn new_browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// POSTs JSON from our own origin, as the site's pages would.
+    pub async fn post_json(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = client
+            .post(self.url(path))
+            .header("origin", &self.base_url)
+            .json(&body)
+            .send()
+            .await
+            .expect("request failed");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn get_json_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+    ) -> (u16, serde_json::Value) {
+        let response = client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request failed");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Signs up a new account in `client`'s cookie jar and returns its id.
+    pub async fn sign_up(&self, client: &reqwest::Client, name: &str, email: &str) -> String {
+        let (status, me) = self
+            .post_json(
+                client,
+                "/api/auth/signup",
+                serde_json::json!({
+                    "name": name, "email": email, "password": PASSWORD, "time_zone": "Europe/Berlin"
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "sign up failed: {me}");
+        me["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The session's CSRF token, as a page would embed it in its forms.
+    pub async fn csrf_token(&self, client: &reqwest::Client) -> String {
+        let (status, token) = self.get_json_as(client, "/rpc/csrf_token").await;
+        assert_eq!(status, 200);
+        token.as_str().unwrap().to_owned()
+    }
+
+    /// Submits a form to a server function, as a plain HTML form on our site would.
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("origin", &self.base_url)
+            .form(fields)
+            .send()
+            .await
+            .expect("request failed")
     }
 
     pub async fn get_html(&self, path: &str) -> (u16, String) {
@@ -109,8 +198,12 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
         .try_init();
     let (database_url, sqlite_dir) = fresh_database_url().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let base_url = format!("http://{address}");
     let mut settings: Vec<(String, String)> = vec![
         ("DATABASE_URL".into(), database_url),
+        ("PEERLOOP_PUBLIC_URL".into(), base_url.clone()),
         ("PEERLOOP_DEMO_DATA".into(), "true".into()),
         ("PEERLOOP_DB_MAX_CONNECTIONS".into(), "5".into()),
     ];
@@ -124,8 +217,6 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     })
     .expect("test configuration is valid");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let leptos_options = LeptosOptions::builder()
         .output_name("peerloop")
         .site_root("target/site")
@@ -136,11 +227,14 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         .await
         .expect("app state builds");
     let db = state.db.clone();
+    let trust_forwarded_for = config.trust_forwarded_for;
     tokio::spawn(async move {
-        axum::serve(listener, server::router(state)).await.unwrap();
+        let app = server::router(state, trust_forwarded_for)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app).await.unwrap();
     });
     TestApp {
-        base_url: format!("http://{address}"),
+        base_url,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -1,4 +1,6 @@
 //! Use cases. A service validates input into domain types, owns the transaction, and returns
 //! wire types; REST handlers and server functions both call these.
 
+pub mod accounts;
 pub mod catalog;
+pub mod learning;

@@ -2,6 +2,8 @@
 //! transaction boundaries.
 
 pub mod catalog;
+pub mod learning;
+pub mod users;
 
 /// Current time as Unix seconds (UTC), the storage format of every timestamp.
 pub fn unix_now() -> i64 {

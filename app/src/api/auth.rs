@@ -1,0 +1,300 @@
+//! Accounts: sign up, log in and out, settings (SETT), and who is viewing the page.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use serde::{Deserialize, Serialize};
+
+/// The person viewing a page, if signed in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+    pub is_admin: bool,
+    pub is_creator: bool,
+    pub is_student_teacher: bool,
+}
+
+/// What the settings page (SETT) edits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    pub name: String,
+    pub email: String,
+    /// Whether mail reaches the address: ok, bounced, complained or failed.
+    pub email_status: String,
+    pub time_zone: String,
+    pub bio: String,
+}
+
+/// The signed-in user, as `GET /api/me` returns them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Me {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    /// IANA time zone, e.g. "Europe/Berlin".
+    pub time_zone: String,
+    /// "student" for everyone, plus "creator" (owns courses), "student_teacher" (certified to
+    /// teach a course) and "admin".
+    pub roles: Vec<String>,
+    pub courses_taught: Vec<TaughtCourse>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TaughtCourse {
+    pub course_id: String,
+    pub title: String,
+}
+
+#[cfg(feature = "ssr")]
+fn now() -> i64 {
+    crate::backend::store::unix_now()
+}
+
+#[server(prefix = "/rpc", endpoint = "viewer", input = GetUrl)]
+pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            let session = crate::backend::request::session().await?;
+            let Some(user) = crate::backend::auth::current_user(&state.db, &session, now()).await?
+            else {
+                return Ok(None);
+            };
+            let me = crate::backend::services::accounts::me(&state.db, &user).await?;
+            let has_role = |role: &str| me.roles.iter().any(|r| r == role);
+            Ok(Some(Viewer {
+                is_creator: has_role("creator"),
+                is_student_teacher: has_role("student_teacher"),
+                id: me.id,
+                name: me.name,
+                time_zone: me.time_zone,
+                is_admin: user.is_admin,
+            }))
+        }
+        .await,
+    )
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "sign_up")]
+pub async fn sign_up(
+    name: String,
+    email: String,
+    password: String,
+    time_zone: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    crate::backend::request::respond(
+        async move {
+            use crate::backend::services::accounts;
+            let state = crate::backend::state()?;
+            let session = crate::backend::request::session().await?;
+            let form = accounts::SignUp {
+                name: &name,
+                email: &email,
+                password: &password,
+                time_zone: &time_zone,
+            };
+            match accounts::sign_up(&state.db, &session, form, now()).await {
+                Ok(_) => {
+                    crate::backend::request::redirect_to(next.as_deref(), "/dashboard");
+                    Ok(())
+                }
+                Err(error) => {
+                    let values = [
+                        ("name", name.as_str()),
+                        ("email", &email),
+                        ("time_zone", &time_zone),
+                    ];
+                    crate::backend::flash::remember(&session, "sign_up", &error, &values).await;
+                    Err(error)
+                }
+            }
+        }
+        .await,
+    )
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "log_in")]
+pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            let session = crate::backend::request::session().await?;
+            let address = crate::backend::request::client_address().await;
+            let result = crate::backend::services::accounts::log_in(
+                &state.db,
+                &session,
+                &email,
+                &password,
+                &address,
+                now(),
+            )
+            .await;
+            match result {
+                Ok(_) => {
+                    crate::backend::request::redirect_to(next.as_deref(), "/dashboard");
+                    Ok(())
+                }
+                Err(error) => {
+                    crate::backend::flash::remember(
+                        &session,
+                        "log_in",
+                        &error,
+                        &[("email", &email)],
+                    )
+                    .await;
+                    Err(error)
+                }
+            }
+        }
+        .await,
+    )
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "log_out")]
+pub async fn log_out() -> Result<(), AppError> {
+    crate::backend::request::respond(
+        async move {
+            let session = crate::backend::request::session().await?;
+            crate::backend::services::accounts::log_out(&session).await?;
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "log_out_everywhere")]
+pub async fn log_out_everywhere() -> Result<(), AppError> {
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            let session = crate::backend::request::session().await?;
+            let user = crate::backend::auth::require_user(&state.db, &session, now()).await?;
+            crate::backend::services::accounts::log_out_everywhere(&state.db, &session, &user)
+                .await?;
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "account_settings", input = GetUrl)]
+pub async fn get_account_settings() -> Result<AccountSettings, AppError> {
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            let session = crate::backend::request::session().await?;
+            let user = crate::backend::auth::require_user(&state.db, &session, now()).await?;
+            crate::backend::services::accounts::settings(&state.db, &user).await
+        }
+        .await,
+    )
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "update_profile")]
+pub async fn update_profile(name: String, time_zone: String, bio: String) -> Result<(), AppError> {
+    crate::backend::request::respond(
+        async move {
+            use crate::backend::services::accounts;
+            let state = crate::backend::state()?;
+            let session = crate::backend::request::session().await?;
+            let user = crate::backend::auth::require_user(&state.db, &session, now()).await?;
+            let form = accounts::ProfileUpdate {
+                name: &name,
+                time_zone: &time_zone,
+                bio: &bio,
+            };
+            let result = accounts::update_profile(&state.db, &user, form).await;
+            if let Err(error) = &result {
+                let values = [
+                    ("name", name.as_str()),
+                    ("time_zone", &time_zone),
+                    ("bio", &bio),
+                ];
+                crate::backend::flash::remember(&session, "profile", error, &values).await;
+            }
+            result
+        }
+        .await,
+    )
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            let session = crate::backend::request::session().await?;
+            let user = crate::backend::auth::require_user(&state.db, &session, now()).await?;
+            let result = crate::backend::services::accounts::change_password(
+                &state.db,
+                &session,
+                &user,
+                &current_password,
+                &new_password,
+            )
+            .await;
+            if let Err(error) = &result {
+                crate::backend::flash::remember(&session, "password", error, &[]).await;
+            }
+            result
+        }
+        .await,
+    )
+    .await
+}
+
+/// A demo account offered for one-click log in (local mode only).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DemoAccount {
+    pub name: String,
+    pub email: String,
+    pub description: String,
+}
+
+#[server(prefix = "/rpc", endpoint = "demo_accounts", input = GetUrl)]
+pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AppError> {
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            if !state.settings.local_mode {
+                return Ok(Vec::new());
+            }
+            Ok(crate::backend::seed::demo_accounts())
+        }
+        .await,
+    )
+    .await
+}
+
+#[server(prefix = "/rpc", endpoint = "demo_log_in")]
+pub async fn demo_log_in(email: String) -> Result<(), AppError> {
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            let session = crate::backend::request::session().await?;
+            crate::backend::services::accounts::demo_log_in(&state, &session, &email, now())
+                .await?;
+            leptos_axum::redirect("/dashboard");
+            Ok(())
+        }
+        .await,
+    )
+    .await
+}

@@ -1,0 +1,227 @@
+//! Passwords, sessions and the signed-in user.
+//!
+//! A session holds the user's id, the user's `session_epoch` at log in, when it started, and a
+//! CSRF token. "Log out everywhere" and password changes raise the epoch, which ends every
+//! session that began before; sessions also end after `ABSOLUTE_LIFETIME` however active.
+
+use crate::backend::db::Db;
+use crate::backend::store;
+use crate::error::AppError;
+use argon2::password_hash::SaltString;
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use tower_sessions::Session;
+
+pub const SESSION_COOKIE: &str = "peerloop_session";
+/// A session unused for this long expires (tower-sessions renews it on every request).
+pub const IDLE_TIMEOUT_SECS: i64 = 7 * 24 * 3600;
+/// No session lives longer than this, however active.
+pub const ABSOLUTE_LIFETIME_SECS: i64 = 30 * 24 * 3600;
+
+const USER_ID: &str = "user_id";
+const EPOCH: &str = "epoch";
+const STARTED_AT: &str = "started_at";
+const CSRF: &str = "csrf";
+
+/// The signed-in user, as every request sees them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionUser {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub time_zone: String,
+    pub is_admin: bool,
+    pub session_epoch: i64,
+}
+
+impl SessionUser {
+    pub fn actor(&self) -> crate::domain::access::Actor {
+        crate::domain::access::Actor {
+            user_id: self.id.clone(),
+            is_admin: self.is_admin,
+        }
+    }
+}
+
+/// argon2id with 19 MiB of memory and 2 passes (OWASP's minimum recommendation).
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("static argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes off the async threads: one hash takes tens of milliseconds of CPU.
+pub async fn hash_password(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes())
+            .map_err(|error| internal("salt", error))?;
+        argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|error| internal("hash", error))
+    })
+    .await
+    .map_err(|error| internal("hash task", error))?
+}
+
+/// Verifies a password against a stored hash. Without a hash (an unknown account) it still
+/// does the work of one verification, so timing does not reveal which emails exist.
+pub async fn verify_password(stored_hash: Option<String>, password: &str) -> bool {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let known = stored_hash.is_some();
+        let hash = stored_hash.unwrap_or_else(|| DECOY.to_owned());
+        let Ok(parsed) = PasswordHash::new(&hash) else {
+            tracing::error!("a stored password hash does not parse");
+            return false;
+        };
+        argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && known
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A well-formed hash of no one's password, verified in place of an unknown account's.
+const DECOY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+
+fn internal(what: &str, error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "password {what} failed");
+    AppError::Internal
+}
+
+fn session_error(error: tower_sessions::session::Error) -> AppError {
+    tracing::error!(%error, "session store failed");
+    AppError::Internal
+}
+
+fn new_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Starts a signed-in session under a new id (so an id planted before log in is worthless).
+pub async fn start_session(
+    session: &Session,
+    user: &SessionUser,
+    now: i64,
+) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(USER_ID, &user.id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(EPOCH, user.session_epoch)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(STARTED_AT, now)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(CSRF, new_token())
+        .await
+        .map_err(session_error)?;
+    Ok(())
+}
+
+/// Moves this session to a new epoch after the user raised theirs, so it survives the change
+/// that ended their other sessions.
+pub async fn keep_session_at_epoch(session: &Session, epoch: i64) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(EPOCH, epoch).await.map_err(session_error)
+}
+
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)
+}
+
+/// The user this session belongs to, if it is still valid.
+pub async fn current_user(
+    db: &Db,
+    session: &Session,
+    now: i64,
+) -> Result<Option<SessionUser>, AppError> {
+    let Some(user_id) = session
+        .get::<String>(USER_ID)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    let epoch = session.get::<i64>(EPOCH).await.map_err(session_error)?;
+    let started_at = session
+        .get::<i64>(STARTED_AT)
+        .await
+        .map_err(session_error)?;
+    let fresh = started_at.is_some_and(|started| now - started < ABSOLUTE_LIFETIME_SECS);
+    let user = store::users::find_by_id(db, &user_id).await?;
+    match user {
+        Some(user) if fresh && Some(user.session_epoch) == epoch => Ok(Some(user)),
+        _ => {
+            end_session(session).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Like `current_user`, but nobody signed in is an error (401 for REST, log in for pages).
+pub async fn require_user(db: &Db, session: &Session, now: i64) -> Result<SessionUser, AppError> {
+    current_user(db, session, now)
+        .await?
+        .ok_or(AppError::Unauthorized)
+}
+
+/// This session's CSRF token, created on first use.
+pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(token) = session.get::<String>(CSRF).await.map_err(session_error)? {
+        return Ok(token);
+    }
+    let token = new_token();
+    session.insert(CSRF, &token).await.map_err(session_error)?;
+    Ok(token)
+}
+
+/// Whether `submitted` is this session's CSRF token (compared in constant time).
+pub async fn csrf_matches(session: &Session, submitted: &str) -> Result<bool, AppError> {
+    let Some(expected) = session.get::<String>(CSRF).await.map_err(session_error)? else {
+        return Ok(false);
+    };
+    let (a, b) = (expected.as_bytes(), submitted.as_bytes());
+    Ok(a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_hash_with_argon2id_and_verify() {
+        let hash = hash_password("correct horse battery staple").await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert!(verify_password(Some(hash.clone()), "correct horse battery staple").await);
+        assert!(!verify_password(Some(hash), "wrong horse battery staple").await);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_never_verifies() {
+        assert!(!verify_password(None, "anything at all").await);
+    }
+
+    #[test]
+    fn the_decoy_hash_has_the_real_parameters() {
+        // If the decoy stopped parsing, unknown emails would answer faster than known ones.
+        let decoy = PasswordHash::new(DECOY).unwrap();
+        assert_eq!(decoy.algorithm.as_str(), "argon2id");
+        let (decoy, real) = (Params::try_from(&decoy).unwrap(), argon2().params().clone());
+        assert_eq!(
+            (decoy.m_cost(), decoy.t_cost(), decoy.p_cost()),
+            (real.m_cost(), real.t_cost(), real.p_cost())
+        );
+    }
+}

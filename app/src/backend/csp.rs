@@ -1,0 +1,29 @@
+//! Content-Security-Policy for rendered pages. Scripts run only from our origin or with this
+//! response's nonce (the hydration bootstrap), and WASM may compile; no inline scripts otherwise.
+
+use leptos::nonce::{provide_nonce, use_nonce};
+use leptos::prelude::use_context;
+
+/// Gives this render a fresh nonce and sends the policy naming it. Call at the top of the shell.
+pub fn apply() {
+    provide_nonce();
+    let (Some(nonce), Some(response)) =
+        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    // `cargo leptos watch` reloads the page over a WebSocket on another port.
+    let live_reload = if std::env::var("LEPTOS_WATCH").is_ok() {
+        " ws://127.0.0.1:* ws://localhost:*"
+    } else {
+        ""
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{live_reload}; \
+         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}

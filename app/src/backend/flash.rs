@@ -1,0 +1,38 @@
+//! Form failures for browsers without JavaScript. A plain form post that fails is redirected
+//! back to its page (by leptos_axum), so the error and the typed values travel in the session
+//! and the page shows them once.
+
+use crate::api::forms::FormFailure;
+use crate::error::AppError;
+use tower_sessions::Session;
+
+const KEY: &str = "form_failure";
+
+/// Keeps `error` for the page to show, when the request came from a plain form. `values` are
+/// the fields to refill; never pass passwords.
+pub async fn remember(session: &Session, form: &str, error: &AppError, values: &[(&str, &str)]) {
+    if !crate::backend::request::is_plain_form().await {
+        return;
+    }
+    let failure = FormFailure {
+        form: form.to_owned(),
+        error: error.clone(),
+        values: values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    if let Err(error) = session.insert(KEY, failure).await {
+        tracing::warn!(%error, "could not keep a form failure");
+    }
+}
+
+/// The failure kept for `form`, removed so it shows once.
+pub async fn take(session: &Session, form: &str) -> Option<FormFailure> {
+    let failure: FormFailure = session.get(KEY).await.ok().flatten()?;
+    if failure.form != form {
+        return None;
+    }
+    let _ = session.remove_value(KEY).await;
+    Some(failure)
+}

@@ -1,0 +1,188 @@
+use crate::backend::auth::SessionUser;
+use crate::backend::db::Db;
+use crate::error::AppError;
+use sqlx::AnyConnection;
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    name: String,
+    email: String,
+    time_zone: String,
+    is_admin: i64,
+    session_epoch: i64,
+}
+
+impl From<UserRow> for SessionUser {
+    fn from(row: UserRow) -> Self {
+        SessionUser {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            time_zone: row.time_zone,
+            is_admin: row.is_admin != 0,
+            session_epoch: row.session_epoch,
+        }
+    }
+}
+
+const USER_COLUMNS: &str = "SELECT id, name, email, time_zone,
+        CASE WHEN is_admin THEN 1 ELSE 0 END AS is_admin, session_epoch FROM users";
+
+pub async fn find_by_id(db: &Db, id: &str) -> Result<Option<SessionUser>, AppError> {
+    let row: Option<UserRow> = sqlx::query_as(&format!("{USER_COLUMNS} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(SessionUser::from))
+}
+
+/// The user and their password hash (absent for accounts that cannot log in with a password).
+pub async fn find_login(
+    db: &Db,
+    email_normalized: &str,
+) -> Result<Option<(SessionUser, Option<String>)>, AppError> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email_normalized = $1")
+            .bind(email_normalized)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((id, hash)) = row else {
+        return Ok(None);
+    };
+    Ok(find_by_id(db, &id).await?.map(|user| (user, hash)))
+}
+
+pub async fn password_hash(db: &Db, user_id: &str) -> Result<Option<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?
+            .flatten(),
+    )
+}
+
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_normalized: &'a str,
+    pub time_zone: &'a str,
+    pub password_hash: &'a str,
+    pub now: i64,
+}
+
+/// Inserts a user; `Ok(false)` when the email is already taken.
+pub async fn insert(conn: &mut AnyConnection, user: NewUser<'_>) -> Result<bool, AppError> {
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, name, email, email_normalized, time_zone, password_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(user.id)
+    .bind(user.name)
+    .bind(user.email)
+    .bind(user.email_normalized)
+    .bind(user.time_zone)
+    .bind(user.password_hash)
+    .bind(user.now)
+    .execute(conn)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Raises the session epoch, ending every session that began before; returns the new epoch.
+pub async fn raise_session_epoch(conn: &mut AnyConnection, user_id: &str) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch",
+    )
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hash: &str,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn update_profile(
+    db: &Db,
+    user_id: &str,
+    name: &str,
+    time_zone: &str,
+    bio: &str,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET name = $1, time_zone = $2, bio = $3 WHERE id = $4")
+        .bind(name)
+        .bind(time_zone)
+        .bind(bio)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// What the settings page shows beyond the session user.
+pub async fn profile_extras(db: &Db, user_id: &str) -> Result<(String, String), AppError> {
+    Ok(
+        sqlx::query_as("SELECT bio, email_status FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(db.pool())
+            .await?,
+    )
+}
+
+pub async fn count_failures(db: &Db, subject: &str, since: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND failed_at > $2",
+    )
+    .bind(subject)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Records a failed log in for each subject, forgetting failures older than `forget_before`.
+pub async fn record_failures(
+    db: &Db,
+    subjects: &[&str],
+    now: i64,
+    forget_before: i64,
+) -> Result<(), AppError> {
+    let mut tx = db.pool().begin().await?;
+    for subject in subjects {
+        sqlx::query("DELETE FROM login_failures WHERE subject = $1 AND failed_at <= $2")
+            .bind(*subject)
+            .bind(forget_before)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
+            .bind(*subject)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn clear_failures(db: &Db, subject: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+        .bind(subject)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! The one authorization policy. Every service asks `authorize` before reading or changing
+//! something that belongs to someone; nothing else decides access.
+
+/// Who is asking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: String,
+    pub is_admin: bool,
+}
+
+/// What they want to do, with the facts the decision depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access<'a> {
+    /// See or change an enrollment: its progress, applying to teach from it.
+    Enrollment { student_id: &'a str },
+    /// Decide someone's application to teach a course.
+    DecideApplication { course_creator_id: &'a str },
+    /// See the applications and Student-Teachers of a creator's courses.
+    CreatorDashboard { creator_id: &'a str },
+    /// Enroll a student without payment (until payments exist: admins and the demo data).
+    EnrollWithoutPayment,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Denial {
+    /// Nobody is logged in: pages redirect to log in, REST answers 401.
+    NotLoggedIn,
+    /// Logged in, but not allowed; the message is shown as is.
+    Forbidden(&'static str),
+}
+
+pub fn authorize(actor: Option<&Actor>, access: Access<'_>) -> Result<(), Denial> {
+    let actor = actor.ok_or(Denial::NotLoggedIn)?;
+    if actor.is_admin {
+        return Ok(());
+    }
+    let allowed = match access {
+        Access::Enrollment { student_id } => actor.user_id == student_id,
+        Access::DecideApplication { course_creator_id } => actor.user_id == course_creator_id,
+        Access::CreatorDashboard { creator_id } => actor.user_id == creator_id,
+        Access::EnrollWithoutPayment => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denial::Forbidden(match access {
+            Access::Enrollment { .. } => "That enrollment belongs to someone else.",
+            Access::DecideApplication { .. } => {
+                "Only the course's creator can decide applications to teach it."
+            }
+            Access::CreatorDashboard { .. } => "That dashboard belongs to another creator.",
+            Access::EnrollWithoutPayment => "Only an admin can enroll students without payment.",
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> Actor {
+        Actor {
+            user_id: id.into(),
+            is_admin: false,
+        }
+    }
+
+    #[test]
+    fn nobody_logged_in_is_never_allowed() {
+        for access in [
+            Access::Enrollment { student_id: "s" },
+            Access::DecideApplication {
+                course_creator_id: "c",
+            },
+            Access::CreatorDashboard { creator_id: "c" },
+            Access::EnrollWithoutPayment,
+        ] {
+            assert_eq!(authorize(None, access), Err(Denial::NotLoggedIn));
+        }
+    }
+
+    #[test]
+    fn owners_are_allowed_and_others_forbidden() {
+        let cases = [
+            (
+                Access::Enrollment {
+                    student_id: "owner",
+                },
+                true,
+            ),
+            (
+                Access::DecideApplication {
+                    course_creator_id: "owner",
+                },
+                true,
+            ),
+            (
+                Access::CreatorDashboard {
+                    creator_id: "owner",
+                },
+                true,
+            ),
+            (Access::EnrollWithoutPayment, false),
+        ];
+        for (access, owner_allowed) in cases {
+            assert_eq!(
+                authorize(Some(&user("owner")), access).is_ok(),
+                owner_allowed,
+                "{access:?}"
+            );
+            assert!(
+                matches!(
+                    authorize(Some(&user("someone-else")), access),
+                    Err(Denial::Forbidden(_))
+                ),
+                "{access:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn admins_may_do_everything() {
+        let admin = Actor {
+            user_id: "admin".into(),
+            is_admin: true,
+        };
+        assert_eq!(
+            authorize(Some(&admin), Access::EnrollWithoutPayment),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(Some(&admin), Access::Enrollment { student_id: "s" }),
+            Ok(())
+        );
+    }
+}

@@ -1,0 +1,434 @@
+//! Accounts and their security properties: sign up, log in and out, session rotation and
+//! expiry, log out everywhere, Origin and CSRF checks, login throttling.
+
+mod common;
+
+use common::{PASSWORD, spawn_app};
+use serde_json::json;
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .cookies()
+        .find(|cookie| cookie.name() == "peerloop_session")
+        .map(|cookie| cookie.value().to_owned())
+}
+
+#[tokio::test]
+async fn sign_up_signs_in_and_me_describes_the_account() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    let (status, me) = app
+        .post_json(
+            &browser,
+            "/api/auth/signup",
+            json!({ "name": "  Grace  Hopper ", "email": "Grace@Example.com",
+                    "password": PASSWORD, "time_zone": "america/new_york" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{me}");
+    assert_eq!(me["name"], "Grace Hopper");
+    assert_eq!(me["email"], "Grace@Example.com");
+    assert_eq!(me["time_zone"], "America/New_York");
+    assert_eq!(me["roles"], json!(["student"]));
+    assert_eq!(me["courses_taught"], json!([]));
+    let (status, again) = app.get_json_as(&browser, "/api/me").await;
+    assert_eq!((status, again), (200, me));
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site_lax() {
+    let app = spawn_app().await;
+    let response = app
+        .new_browser()
+        .post(app.url("/api/auth/signup"))
+        .json(&json!({ "name": "Ada", "email": "ada@example.com", "password": PASSWORD, "time_zone": "UTC" }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("peerloop_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    // Served over plain http here, so not Secure (it is when PEERLOOP_PUBLIC_URL is https).
+    assert!(!cookie.contains("Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn invalid_sign_ups_get_a_message_per_field_and_create_nothing() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    let (status, body) = app
+        .post_json(
+            &browser,
+            "/api/auth/signup",
+            json!({ "name": "", "email": "nope", "password": "short", "time_zone": "Mars/Base" }),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid");
+    for field in ["name", "email", "password", "time_zone"] {
+        assert!(
+            body["fields"][field].is_string(),
+            "no message for {field}: {body}"
+        );
+    }
+    let users: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email_normalized = 'nope'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(users, 0);
+}
+
+#[tokio::test]
+async fn emails_are_unique_case_insensitively() {
+    let app = spawn_app().await;
+    app.sign_up(&app.new_browser(), "First", "same@example.com")
+        .await;
+    let (status, body) = app
+        .post_json(
+            &app.new_browser(),
+            "/api/auth/signup",
+            json!({ "name": "Second", "email": "SAME@example.com", "password": PASSWORD, "time_zone": "UTC" }),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["fields"]["email"]
+            .as_str()
+            .unwrap()
+            .contains("already exists")
+    );
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.sign_up(&app.new_browser(), "Ada", "ada@example.com")
+        .await;
+    let browser = app.new_browser();
+    let wrong = app
+        .post_json(
+            &browser,
+            "/api/auth/login",
+            json!({ "email": "ada@example.com", "password": "not the password" }),
+        )
+        .await;
+    let unknown = app
+        .post_json(
+            &browser,
+            "/api/auth/login",
+            json!({ "email": "nobody@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(wrong.0, 401);
+    assert_eq!(wrong, unknown);
+    assert_eq!(
+        wrong.1["message"],
+        "That email and password don't match an account."
+    );
+    let (status, _) = app.get_json_as(&browser, "/api/me").await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn log_in_issues_a_new_session_id_and_the_old_one_is_worthless() {
+    let app = spawn_app().await;
+    app.sign_up(&app.new_browser(), "Ada", "ada@example.com")
+        .await;
+    // A visitor gets an anonymous session (e.g. for a form's CSRF token) before logging in.
+    let visitor = app.get("/rpc/csrf_token").await;
+    let before = session_cookie(&visitor).expect("anonymous session cookie");
+    let response = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("origin", &app.base_url)
+        .header("cookie", format!("peerloop_session={before}"))
+        .json(&json!({ "email": "ada@example.com", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let after = session_cookie(&response).expect("new session cookie");
+    assert_ne!(before, after, "the session id must change at log in");
+    let me_with = |id: String| {
+        app.client
+            .get(app.url("/api/me"))
+            .header("cookie", format!("peerloop_session={id}"))
+            .send()
+    };
+    assert_eq!(me_with(after).await.unwrap().status(), 200);
+    assert_eq!(me_with(before).await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn log_out_ends_the_session() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    app.sign_up(&browser, "Ada", "ada@example.com").await;
+    let (status, _) = app.post_json(&browser, "/api/auth/logout", json!({})).await;
+    assert_eq!(status, 204);
+    let (status, body) = app.get_json_as(&browser, "/api/me").await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        body,
+        json!({ "error": "unauthorized", "message": "Please log in to continue." })
+    );
+}
+
+#[tokio::test]
+async fn log_out_everywhere_ends_every_session_of_the_user() {
+    let app = spawn_app().await;
+    let laptop = app.new_browser();
+    let phone = app.new_browser();
+    let bystander = app.new_browser();
+    app.sign_up(&laptop, "Ada", "ada@example.com").await;
+    app.sign_up(&bystander, "Bob", "bob@example.com").await;
+    let (status, _) = app
+        .post_json(
+            &phone,
+            "/api/auth/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let token = app.csrf_token(&laptop).await;
+    let response = app
+        .post_form(
+            &laptop,
+            "/rpc/log_out_everywhere",
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert!(
+        response.status().is_success() || response.status().is_redirection(),
+        "{}",
+        response.status()
+    );
+
+    assert_eq!(app.get_json_as(&laptop, "/api/me").await.0, 401);
+    assert_eq!(app.get_json_as(&phone, "/api/me").await.0, 401);
+    assert_eq!(
+        app.get_json_as(&bystander, "/api/me").await.0,
+        200,
+        "other users stay signed in"
+    );
+}
+
+#[tokio::test]
+async fn changing_the_password_keeps_this_session_and_ends_the_others() {
+    let app = spawn_app().await;
+    let laptop = app.new_browser();
+    let phone = app.new_browser();
+    app.sign_up(&laptop, "Ada", "ada@example.com").await;
+    app.post_json(
+        &phone,
+        "/api/auth/login",
+        json!({ "email": "ada@example.com", "password": PASSWORD }),
+    )
+    .await;
+    let token = app.csrf_token(&laptop).await;
+    let new_password = "an even better passphrase";
+    let wrong = app
+        .post_form(
+            &laptop,
+            "/rpc/change_password",
+            &[
+                ("csrf_token", &token),
+                ("current_password", "not it at all"),
+                ("new_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 400);
+    let response = app
+        .post_form(
+            &laptop,
+            "/rpc/change_password",
+            &[
+                ("csrf_token", &token),
+                ("current_password", PASSWORD),
+                ("new_password", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.get_json_as(&laptop, "/api/me").await.0, 200);
+    assert_eq!(app.get_json_as(&phone, "/api/me").await.0, 401);
+    let (status, _) = app
+        .post_json(
+            &app.new_browser(),
+            "/api/auth/login",
+            json!({ "email": "ada@example.com", "password": new_password }),
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn state_changes_from_other_origins_are_rejected() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    app.sign_up(&browser, "Ada", "ada@example.com").await;
+    let logout = |origin: Option<&str>| {
+        let mut request = browser.post(app.url("/api/auth/logout"));
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+    for origin in [Some("https://evil.example"), Some("null"), None] {
+        let response = logout(origin).await.unwrap();
+        assert_eq!(response.status(), 403, "origin {origin:?}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "forbidden");
+    }
+    assert_eq!(
+        app.get_json_as(&browser, "/api/me").await.0,
+        200,
+        "nothing changed"
+    );
+    // A Referer from our own site is accepted in place of Origin.
+    let response = browser
+        .post(app.url("/api/auth/logout"))
+        .header("referer", format!("{}/settings", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+}
+
+#[tokio::test]
+async fn forms_without_this_sessions_csrf_token_are_rejected() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    app.sign_up(&browser, "Ada", "ada@example.com").await;
+    let fields = |token: &'static str| {
+        [
+            ("csrf_token", token),
+            ("name", "Mallory"),
+            ("time_zone", "UTC"),
+            ("bio", "pwned"),
+        ]
+    };
+    for token in ["", "not-the-token"] {
+        let response = app
+            .post_form(&browser, "/rpc/update_profile", &fields(token))
+            .await;
+        assert_eq!(response.status(), 403, "token {token:?}");
+    }
+    let me = app.get_json_as(&browser, "/api/me").await.1;
+    assert_eq!(me["name"], "Ada", "nothing changed");
+
+    let token = app.csrf_token(&browser).await;
+    let response = app
+        .post_form(
+            &browser,
+            "/rpc/update_profile",
+            &[
+                ("csrf_token", &token),
+                ("name", "Ada L."),
+                ("time_zone", "Asia/Kolkata"),
+                ("bio", "Hi"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let me = app.get_json_as(&browser, "/api/me").await.1;
+    assert_eq!(
+        (me["name"].as_str(), me["time_zone"].as_str()),
+        (Some("Ada L."), Some("Asia/Kolkata"))
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_an_account_for_a_while() {
+    let app = spawn_app().await;
+    app.sign_up(&app.new_browser(), "Ada", "ada@example.com")
+        .await;
+    let browser = app.new_browser();
+    let attempt = |password: &'static str| {
+        app.post_json(
+            &browser,
+            "/api/auth/login",
+            json!({ "email": "ada@example.com", "password": password }),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("wrong password!").await.0, 401);
+    }
+    let (status, body) = attempt(PASSWORD).await;
+    assert_eq!(status, 429, "even the right password waits: {body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Too many failed log-in attempts.")
+    );
+    // Other accounts are not locked by one account's failures.
+    app.sign_up(&app.new_browser(), "Bob", "bob@example.com")
+        .await;
+    let (status, _) = app
+        .post_json(
+            &browser,
+            "/api/auth/login",
+            json!({ "email": "bob@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    for attempt in 0..20 {
+        let email = format!("guess{}@example.com", attempt % 4);
+        let (status, _) = app
+            .post_json(
+                &browser,
+                "/api/auth/login",
+                json!({ "email": email, "password": "guessing wrong" }),
+            )
+            .await;
+        assert_eq!(status, 401, "attempt {attempt}");
+    }
+    let (status, _) = app
+        .post_json(
+            &browser,
+            "/api/auth/login",
+            json!({ "email": "fresh@example.com", "password": "x" }),
+        )
+        .await;
+    assert_eq!(status, 429);
+}
+
+#[tokio::test]
+async fn sessions_past_their_absolute_lifetime_are_ended() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    app.sign_up(&browser, "Ada", "ada@example.com").await;
+    // Age the session: move its start back beyond the absolute lifetime.
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, data FROM sessions")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    for (id, data) in rows {
+        let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
+        if let Some(started) = data.get_mut("started_at") {
+            *started =
+                json!(started.as_i64().unwrap() - app::backend::auth::ABSOLUTE_LIFETIME_SECS - 1);
+        }
+        sqlx::query("UPDATE sessions SET data = $1 WHERE id = $2")
+            .bind(data.to_string())
+            .bind(id)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.get_json_as(&browser, "/api/me").await.0, 401);
+}

@@ -92,6 +92,13 @@ pub async fn client_address(
     next.run(request).await
 }
 
+fn header_contains(headers: &HeaderMap, name: header::HeaderName, needle: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains(needle))
+}
+
 fn has_session_cookie(headers: &HeaderMap) -> bool {
     headers.get_all(header::COOKIE).iter().any(|value| {
         value.to_str().is_ok_and(|cookies| {
@@ -136,16 +143,16 @@ pub async fn same_origin(
     }
 }
 
-/// Plain form posts (what a browser can send from another site) must carry this session's CSRF
-/// token in the `csrf_token` field. JSON requests cannot be sent cross-site without CORS, which
-/// this server never grants, so the Origin check covers them.
+/// Plain HTML form posts (a browser navigating, which any site can make it do) must carry this
+/// session's CSRF token in the `csrf_token` field, on top of the Origin check. The hydrated app's
+/// calls are `fetch` requests: browsers always send their Origin, and that check covers them.
 pub async fn csrf_for_forms(session: Session, request: Request, next: Next) -> Response {
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
-    if request.method().is_safe() || !is_form {
+    let is_html_form = header_contains(
+        request.headers(),
+        header::CONTENT_TYPE,
+        "application/x-www-form-urlencoded",
+    ) && header_contains(request.headers(), header::ACCEPT, "text/html");
+    if request.method().is_safe() || !is_html_form {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();

@@ -225,32 +225,36 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     let laptop = app.new_browser();
     let phone = app.new_browser();
     app.sign_up(&laptop, "Ada", "ada@example.com").await;
-    app.post_json(
-        &phone,
-        "/api/auth/login",
-        json!({ "email": "ada@example.com", "password": PASSWORD }),
-    )
-    .await;
-    let token = app.csrf_token(&laptop).await;
+    let (status, _) = app
+        .post_json(
+            &phone,
+            "/api/auth/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, 200);
     let new_password = "an even better passphrase";
     let wrong = app
-        .post_form(
+        .call_server_fn(
             &laptop,
             "/rpc/change_password",
             &[
-                ("csrf_token", &token),
                 ("current_password", "not it at all"),
                 ("new_password", new_password),
             ],
         )
         .await;
     assert_eq!(wrong.status(), 400);
+    assert_eq!(
+        app.get_json_as(&phone, "/api/me").await.0,
+        200,
+        "a failed change ends nothing"
+    );
     let response = app
-        .post_form(
+        .call_server_fn(
             &laptop,
             "/rpc/change_password",
             &[
-                ("csrf_token", &token),
                 ("current_password", PASSWORD),
                 ("new_password", new_password),
             ],
@@ -303,7 +307,7 @@ async fn state_changes_from_other_origins_are_rejected() {
 }
 
 #[tokio::test]
-async fn forms_without_this_sessions_csrf_token_are_rejected() {
+async fn plain_forms_without_this_sessions_csrf_token_are_rejected() {
     let app = spawn_app().await;
     let browser = app.new_browser();
     app.sign_up(&browser, "Ada", "ada@example.com").await;
@@ -337,11 +341,73 @@ async fn forms_without_this_sessions_csrf_token_are_rejected() {
             ],
         )
         .await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 302, "a plain form returns to its page");
     let me = app.get_json_as(&browser, "/api/me").await.1;
     assert_eq!(
         (me["name"].as_str(), me["time_zone"].as_str()),
         (Some("Ada L."), Some("Asia/Kolkata"))
+    );
+}
+
+#[tokio::test]
+async fn a_failed_plain_form_returns_to_its_page_with_the_errors_kept_for_it() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    app.sign_up(&browser, "Ada", "ada@example.com").await;
+    let token = app.csrf_token(&browser).await;
+    let response = app
+        .post_form(
+            &browser,
+            "/rpc/update_profile",
+            &[
+                ("csrf_token", &token),
+                ("name", ""),
+                ("time_zone", "Nowhere/Special"),
+                ("bio", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with(&format!("{}/settings", app.base_url)),
+        "{location}"
+    );
+    let (_, failure) = app
+        .get_json_as(&browser, "/rpc/take_form_failure?form=profile")
+        .await;
+    assert_eq!(failure["error"]["kind"], "invalid");
+    assert_eq!(failure["error"]["message"]["name"], "Enter your name.");
+    assert_eq!(failure["values"]["time_zone"], "Nowhere/Special");
+    let (_, again) = app
+        .get_json_as(&browser, "/rpc/take_form_failure?form=profile")
+        .await;
+    assert_eq!(again, serde_json::Value::Null, "shown once");
+}
+
+#[tokio::test]
+async fn the_hydrated_apps_calls_are_covered_by_the_origin_check() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    app.sign_up(&browser, "Ada", "ada@example.com").await;
+    let fields = [("name", "Ada L."), ("time_zone", "UTC"), ("bio", "")];
+    let forged = browser
+        .post(app.url("/rpc/update_profile"))
+        .header("origin", "https://evil.example")
+        .header("accept", "application/json")
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(app.get_json_as(&browser, "/api/me").await.1["name"], "Ada");
+    let response = app
+        .call_server_fn(&browser, "/rpc/update_profile", &fields)
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        app.get_json_as(&browser, "/api/me").await.1["name"],
+        "Ada L."
     );
 }
 

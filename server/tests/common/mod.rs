@@ -113,7 +113,8 @@ impl TestApp {
         token.as_str().unwrap().to_owned()
     }
 
-    /// Submits a form to a server function, as a plain HTML form on our site would.
+    /// Submits a form to a server function, as a plain HTML form on our site would (a browser
+    /// navigating: it accepts HTML).
     pub async fn post_form(
         &self,
         client: &reqwest::Client,
@@ -123,6 +124,26 @@ impl TestApp {
         client
             .post(self.url(path))
             .header("origin", &self.base_url)
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", format!("{}/settings", self.base_url))
+            .form(fields)
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    /// Calls a server function the way the hydrated app does: a `fetch` from our origin that
+    /// accepts JSON.
+    pub async fn call_server_fn(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("origin", &self.base_url)
+            .header("accept", "application/json")
             .form(fields)
             .send()
             .await

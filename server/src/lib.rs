@@ -131,6 +131,7 @@ pub fn router(state: AppState, trust_forwarded_for: bool) -> Router {
         .layer(from_fn_with_state(policy.clone(), security::client_address))
         .layer(from_fn_with_state(policy, security::same_origin))
         .layer(session_layer)
+        .layer(from_fn(security::csrf_for_pages))
         .layer(from_fn(security::csrf_for_forms));
 
     Router::new()

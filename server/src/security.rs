@@ -1,7 +1,7 @@
 //! Request safety: who the client is, that state changes come from our own pages (Origin), and
 //! that plain form posts carry the session's CSRF token.
 
-use app::backend::auth::{SESSION_COOKIE, csrf_matches};
+use app::backend::auth::{CsrfToken, SESSION_COOKIE, csrf_matches, csrf_token};
 use app::backend::request::ClientAddress;
 use app::error::AppError;
 use axum::body::{Body, to_bytes};
@@ -141,6 +141,22 @@ pub async fn same_origin(
             "This request didn't come from a PeerLoop page. Reload the page and try again.",
         ),
     }
+}
+
+/// Pages that a browser requests get this session's CSRF token in the request extensions, for the
+/// forms they render (creating the token, and so the session, on a first visit).
+pub async fn csrf_for_pages(session: Session, mut request: Request, next: Next) -> Response {
+    let wants_html = request.method() == axum::http::Method::GET
+        && header_contains(request.headers(), header::ACCEPT, "text/html");
+    if wants_html {
+        match csrf_token(&session).await {
+            Ok(token) => {
+                request.extensions_mut().insert(CsrfToken(token));
+            }
+            Err(error) => return ApiError(error).into_response(),
+        }
+    }
+    next.run(request).await
 }
 
 /// Plain HTML form posts (a browser navigating, which any site can make it do) must carry this

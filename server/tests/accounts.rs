@@ -139,8 +139,15 @@ async fn log_in_issues_a_new_session_id_and_the_old_one_is_worthless() {
     let app = spawn_app().await;
     app.sign_up(&app.new_browser(), "Ada", "ada@example.com")
         .await;
-    // A visitor gets an anonymous session (e.g. for a form's CSRF token) before logging in.
-    let visitor = app.get("/rpc/csrf_token").await;
+    // A visitor gets an anonymous session (for the CSRF token of the page's forms) before
+    // logging in.
+    let visitor = app
+        .client
+        .get(app.url("/login"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     let before = session_cookie(&visitor).expect("anonymous session cookie");
     let response = app
         .client

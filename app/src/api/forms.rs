@@ -23,18 +23,6 @@ impl FormFailure {
 /// Name of the hidden field that carries the CSRF token in every form.
 pub const CSRF_FIELD: &str = "csrf_token";
 
-#[server(prefix = "/rpc", endpoint = "csrf_token", input = GetUrl)]
-pub async fn csrf_token() -> Result<String, AppError> {
-    crate::backend::request::respond(
-        async move {
-            let session = crate::backend::request::session().await?;
-            crate::backend::auth::csrf_token(&session).await
-        }
-        .await,
-    )
-    .await
-}
-
 #[server(prefix = "/rpc", endpoint = "take_form_failure", input = GetUrl)]
 pub async fn take_form_failure(form: String) -> Result<Option<FormFailure>, AppError> {
     crate::backend::request::respond(

@@ -177,6 +177,11 @@ pub async fn require_user(db: &Db, session: &Session, now: i64) -> Result<Sessio
         .ok_or(AppError::Unauthorized)
 }
 
+/// This request's session CSRF token, put in the request extensions by the server so that forms
+/// rendered for the request can embed it.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
 /// This session's CSRF token, created on first use.
 pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
     if let Some(token) = session.get::<String>(CSRF).await.map_err(session_error)? {

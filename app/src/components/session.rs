@@ -1,8 +1,8 @@
-//! Who is viewing, and this session's CSRF token, for every page. Both refresh when the page
-//! changes or someone logs in or out.
+//! Who is viewing, for every page (refreshed when the page changes or someone logs in or out),
+//! and the CSRF field of every form.
 
 use crate::api::auth::{LogIn, LogOut, SignUp, Viewer, get_viewer};
-use crate::api::forms::{CSRF_FIELD, csrf_token};
+use crate::api::forms::CSRF_FIELD;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -10,7 +10,6 @@ use leptos_router::hooks::use_location;
 #[derive(Clone, Copy)]
 pub struct SessionContext {
     pub viewer: Resource<Result<Option<Viewer>, AppError>>,
-    pub csrf: Resource<Result<String, AppError>>,
     pub log_in: ServerAction<LogIn>,
     pub sign_up: ServerAction<SignUp>,
     pub log_out: ServerAction<LogOut>,
@@ -36,7 +35,6 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
     };
     provide_context(SessionContext {
         viewer: Resource::new(changes, |_| get_viewer()),
-        csrf: Resource::new(changes, |_| csrf_token()),
         log_in,
         sign_up,
         log_out,
@@ -44,16 +42,29 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
     children()
 }
 
-/// The hidden CSRF field every state-changing form carries.
+/// The hidden CSRF field every state-changing form carries. Only plain HTML form posts need
+/// the token (the hydrated app's calls are covered by the Origin check), and those forms are
+/// rendered by the server, which finds the session's token in the request. In the browser the
+/// field stays empty; hydration does not compare attribute values.
 #[component]
 pub fn CsrfField() -> impl IntoView {
-    let session = use_session();
-    view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                let token = session.csrf.await.unwrap_or_default();
-                view! { <input type="hidden" name=CSRF_FIELD value=token /> }
-            })}
-        </Suspense>
-    }
+    view! { <input type="hidden" name=CSRF_FIELD value=token_for_this_render() /> }
+}
+
+#[cfg(feature = "ssr")]
+fn token_for_this_render() -> String {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::backend::auth::CsrfToken>()
+                .cloned()
+        })
+        .map(|token| token.0)
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn token_for_this_render() -> String {
+    String::new()
 }

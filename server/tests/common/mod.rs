@@ -106,11 +106,25 @@ impl TestApp {
         me["id"].as_str().unwrap().to_owned()
     }
 
-    /// The session's CSRF token, as a page would embed it in its forms.
+    /// The session's CSRF token, read from the forms of a page as a browser gets it.
     pub async fn csrf_token(&self, client: &reqwest::Client) -> String {
-        let (status, token) = self.get_json_as(client, "/rpc/csrf_token").await;
-        assert_eq!(status, 200);
-        token.as_str().unwrap().to_owned()
+        let html = client
+            .get(self.url("/settings"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("request failed")
+            .text()
+            .await
+            .unwrap();
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = html
+            .find(marker)
+            .expect("the page has a form with a CSRF field")
+            + marker.len();
+        let token = &html[start..start + html[start..].find('"').unwrap()];
+        assert!(!token.is_empty(), "the CSRF field is empty");
+        token.to_owned()
     }
 
     /// Submits a form to a server function, as a plain HTML form on our site would (a browser

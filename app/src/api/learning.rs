@@ -284,9 +284,9 @@ pub async fn decide_application(
                 let session = crate::backend::request::session().await?;
                 crate::backend::flash::remember(
                     &session,
-                    &format!("decide-{application_id}"),
+                    "decide",
                     error,
-                    &[],
+                    &[("application_id", &application_id)],
                 )
                 .await;
             }

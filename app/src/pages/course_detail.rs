@@ -36,10 +36,14 @@ pub fn CourseDetailPage() -> impl IntoView {
         |(id, _, _)| get_course_progress(id),
     );
     let teachers = Resource::new(course_id, course_teachers);
+    // Resources are created here, before any Suspense resolves: server rendering waits only for
+    // resources that exist when it starts waiting.
     provide_context(LearningActions {
         complete_module,
         apply,
         progress,
+        apply_feedback: FormFeedback::new("apply", apply),
+        module_feedback: FormFeedback::new("complete_module", complete_module),
     });
     view! {
         <Suspense fallback=|| {
@@ -68,6 +72,8 @@ struct LearningActions {
     complete_module: ServerAction<CompleteModule>,
     apply: ServerAction<ApplyToTeach>,
     progress: Resource<Result<Option<CourseProgress>, AppError>>,
+    apply_feedback: FormFeedback,
+    module_feedback: FormFeedback,
 }
 
 #[component]
@@ -161,8 +167,7 @@ fn CourseDetailView(
 #[component]
 fn YourProgress(course_id: String, modules: Vec<(String, String)>) -> impl IntoView {
     let actions = expect_context::<LearningActions>();
-    let apply_feedback = FormFeedback::new("apply", actions.apply);
-    let module_feedback = FormFeedback::new("complete_module", actions.complete_module);
+    let (apply_feedback, module_feedback) = (actions.apply_feedback, actions.module_feedback);
     view! {
         <Suspense>
             {move || {

@@ -13,10 +13,31 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+/// The dashboard's one decision form state, and which card it belongs to.
+#[derive(Clone, Copy)]
+struct Decisions {
+    action: ServerAction<DecideApplication>,
+    feedback: FormFeedback,
+    last_submitted: RwSignal<Option<String>>,
+}
+
+impl Decisions {
+    fn for_card(&self, application_id: &str) -> bool {
+        self.last_submitted.get().as_deref() == Some(application_id)
+            || self.feedback.previous("application_id").as_deref() == Some(application_id)
+    }
+}
+
 #[component]
 pub fn CreatorDashboardPage() -> impl IntoView {
-    let decide = ServerAction::<DecideApplication>::new();
-    let dashboard = Resource::new(move || decide.version().get(), |_| get_creator_dashboard());
+    let action = ServerAction::<DecideApplication>::new();
+    let dashboard = Resource::new(move || action.version().get(), |_| get_creator_dashboard());
+    // Created before the Suspense resolves, so server rendering waits for it too.
+    let decisions = Decisions {
+        action,
+        feedback: FormFeedback::new("decide", action),
+        last_submitted: RwSignal::new(None),
+    };
     view! {
         <Title text="Creator dashboard" />
         <section class="container">
@@ -24,7 +45,7 @@ pub fn CreatorDashboardPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match dashboard.await {
-                        Ok(dashboard) => view! { <Dashboard dashboard decide /> }.into_any(),
+                        Ok(dashboard) => view! { <Dashboard dashboard decisions /> }.into_any(),
                         Err(AppError::Unauthorized) => login_redirect("/creator").into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
@@ -35,10 +56,7 @@ pub fn CreatorDashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(
-    dashboard: CreatorDashboard,
-    decide: ServerAction<DecideApplication>,
-) -> impl IntoView {
+fn Dashboard(dashboard: CreatorDashboard, decisions: Decisions) -> impl IntoView {
     let pending = dashboard.pending;
     view! {
         <h2>"Applications to teach"</h2>
@@ -49,7 +67,7 @@ fn Dashboard(
                 <ul class="dashboard-list">
                     {pending
                         .into_iter()
-                        .map(|application| view! { <ApplicationCard application decide /> })
+                        .map(|application| view! { <ApplicationCard application decisions /> })
                         .collect_view()}
                 </ul>
             }
@@ -93,20 +111,36 @@ fn Dashboard(
 }
 
 #[component]
-fn ApplicationCard(
-    application: PendingApplication,
-    decide: ServerAction<DecideApplication>,
-) -> impl IntoView {
-    let feedback = FormFeedback::new(format!("decide-{}", application.id), decide);
-    let reason_id = format!("reason-{}", application.id);
-    let (approve_id, decline_id) = (application.id.clone(), application.id.clone());
+fn ApplicationCard(application: PendingApplication, decisions: Decisions) -> impl IntoView {
+    let id = application.id;
+    let reason_id = format!("reason-{id}");
+    let (approve_id, decline_id) = (id.clone(), id.clone());
+    let this_card = {
+        let id = id.clone();
+        move || decisions.for_card(&id)
+    };
+    let remember_card = {
+        let id = id.clone();
+        move |_| decisions.last_submitted.set(Some(id.clone()))
+    };
+    let feedback = decisions.feedback;
+    let alert = {
+        let this_card = this_card.clone();
+        move || this_card().then(|| view! { <FormAlert feedback /> })
+    };
+    let reason_error = move || {
+        this_card()
+            .then(|| feedback.field("reason"))
+            .flatten()
+            .map(|message| view! { <p class="field-error">{message}</p> })
+    };
     view! {
         <li class="card stack" data-testid="pending-application">
             <h3>{format!("{} wants to teach {}", application.applicant_name, application.course_title)}</h3>
             <blockquote>{application.motivation}</blockquote>
-            <FormAlert feedback />
+            {alert}
             <div class="decision-forms">
-                <ActionForm action=decide>
+                <ActionForm action=decisions.action on:submit=remember_card.clone()>
                     <CsrfField />
                     <input type="hidden" name="application_id" value=approve_id />
                     <input type="hidden" name="decision" value="approve" />
@@ -114,13 +148,13 @@ fn ApplicationCard(
                         "Approve"
                     </button>
                 </ActionForm>
-                <ActionForm action=decide attr:class="stack">
+                <ActionForm action=decisions.action attr:class="stack" on:submit=remember_card>
                     <CsrfField />
                     <input type="hidden" name="application_id" value=decline_id />
                     <input type="hidden" name="decision" value="decline" />
                     <label for=reason_id.clone()>"Reason for declining"</label>
                     <textarea id=reason_id name="reason" rows="2"></textarea>
-                    {move || feedback.field("reason").map(|message| view! { <p class="field-error">{message}</p> })}
+                    {reason_error}
                     <button type="submit" class="button">
                         "Decline"
                     </button>

@@ -21,6 +21,9 @@ pub fn SettingsPage() -> impl IntoView {
         move || update_profile.version().get(),
         |_| get_account_settings(),
     );
+    // Created before the Suspense resolves, so server rendering waits for them too.
+    let profile = FormFeedback::new("profile", update_profile);
+    let password = FormFeedback::new("password", change_password);
     view! {
         <Title text="Settings" />
         <section class="container narrow">
@@ -29,7 +32,8 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match settings.await {
                         Ok(settings) => {
-                            view! { <SettingsForms settings update_profile change_password /> }.into_any()
+                            view! { <SettingsForms settings update_profile change_password profile password /> }
+                                .into_any()
                         }
                         Err(AppError::Unauthorized) => login_redirect("/settings").into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
@@ -45,9 +49,9 @@ fn SettingsForms(
     settings: AccountSettings,
     update_profile: ServerAction<UpdateProfile>,
     change_password: ServerAction<ChangePassword>,
+    profile: FormFeedback,
+    password: FormFeedback,
 ) -> impl IntoView {
-    let profile = FormFeedback::new("profile", update_profile);
-    let password = FormFeedback::new("password", change_password);
     let log_out_everywhere = ServerAction::<LogOutEverywhere>::new();
     let saved = move || matches!(update_profile.value().get(), Some(Ok(())));
     let password_changed = move || matches!(change_password.value().get(), Some(Ok(())));

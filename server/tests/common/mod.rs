@@ -11,6 +11,9 @@ use server::config::Config;
 use sqlx::Connection;
 use std::path::PathBuf;
 
+/// A request that takes longer is a hang: fail the test instead of blocking the suite.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The password of every account the tests sign up.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -46,6 +49,7 @@ impl TestApp {
     /// A second browser: its own cookie jar, no session.
     pub fn new_browser(&self) -> reqwest::Client {
         reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -271,6 +275,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     TestApp {
         base_url,
         client: reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),

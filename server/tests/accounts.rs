@@ -13,7 +13,7 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
         .map(|cookie| cookie.value().to_owned())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_signs_in_and_me_describes_the_account() {
     let app = spawn_app().await;
     let browser = app.new_browser();
@@ -35,7 +35,7 @@ async fn sign_up_signs_in_and_me_describes_the_account() {
     assert_eq!((status, again), (200, me));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = spawn_app().await;
     let response = app
@@ -56,7 +56,7 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
     assert!(!cookie.contains("Secure"), "{cookie}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_sign_ups_get_a_message_per_field_and_create_nothing() {
     let app = spawn_app().await;
     let browser = app.new_browser();
@@ -83,7 +83,7 @@ async fn invalid_sign_ups_get_a_message_per_field_and_create_nothing() {
     assert_eq!(users, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emails_are_unique_case_insensitively() {
     let app = spawn_app().await;
     app.sign_up(&app.new_browser(), "First", "same@example.com")
@@ -104,7 +104,7 @@ async fn emails_are_unique_case_insensitively() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
     app.sign_up(&app.new_browser(), "Ada", "ada@example.com")
@@ -134,7 +134,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     assert_eq!(status, 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_issues_a_new_session_id_and_the_old_one_is_worthless() {
     let app = spawn_app().await;
     app.sign_up(&app.new_browser(), "Ada", "ada@example.com")
@@ -171,7 +171,7 @@ async fn log_in_issues_a_new_session_id_and_the_old_one_is_worthless() {
     assert_eq!(me_with(before).await.unwrap().status(), 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_out_ends_the_session() {
     let app = spawn_app().await;
     let browser = app.new_browser();
@@ -186,7 +186,7 @@ async fn log_out_ends_the_session() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_out_everywhere_ends_every_session_of_the_user() {
     let app = spawn_app().await;
     let laptop = app.new_browser();
@@ -226,7 +226,7 @@ async fn log_out_everywhere_ends_every_session_of_the_user() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     let app = spawn_app().await;
     let laptop = app.new_browser();
@@ -280,7 +280,7 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     assert_eq!(status, 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_changes_from_other_origins_are_rejected() {
     let app = spawn_app().await;
     let browser = app.new_browser();
@@ -313,7 +313,7 @@ async fn state_changes_from_other_origins_are_rejected() {
     assert_eq!(response.status(), 204);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_forms_without_this_sessions_csrf_token_are_rejected() {
     let app = spawn_app().await;
     let browser = app.new_browser();
@@ -356,7 +356,7 @@ async fn plain_forms_without_this_sessions_csrf_token_are_rejected() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_plain_form_returns_to_its_page_with_the_errors_kept_for_it() {
     let app = spawn_app().await;
     let browser = app.new_browser();
@@ -392,7 +392,7 @@ async fn a_failed_plain_form_returns_to_its_page_with_the_errors_kept_for_it() {
     assert_eq!(again, serde_json::Value::Null, "shown once");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hydrated_apps_calls_are_covered_by_the_origin_check() {
     let app = spawn_app().await;
     let browser = app.new_browser();
@@ -418,7 +418,7 @@ async fn the_hydrated_apps_calls_are_covered_by_the_origin_check() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_lock_an_account_for_a_while() {
     let app = spawn_app().await;
     app.sign_up(&app.new_browser(), "Ada", "ada@example.com")
@@ -455,7 +455,7 @@ async fn repeated_failures_lock_an_account_for_a_while() {
     assert_eq!(status, 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
     let app = spawn_app().await;
     let browser = app.new_browser();
@@ -480,7 +480,7 @@ async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
     assert_eq!(status, 429);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_past_their_absolute_lifetime_are_ended() {
     let app = spawn_app().await;
     let browser = app.new_browser();

@@ -28,7 +28,7 @@ fn titles(body: &Value) -> Vec<&str> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_on_the_database_the_suite_was_asked_for() {
     let app = spawn_app().await;
     eprintln!("integration suite backend: {}", app.backend);
@@ -42,7 +42,7 @@ async fn runs_on_the_database_the_suite_was_asked_for() {
     assert_eq!((status, body), (200, serde_json::json!({ "status": "ok" })));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_fails_when_the_database_is_gone() {
     let app = spawn_app().await;
     app.db.close().await;
@@ -51,7 +51,7 @@ async fn readiness_fails_when_the_database_is_gone() {
     assert_eq!(body["status"], "unavailable");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalog_lists_demo_courses_alphabetically_with_prices() {
     let app = spawn_app().await;
     let (status, body) = app.get_json("/api/courses").await;
@@ -76,7 +76,7 @@ async fn catalog_lists_demo_courses_alphabetically_with_prices() {
     assert_eq!(rust["total_minutes"], 210);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catalog_search_matches_title_summary_and_creator_case_insensitively() {
     let app = spawn_app().await;
     let (_, body) = app.get_json("/api/courses?q=RUST").await;
@@ -96,7 +96,7 @@ async fn catalog_search_matches_title_summary_and_creator_case_insensitively() {
     assert_eq!(titles(&body).len(), 4);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn course_detail_has_modules_in_order_and_its_creator() {
     let app = spawn_app().await;
     let id = course_id_by_title(&app, "Rust Foundations").await;
@@ -128,7 +128,7 @@ async fn course_detail_has_modules_in_order_and_its_creator() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_courses_and_endpoints_are_json_404s() {
     let app = spawn_app().await;
     for path in [
@@ -147,7 +147,7 @@ async fn unknown_courses_and_endpoints_are_json_404s() {
     assert_eq!(body["error"], "not_found");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_describes_the_catalog_endpoints() {
     let app = spawn_app().await;
     let (status, doc) = app.get_json("/api/openapi.json").await;
@@ -159,7 +159,7 @@ async fn openapi_document_describes_the_catalog_endpoints() {
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_function_serves_the_same_catalog() {
     let app = spawn_app().await;
     let response = app.get("/rpc/list_courses?search=design").await;
@@ -169,7 +169,7 @@ async fn server_function_serves_the_same_catalog() {
     assert_eq!(courses.as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_page_is_server_rendered_with_the_catalog_and_hydration_scripts() {
     let app = spawn_app().await;
     let (status, html) = app.get_html("/").await;
@@ -190,7 +190,7 @@ async fn home_page_is_server_rendered_with_the_catalog_and_hydration_scripts() {
     assert!(html.contains("No courses match “zzzz”."));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn course_page_renders_cdet_with_calls_to_action() {
     let app = spawn_app().await;
     let id = course_id_by_title(&app, "Async Rust in Practice").await;
@@ -212,7 +212,7 @@ async fn course_page_renders_cdet_with_calls_to_action() {
     assert!(html.contains("Booking opens soon"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_pages_render_the_not_found_page_with_status_404() {
     let app = spawn_app().await;
     for path in [
@@ -225,7 +225,7 @@ async fn missing_pages_render_the_not_found_page_with_status_404() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_carries_a_request_id() {
     let app = spawn_app().await;
     let response = app.get("/healthz").await;
@@ -244,7 +244,7 @@ async fn every_response_carries_a_request_id() {
     assert_eq!(response.headers()["x-request-id"], "trace-me-123");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_data_is_seeded_once() {
     let app = spawn_app().await;
     assert!(!app::backend::seed::ensure_demo_data(&app.db).await.unwrap());
@@ -261,7 +261,7 @@ async fn demo_data_is_seeded_once() {
     assert_eq!((courses, modules), (4, 17));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_seeders_cannot_duplicate_demo_data() {
     let (url, _dir) = common::fresh_database_url().await;
     let db = app::backend::db::Db::connect(&url, 4).await.unwrap();

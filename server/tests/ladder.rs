@@ -79,7 +79,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completing_every_module_lets_a_student_apply_and_the_creator_certifies_them() {
     let app = spawn_app().await;
     let ux = course_id(&app, "UX Design for Engineers").await;
@@ -206,7 +206,7 @@ async fn completing_every_module_lets_a_student_apply_and_the_creator_certifies_
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declining_needs_a_reason_and_the_student_sees_it() {
     let app = spawn_app().await;
     // Jordan (demo) finished Rust Foundations and applied to teach it.
@@ -258,7 +258,7 @@ async fn declining_needs_a_reason_and_the_student_sees_it() {
     assert_eq!(reapply.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_users_cannot_touch_what_is_not_theirs() {
     let app = spawn_app().await;
     let rust = course_id(&app, "Rust Foundations").await;
@@ -395,7 +395,7 @@ async fn other_users_cannot_touch_what_is_not_theirs() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_are_served_with_a_nonce_based_content_security_policy() {
     let app = spawn_app().await;
     let response = app.get("/").await;
@@ -431,7 +431,7 @@ async fn pages_are_served_with_a_nonce_based_content_security_policy() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_offers_no_demo_log_ins() {
     let app = spawn_app_with(&[
         ("PEERLOOP_ENV", "production"),
@@ -452,7 +452,7 @@ async fn production_offers_no_demo_log_ins() {
     assert!(!html.contains("Demo accounts"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_mode_demo_log_in_signs_in_demo_accounts_only() {
     let app = spawn_app().await;
     let browser = app.new_browser();

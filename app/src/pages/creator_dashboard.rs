@@ -4,10 +4,8 @@ use crate::api::learning::{
     CreatorDashboard, DecideApplication, PendingApplication, get_creator_dashboard,
 };
 use crate::components::form::{FormAlert, FormFeedback};
-use crate::components::notice::ErrorNotice;
 use crate::components::session::CsrfField;
-use crate::components::sign_in::login_redirect;
-use crate::error::AppError;
+use crate::components::sign_in::signed_in_page;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,11 +42,9 @@ pub fn CreatorDashboardPage() -> impl IntoView {
             <h1>"Creator dashboard"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    match dashboard.await {
-                        Ok(dashboard) => view! { <Dashboard dashboard decisions /> }.into_any(),
-                        Err(AppError::Unauthorized) => login_redirect("/creator").into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
+                    signed_in_page(dashboard.await, "/creator", |dashboard| {
+                        view! { <Dashboard dashboard decisions /> }.into_any()
+                    })
                 })}
             </Suspense>
         </section>

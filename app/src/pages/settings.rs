@@ -4,11 +4,9 @@ use crate::api::auth::{
     AccountSettings, ChangePassword, LogOutEverywhere, UpdateProfile, get_account_settings,
 };
 use crate::components::form::{Field, FormAlert, FormFeedback};
-use crate::components::notice::ErrorNotice;
 use crate::components::session::CsrfField;
-use crate::components::sign_in::login_redirect;
+use crate::components::sign_in::signed_in_page;
 use crate::components::time_zone::TimeZoneOptions;
-use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -30,14 +28,10 @@ pub fn SettingsPage() -> impl IntoView {
             <h1>"Settings"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading your settings…"</p> }>
                 {move || Suspend::new(async move {
-                    match settings.await {
-                        Ok(settings) => {
-                            view! { <SettingsForms settings update_profile change_password profile password /> }
-                                .into_any()
-                        }
-                        Err(AppError::Unauthorized) => login_redirect("/settings").into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
+                    signed_in_page(settings.await, "/settings", |settings| {
+                        view! { <SettingsForms settings update_profile change_password profile password /> }
+                            .into_any()
+                    })
                 })}
             </Suspense>
         </section>

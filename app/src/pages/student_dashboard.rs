@@ -1,10 +1,8 @@
 //! SDSH: the student's courses with progress, and where each stands on the S-T ladder.
 
 use crate::api::learning::{EnrolledCourse, student_dashboard};
-use crate::components::notice::ErrorNotice;
-use crate::components::sign_in::login_redirect;
+use crate::components::sign_in::signed_in_page;
 use crate::domain::ladder::{ApplicationStatus, EnrollmentStatus, Progress};
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -18,30 +16,26 @@ pub fn StudentDashboardPage() -> impl IntoView {
             <h1>"Your learning"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading your courses…"</p> }>
                 {move || Suspend::new(async move {
-                    match courses.await {
-                        Ok(courses) if courses.is_empty() => {
-                            view! {
+                    signed_in_page(courses.await, "/dashboard", |courses| {
+                        if courses.is_empty() {
+                            return view! {
                                 <div class="empty-state">
                                     <p>"You haven't enrolled in a course yet."</p>
                                     <A href="/">"Browse courses"</A>
                                 </div>
                             }
-                                .into_any()
+                                .into_any();
                         }
-                        Ok(courses) => {
-                            view! {
-                                <ul class="dashboard-list">
-                                    {courses
-                                        .into_iter()
-                                        .map(|course| view! { <EnrolledCourseCard course /> })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
+                        view! {
+                            <ul class="dashboard-list">
+                                {courses
+                                    .into_iter()
+                                    .map(|course| view! { <EnrolledCourseCard course /> })
+                                    .collect_view()}
+                            </ul>
                         }
-                        Err(AppError::Unauthorized) => login_redirect("/dashboard").into_any(),
-                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                    }
+                            .into_any()
+                    })
                 })}
             </Suspense>
         </section>

@@ -206,11 +206,7 @@ pub async fn insert_application(
     .bind(now)
     .execute(conn)
     .await;
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(false),
-        Err(error) => Err(error.into()),
-    }
+    super::inserted_unless_duplicate(inserted)
 }
 
 #[derive(sqlx::FromRow)]

@@ -5,6 +5,8 @@ pub mod catalog;
 pub mod learning;
 pub mod users;
 
+use crate::error::AppError;
+
 /// Current time as Unix seconds (UTC), the storage format of every timestamp.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -16,4 +18,14 @@ pub fn unix_now() -> i64 {
 /// A new opaque, time-ordered id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// `Ok(false)` when an insert hit a unique constraint (someone got there first), so callers can
+/// turn that into a domain answer instead of an error.
+pub fn inserted_unless_duplicate<T>(result: Result<T, sqlx::Error>) -> Result<bool, AppError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(false),
+        Err(error) => Err(error.into()),
+    }
 }

@@ -88,11 +88,7 @@ pub async fn insert(conn: &mut AnyConnection, user: NewUser<'_>) -> Result<bool,
     .bind(user.now)
     .execute(conn)
     .await;
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(false),
-        Err(error) => Err(error.into()),
-    }
+    super::inserted_unless_duplicate(inserted)
 }
 
 /// Raises the session epoch, ending every session that began before; returns the new epoch.

@@ -131,3 +131,16 @@ test("local mode offers one-click demo log-ins", async ({ page }, testInfo) => {
   await expect(page.getByTestId("account-link")).toHaveText("Jonas Weber");
   await expect(page.getByRole("link", { name: "Teaching" })).toBeVisible();
 });
+
+test("the browser checks fields as you leave them, with the server's messages @js-only", async ({ page }, testInfo) => {
+  await open(page, "/signup", testInfo);
+  await page.getByLabel("Password").fill("too short");
+  await page.getByLabel("Password").blur();
+  await expect(page.getByText("Use at least 12 characters.")).toBeVisible();
+  await page.getByLabel("Email").fill("no-at-sign");
+  await page.getByLabel("Email").blur();
+  await expect(page.getByText("Enter an email address like name@example.com.")).toBeVisible();
+  await page.getByLabel("Password").fill("long enough now, really");
+  await page.getByLabel("Password").blur();
+  await expect(page.getByText("Use at least 12 characters.")).toHaveCount(0);
+});

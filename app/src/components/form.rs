@@ -62,6 +62,10 @@ pub fn FormAlert(feedback: FormFeedback) -> impl IntoView {
     }
 }
 
+/// A rule the browser checks as soon as a field loses focus: the same function the server
+/// applies, so the message is the same.
+pub type FieldCheck = fn(&str) -> Result<(), String>;
+
 /// A labelled input with its error message, wired for screen readers.
 #[component]
 pub fn Field(
@@ -74,7 +78,16 @@ pub fn Field(
     #[prop(optional)] hint: &'static str,
     #[prop(optional)] list: &'static str,
     #[prop(default = true)] required: bool,
+    /// Checked in the browser when the field loses focus (the server checks again).
+    #[prop(optional)]
+    check: Option<FieldCheck>,
 ) -> impl IntoView {
+    let local_error = RwSignal::new(None::<String>);
+    let check_on_blur = move |ev: leptos::ev::FocusEvent| {
+        if let Some(check) = check {
+            local_error.set(check(&event_target_value(&ev)).err());
+        }
+    };
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -86,7 +99,7 @@ pub fn Field(
             feedback.previous(name).unwrap_or_else(|| initial.clone())
         }
     };
-    let error = move || feedback.field(name);
+    let error = move || local_error.get().or_else(|| feedback.field(name));
     let described_by = {
         let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
         move || {
@@ -114,10 +127,13 @@ pub fn Field(
                 value=shown_value
                 aria-invalid=move || error().is_some().to_string()
                 aria-describedby=described_by
+                on:blur=check_on_blur
             />
-            {move || {
-                error().map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })
-            }}
+            // Always present, so a message appearing (say, when a field loses focus as its form's
+            // button is pressed) never moves the button from under the pointer.
+            <p class="field-error" id=error_id>
+                {error}
+            </p>
         </div>
     }
 }

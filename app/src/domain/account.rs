@@ -90,6 +90,16 @@ pub fn check_password(password: &str) -> Result<(), String> {
     }
 }
 
+/// `parse_email` as a yes/no check, for the browser.
+pub fn check_email(raw: &str) -> Result<(), String> {
+    parse_email(raw).map(drop)
+}
+
+/// `parse_name` as a yes/no check, for the browser.
+pub fn check_name(raw: &str) -> Result<(), String> {
+    parse_name(raw).map(drop)
+}
+
 pub fn parse_bio(raw: &str) -> Result<String, String> {
     let bio = raw.trim();
     if bio.chars().count() > MAX_BIO_CHARS {

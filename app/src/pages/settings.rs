@@ -7,6 +7,7 @@ use crate::components::form::{Field, FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
 use crate::components::sign_in::signed_in_page;
 use crate::components::time_zone::TimeZoneOptions;
+use crate::domain::account::{check_name, check_password};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -61,7 +62,14 @@ fn SettingsForms(
             <ActionForm action=update_profile attr:class="stack" attr:novalidate=true>
                 <CsrfField />
                 <FormAlert feedback=profile />
-                <Field feedback=profile name="name" label="Name" autocomplete="name" value=settings.name />
+                <Field
+                    feedback=profile
+                    name="name"
+                    label="Name"
+                    autocomplete="name"
+                    value=settings.name
+                    check=check_name
+                />
                 <Field
                     feedback=profile
                     name="time_zone"
@@ -116,6 +124,7 @@ fn SettingsForms(
                     kind="password"
                     autocomplete="new-password"
                     hint="At least 12 characters. Changing it logs out your other devices."
+                    check=check_password
                 />
                 <button type="submit" class="button">
                     "Change password"

@@ -1,6 +1,7 @@
 use crate::components::form::{Field, FormAlert, FormFeedback};
 use crate::components::session::{CsrfField, use_session};
 use crate::components::time_zone::{TimeZoneOptions, detect_time_zone_into};
+use crate::domain::account::{check_email, check_name, check_password};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,8 +30,15 @@ pub fn SignUpPage() -> impl IntoView {
                     <CsrfField />
                     <input type="hidden" name="next" value=next />
                     <FormAlert feedback />
-                    <Field feedback name="name" label="Name" autocomplete="name" />
-                    <Field feedback name="email" label="Email" kind="email" autocomplete="email" />
+                    <Field feedback name="name" label="Name" autocomplete="name" check=check_name />
+                    <Field
+                        feedback
+                        name="email"
+                        label="Email"
+                        kind="email"
+                        autocomplete="email"
+                        check=check_email
+                    />
                     <Field
                         feedback
                         name="password"
@@ -38,6 +46,7 @@ pub fn SignUpPage() -> impl IntoView {
                         kind="password"
                         autocomplete="new-password"
                         hint="At least 12 characters. A few random words work well."
+                        check=check_password
                     />
                     <Field
                         feedback

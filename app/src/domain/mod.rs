@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod account;
+pub mod availability;
 pub mod catalog;
 pub mod ladder;
 pub mod money;

@@ -157,6 +157,19 @@ async fn openapi_document_describes_the_catalog_endpoints() {
     assert!(doc["paths"]["/api/courses/{id}"]["get"]["responses"]["404"].is_object());
     assert!(doc["components"]["schemas"]["CourseDetail"].is_object());
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    for (path, method) in [
+        ("/api/auth/signup", "post"),
+        ("/api/auth/login", "post"),
+        ("/api/auth/logout", "post"),
+        ("/api/me", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is not documented"
+        );
+    }
+    assert!(doc["paths"]["/api/auth/login"]["post"]["responses"]["429"].is_object());
+    assert!(doc["components"]["schemas"]["Me"].is_object());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

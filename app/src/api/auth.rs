@@ -99,21 +99,15 @@ pub async fn sign_up(
                 password: &password,
                 time_zone: &time_zone,
             };
-            match accounts::sign_up(&state.db, &session, form, now()).await {
-                Ok(_) => {
-                    crate::backend::request::redirect_to(next.as_deref(), "/dashboard");
-                    Ok(())
-                }
-                Err(error) => {
-                    let values = [
-                        ("name", name.as_str()),
-                        ("email", &email),
-                        ("time_zone", &time_zone),
-                    ];
-                    crate::backend::flash::remember(&session, "sign_up", &error, &values).await;
-                    Err(error)
-                }
-            }
+            let values = [
+                ("name", name.as_str()),
+                ("email", &email),
+                ("time_zone", &time_zone),
+            ];
+            let signed_up = accounts::sign_up(&state.db, &session, form, now()).await;
+            crate::backend::flash::keep_failure("sign_up", &values, signed_up).await?;
+            crate::backend::request::redirect_to(next.as_deref(), "/dashboard");
+            Ok(())
         }
         .await,
     )
@@ -127,7 +121,7 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
             let state = crate::backend::state()?;
             let session = crate::backend::request::session().await?;
             let address = crate::backend::request::client_address().await;
-            let result = crate::backend::services::accounts::log_in(
+            let logged_in = crate::backend::services::accounts::log_in(
                 &state.db,
                 &session,
                 &email,
@@ -136,22 +130,9 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
                 now(),
             )
             .await;
-            match result {
-                Ok(_) => {
-                    crate::backend::request::redirect_to(next.as_deref(), "/dashboard");
-                    Ok(())
-                }
-                Err(error) => {
-                    crate::backend::flash::remember(
-                        &session,
-                        "log_in",
-                        &error,
-                        &[("email", &email)],
-                    )
-                    .await;
-                    Err(error)
-                }
-            }
+            crate::backend::flash::keep_failure("log_in", &[("email", &email)], logged_in).await?;
+            crate::backend::request::redirect_to(next.as_deref(), "/dashboard");
+            Ok(())
         }
         .await,
     )
@@ -216,16 +197,16 @@ pub async fn update_profile(name: String, time_zone: String, bio: String) -> Res
                 time_zone: &time_zone,
                 bio: &bio,
             };
-            let result = accounts::update_profile(&state.db, &user, form).await;
-            if let Err(error) = &result {
-                let values = [
+            crate::backend::flash::keep_failure(
+                "profile",
+                &[
                     ("name", name.as_str()),
                     ("time_zone", &time_zone),
                     ("bio", &bio),
-                ];
-                crate::backend::flash::remember(&session, "profile", error, &values).await;
-            }
-            result
+                ],
+                accounts::update_profile(&state.db, &user, form).await,
+            )
+            .await
         }
         .await,
     )
@@ -242,18 +223,19 @@ pub async fn change_password(
             let state = crate::backend::state()?;
             let session = crate::backend::request::session().await?;
             let user = crate::backend::auth::require_user(&state.db, &session, now()).await?;
-            let result = crate::backend::services::accounts::change_password(
-                &state.db,
-                &session,
-                &user,
-                &current_password,
-                &new_password,
+            crate::backend::flash::keep_failure(
+                "password",
+                &[],
+                crate::backend::services::accounts::change_password(
+                    &state.db,
+                    &session,
+                    &user,
+                    &current_password,
+                    &new_password,
+                )
+                .await,
             )
-            .await;
-            if let Err(error) = &result {
-                crate::backend::flash::remember(&session, "password", error, &[]).await;
-            }
-            result
+            .await
         }
         .await,
     )

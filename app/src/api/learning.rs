@@ -229,25 +229,20 @@ pub async fn apply_to_teach(course_id: String, motivation: String) -> Result<(),
         async move {
             let (state, user) = signed_in().await?;
             let now = crate::backend::store::unix_now();
-            let result = crate::backend::services::learning::apply_to_teach(
-                &state.db,
-                &user,
-                &course_id,
-                &motivation,
-                now,
-            )
-            .await;
-            if let Err(error) = &result {
-                let session = crate::backend::request::session().await?;
-                crate::backend::flash::remember(
-                    &session,
-                    "apply",
-                    error,
-                    &[("motivation", &motivation)],
+            crate::backend::flash::keep_failure(
+                "apply",
+                &[("motivation", &motivation)],
+                crate::backend::services::learning::apply_to_teach(
+                    &state.db,
+                    &user,
+                    &course_id,
+                    &motivation,
+                    now,
                 )
-                .await;
-            }
-            result.map(drop)
+                .await,
+            )
+            .await
+            .map(drop)
         }
         .await,
     )
@@ -272,25 +267,20 @@ pub async fn decide_application(
                 _ => return Err(AppError::BadRequest("Choose approve or decline.".into())),
             };
             let now = crate::backend::store::unix_now();
-            let result = crate::backend::services::learning::decide_application(
-                &state.db,
-                &user,
-                &application_id,
-                decision,
-                now,
-            )
-            .await;
-            if let Err(error) = &result {
-                let session = crate::backend::request::session().await?;
-                crate::backend::flash::remember(
-                    &session,
-                    "decide",
-                    error,
-                    &[("application_id", &application_id)],
+            crate::backend::flash::keep_failure(
+                "decide",
+                &[("application_id", &application_id)],
+                crate::backend::services::learning::decide_application(
+                    &state.db,
+                    &user,
+                    &application_id,
+                    decision,
+                    now,
                 )
-                .await;
-            }
-            result.map(drop)
+                .await,
+            )
+            .await
+            .map(drop)
         }
         .await,
     )
@@ -305,16 +295,15 @@ pub async fn enroll_student(email: String, course_id: String) -> Result<String, 
         async move {
             let (state, user) = signed_in().await?;
             let now = crate::backend::store::unix_now();
-            let result = crate::backend::services::learning::enroll_by_email(
-                &state.db, &user, &email, &course_id, now,
+            crate::backend::flash::keep_failure(
+                "enroll",
+                &[("email", &email)],
+                crate::backend::services::learning::enroll_by_email(
+                    &state.db, &user, &email, &course_id, now,
+                )
+                .await,
             )
-            .await;
-            if let Err(error) = &result {
-                let session = crate::backend::request::session().await?;
-                crate::backend::flash::remember(&session, "enroll", error, &[("email", &email)])
-                    .await;
-            }
-            result
+            .await
         }
         .await,
     )

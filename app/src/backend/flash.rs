@@ -10,7 +10,7 @@ const KEY: &str = "form_failure";
 
 /// Keeps `error` for the page to show, when the request came from a plain form. `values` are
 /// the fields to refill; never pass passwords.
-pub async fn remember(session: &Session, form: &str, error: &AppError, values: &[(&str, &str)]) {
+async fn remember(session: &Session, form: &str, error: &AppError, values: &[(&str, &str)]) {
     if !crate::backend::request::is_plain_form().await {
         return;
     }
@@ -35,4 +35,19 @@ pub async fn take(session: &Session, form: &str) -> Option<FormFailure> {
     }
     let _ = session.remove_value(KEY).await;
     Some(failure)
+}
+
+/// Passes `result` through, keeping its error for the form's page when it failed (see
+/// `remember`).
+pub async fn keep_failure<T>(
+    form: &str,
+    values: &[(&str, &str)],
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    if let Err(error) = &result
+        && let Ok(session) = crate::backend::request::session().await
+    {
+        remember(&session, form, error, values).await;
+    }
+    result
 }

@@ -297,3 +297,37 @@ async fn concurrent_seeders_cannot_duplicate_demo_data() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creator_profile_lists_only_that_creators_courses_and_student_teachers() {
+    let app = spawn_app().await;
+    let (_, catalog) = app.get_json("/api/courses").await;
+    let maya = catalog["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|course| course["creator"]["name"] == "Maya Chen")
+        .unwrap()["creator"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, profile) = app
+        .get_json(&format!("/rpc/creator_profile?creator_id={maya}"))
+        .await;
+    assert_eq!(status, 200);
+    let courses: Vec<&str> = profile["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        courses,
+        [
+            "Async Rust in Practice",
+            "Rust Foundations",
+            "SQL for Application Developers"
+        ]
+    );
+    assert_eq!(profile["student_teachers"].as_array().unwrap().len(), 4);
+}

@@ -68,6 +68,20 @@ pub async fn list_published(
     rows.into_iter().map(CourseRow::into_summary).collect()
 }
 
+/// One creator's published courses, alphabetically.
+pub async fn list_published_by_creator(
+    db: &Db,
+    creator_id: &str,
+) -> Result<Vec<CourseSummary>, AppError> {
+    let rows: Vec<CourseRow> = sqlx::query_as(&format!(
+        "{COURSE_COLUMNS} AND c.creator_id = $1 ORDER BY c.title, c.id"
+    ))
+    .bind(creator_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(CourseRow::into_summary).collect()
+}
+
 pub async fn find_published(db: &Db, id: &str) -> Result<Option<CourseDetail>, AppError> {
     let Some(row) = sqlx::query_as::<_, CourseRow>(&format!("{COURSE_COLUMNS} AND c.id = $1"))
         .bind(id)

@@ -457,11 +457,7 @@ pub async fn creator_profile(
     let Some((id, name, bio)) = creator else {
         return Ok(None);
     };
-    let courses: Vec<_> = super::catalog::list_published(db, None)
-        .await?
-        .into_iter()
-        .filter(|course| course.creator.id == id)
-        .collect();
+    let courses = super::catalog::list_published_by_creator(db, &id).await?;
     if courses.is_empty() {
         return Ok(None);
     }

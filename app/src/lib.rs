@@ -15,13 +15,15 @@ use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context}
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::admin::AdminPage;
-use pages::coming_soon::{BookingComingSoon, EnrollmentComingSoon};
+use pages::booking::BookingPage;
+use pages::coming_soon::EnrollmentComingSoon;
 use pages::course_catalog::CourseCatalogPage;
 use pages::course_detail::CourseDetailPage;
 use pages::creator_dashboard::CreatorDashboardPage;
 use pages::log_in::LogInPage;
 use pages::not_found::NotFound;
 use pages::profiles::{CreatorProfilePage, StudentTeacherProfilePage};
+use pages::session_detail::SessionDetailPage;
 use pages::settings::SettingsPage;
 use pages::sign_up::SignUpPage;
 use pages::student_dashboard::StudentDashboardPage;
@@ -73,7 +75,8 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=CourseCatalogPage ssr=SsrMode::Async />
                         <Route path=path!("/courses/:id") view=CourseDetailPage ssr=SsrMode::Async />
-                        <Route path=path!("/courses/:id/book") view=BookingComingSoon ssr=SsrMode::Async />
+                        <Route path=path!("/courses/:id/book") view=BookingPage ssr=SsrMode::Async />
+                        <Route path=path!("/sessions/:id") view=SessionDetailPage ssr=SsrMode::Async />
                         <Route path=path!("/courses/:id/enroll") view=EnrollmentComingSoon ssr=SsrMode::Async />
                         <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async />
                         <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />

@@ -47,6 +47,19 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Behind a reverse proxy, the client's address is the first `X-Forwarded-For` entry.
     pub trust_forwarded_for: bool,
+    /// Resend, when `RESEND_API_KEY` is set; otherwise the local mailbox (development only).
+    pub resend: Option<ResendConfig>,
+    /// The sender of every email, e.g. "PeerLoop <sessions@example.com>".
+    pub mail_from: String,
+    /// How often the outbox worker looks for due jobs when idle.
+    pub job_poll: std::time::Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResendConfig {
+    pub api_key: Secret,
+    /// `RESEND_BASE_URL`, as the official SDKs call it; https://api.resend.com by default.
+    pub base_url: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -59,6 +72,8 @@ pub enum ConfigError {
     },
     #[error("PEERLOOP_DEMO_DATA=true is refused when PEERLOOP_ENV=production")]
     DemoDataInProduction,
+    #[error("{0} must be set when PEERLOOP_ENV=production (local modes are for development)")]
+    MissingInProduction(&'static str),
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/peerloop.db";
@@ -129,6 +144,27 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(other) => return Err(invalid("PEERLOOP_LOG_FORMAT", other, "pretty or json")),
         };
+        let resend = get("RESEND_API_KEY").map(|key| ResendConfig {
+            api_key: Secret::new(key),
+            base_url: get("RESEND_BASE_URL")
+                .unwrap_or_else(|| "https://api.resend.com".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+        });
+        if resend.is_none() && env == RunEnv::Production {
+            return Err(ConfigError::MissingInProduction("RESEND_API_KEY"));
+        }
+        let mail_from =
+            get("PEERLOOP_MAIL_FROM").unwrap_or_else(|| "PeerLoop <sessions@peerloop.local>".into());
+        let job_poll = match get("PEERLOOP_JOB_POLL_MS") {
+            None => std::time::Duration::from_secs(1),
+            Some(value) => value
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (10..=60_000).contains(ms))
+                .map(std::time::Duration::from_millis)
+                .ok_or_else(|| invalid("PEERLOOP_JOB_POLL_MS", &value, "10 to 60000"))?,
+        };
         Ok(Config {
             env,
             database_url: Secret::new(database_url),
@@ -137,6 +173,9 @@ impl Config {
             demo_data,
             log_format,
             trust_forwarded_for,
+            resend,
+            mail_from,
+            job_poll,
         })
     }
 }
@@ -194,16 +233,34 @@ mod tests {
 
     #[test]
     fn production_refuses_demo_data_and_defaults_it_off() {
-        let production = config(&[("PEERLOOP_ENV", "production")]).unwrap();
+        let production = config(&[("PEERLOOP_ENV", "production"), ("RESEND_API_KEY", "re_x")]).unwrap();
         assert!(!production.demo_data);
         assert_eq!(
             config(&[
                 ("PEERLOOP_ENV", "production"),
+                ("RESEND_API_KEY", "re_x"),
                 ("PEERLOOP_DEMO_DATA", "true")
             ])
             .unwrap_err(),
             ConfigError::DemoDataInProduction
         );
+    }
+
+    #[test]
+    fn production_refuses_the_local_mailbox_and_keys_stay_hidden() {
+        assert_eq!(
+            config(&[("PEERLOOP_ENV", "production")]).unwrap_err(),
+            ConfigError::MissingInProduction("RESEND_API_KEY")
+        );
+        let with_resend = config(&[
+            ("RESEND_API_KEY", "re_secret123"),
+            ("RESEND_BASE_URL", "http://127.0.0.1:9/"),
+        ])
+        .unwrap();
+        let resend = with_resend.resend.as_ref().unwrap();
+        assert_eq!(resend.base_url, "http://127.0.0.1:9");
+        assert!(!format!("{with_resend:?}").contains("re_secret123"));
+        assert!(config(&[]).unwrap().resend.is_none());
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The axum host: configuration, state, the router (pages, server functions, REST, operations)
 //! and graceful shutdown. `main.rs` only wires these together.
 
+pub mod adapters;
 pub mod config;
+pub mod dev_mailbox;
+pub mod jobs;
 pub mod ops;
 pub mod rest;
 pub mod security;
@@ -19,9 +22,9 @@ use axum::routing::get;
 use config::Config;
 use config::RunEnv;
 use leptos::config::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use security::RequestPolicy;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -58,11 +61,26 @@ pub async fn build_state(
         public_url: config.public_url.clone(),
         local_mode: config.env == RunEnv::Development,
     };
+    let mailer: Arc<dyn app::backend::mail::Mailer> = match &config.resend {
+        Some(resend) => Arc::new(adapters::mail::ResendMailer::new(
+            resend.clone(),
+            config.mail_from.clone(),
+        )),
+        None => Arc::new(adapters::mail::LocalMailbox::new(db.clone())),
+    };
     Ok(AppState {
         leptos_options,
         db,
         settings: Arc::new(settings),
+        mailer,
     })
+}
+
+/// Starts the background work every app server runs: the outbox worker (emails, reminders,
+/// hold release) and the hourly sweep of expired sessions.
+pub fn spawn_background_work(state: &AppState, config: &Config) {
+    tokio::spawn(jobs::run_forever(state.clone(), config.job_poll));
+    tokio::spawn(sweep_expired_sessions(state.db.clone()));
 }
 
 /// Deletes expired sessions every hour, for as long as the server runs.
@@ -77,8 +95,18 @@ pub async fn sweep_expired_sessions(db: Db) {
     }
 }
 
+/// The app's page routes, generated once per process. Generating them runs the app with a
+/// process-wide "suppress resource loads" flag set (leptos_server's `SuppressResourceLoad`), and
+/// a resource first polled by any render while that flag is up never resolves. Generating the
+/// list once, before any router serves, means no page render can ever overlap it, even with
+/// several apps in one process (the integration tests, the two-instance Postgres test).
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState, trust_forwarded_for: bool) -> Router {
-    let page_routes = generate_route_list(App);
+    let page_routes = page_routes();
     let (rest_routes, openapi) = rest::router().split_for_parts();
     let openapi = std::sync::Arc::new(openapi);
     let leptos_options = state.leptos_options.clone();
@@ -137,6 +165,9 @@ pub fn router(state: AppState, trust_forwarded_for: bool) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/dev/mailbox", get(dev_mailbox::inbox))
+        .route("/dev/mailbox/{id}/html", get(dev_mailbox::html_body))
+        .route("/dev/mailbox/{id}/attachment", get(dev_mailbox::attachment))
         .route(
             "/api/openapi.json",
             get(move || rest::openapi_json(openapi.clone())),

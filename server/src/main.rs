@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
         env = ?config.env,
         "PeerLoop is serving http://{address}"
     );
-    tokio::spawn(server::sweep_expired_sessions(db.clone()));
+    server::spawn_background_work(&state, &config);
     let app = server::router(state, config.trust_forwarded_for)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)

@@ -162,6 +162,15 @@ async fn openapi_document_describes_the_catalog_endpoints() {
         ("/api/auth/login", "post"),
         ("/api/auth/logout", "post"),
         ("/api/me", "get"),
+        ("/api/courses/{id}/sts", "get"),
+        ("/api/sts/{id}/availability", "get"),
+        ("/api/sts/{id}/bookings", "get"),
+        ("/api/sessions", "post"),
+        ("/api/sessions/{id}", "get"),
+        ("/api/sessions/{id}/calendar-export", "get"),
+        ("/api/sessions/{id}/cancel", "post"),
+        ("/api/sessions/{id}/reschedule", "post"),
+        ("/api/enrollments/{id}/deferred", "post"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
@@ -169,6 +178,10 @@ async fn openapi_document_describes_the_catalog_endpoints() {
         );
     }
     assert!(doc["paths"]["/api/auth/login"]["post"]["responses"]["429"].is_object());
+    let booking = &doc["paths"]["/api/sessions"]["post"]["responses"];
+    for status in ["201", "400", "401", "403", "404", "409", "500"] {
+        assert!(booking[status].is_object(), "POST /api/sessions documents {status}");
+    }
     assert!(doc["components"]["schemas"]["Me"].is_object());
 }
 
@@ -220,9 +233,12 @@ async fn course_page_renders_cdet_with_calls_to_action() {
     ] {
         assert!(html.contains(text), "CDET lacks {text}");
     }
-    let (status, html) = app.get_html(&format!("/courses/{id}/book")).await;
-    assert_eq!(status, 200);
-    assert!(html.contains("Booking opens soon"));
+    // Booking needs an account: a visitor is sent to log in and brought back.
+    let response = app.get(&format!("/courses/{id}/book")).await;
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with("/login?next="), "{location}");
+    assert!(location.contains(&id), "{location}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

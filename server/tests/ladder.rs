@@ -436,6 +436,9 @@ async fn production_offers_no_demo_log_ins() {
     let app = spawn_app_with(&[
         ("PEERLOOP_ENV", "production"),
         ("PEERLOOP_DEMO_DATA", "false"),
+        // Production needs a real mailer; nothing is sent in this test.
+        ("RESEND_API_KEY", "re_test"),
+        ("RESEND_BASE_URL", "http://127.0.0.1:9"),
     ])
     .await;
     let (status, accounts) = app.get_json("/rpc/demo_accounts").await;

@@ -90,7 +90,7 @@ pub struct CreatorProfilePage {
 }
 
 #[cfg(feature = "ssr")]
-async fn signed_in()
+pub(crate) async fn signed_in()
 -> Result<(crate::backend::AppState, crate::backend::auth::SessionUser), AppError> {
     let state = crate::backend::state()?;
     let session = crate::backend::request::session().await?;

@@ -1,6 +1,8 @@
 //! Wire types (DTOs) and the thin server functions the pages call. One resource per module.
 
 pub mod auth;
+pub mod availability;
 pub mod courses;
 pub mod forms;
 pub mod learning;
+pub mod sessions;

@@ -103,6 +103,17 @@ impl Db {
         Ok(())
     }
 
+    /// A transaction that will write. SQLite: `BEGIN IMMEDIATE` takes the single write lock up
+    /// front (waiting up to the busy timeout), so everything read inside is current until
+    /// commit and read-then-write checks cannot race. Postgres: a normal transaction; its
+    /// constraints (exclusion, unique) settle races between concurrent writers.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
     }

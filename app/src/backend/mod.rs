@@ -5,6 +5,8 @@ pub mod auth;
 pub mod csp;
 pub mod db;
 pub mod flash;
+pub mod ics;
+pub mod mail;
 pub mod request;
 pub mod seed;
 pub mod services;
@@ -23,6 +25,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub settings: Arc<Settings>,
+    pub mailer: Arc<dyn mail::Mailer>,
 }
 
 /// The configuration services and pages need (the server's `Config` holds the rest).

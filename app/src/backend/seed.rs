@@ -4,6 +4,7 @@
 
 use crate::backend::db::Db;
 use crate::backend::store::unix_now;
+use crate::error::AppError;
 use uuid::Uuid;
 
 /// The shared password of every demo account (README lists the accounts).
@@ -135,6 +136,15 @@ const CERTIFICATIONS: &[(&str, &str)] = &[
     ("jonas", "async-rust"),
     ("emily", "rust-foundations"),
     ("liam", "rust-foundations"),
+];
+/// Each demo S-T's weekly hours in their own zone: (ISO weekdays, start hour, end hour).
+const WEEKLY_HOURS: &[(&str, &[i64], i64, i64)] = &[
+    ("priya", &[1, 2, 3, 4, 5], 9, 17),
+    ("jonas", &[1, 2, 3, 4, 5], 10, 18),
+    ("jonas", &[6], 10, 14),
+    ("emily", &[1, 2, 3, 4, 5], 8, 12),
+    ("emily", &[1, 2, 3, 4], 18, 21),
+    ("liam", &[1, 2, 3, 4, 5, 6], 7, 11),
 ];
 const PENDING_APPLICATIONS: &[(&str, &str, &str)] = &[(
     "jordan",
@@ -302,7 +312,7 @@ fn demo_id(kind: &str, key: &str) -> String {
 }
 
 /// Seeds the demo catalog into a database that has no courses yet. Returns whether it seeded.
-pub async fn ensure_demo_data(db: &Db) -> Result<bool, crate::error::AppError> {
+pub async fn ensure_demo_data(db: &Db) -> Result<bool, AppError> {
     let courses: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM courses")
         .fetch_one(db.pool())
         .await?;
@@ -365,6 +375,7 @@ pub async fn ensure_demo_data(db: &Db) -> Result<bool, crate::error::AppError> {
         }
     }
     seed_the_ladder(&mut tx, now).await?;
+    seed_availability(&mut tx, now).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -423,6 +434,40 @@ async fn seed_the_ladder(conn: &mut sqlx::AnyConnection, now: i64) -> Result<(),
         .bind(*motivation)
         .bind(now)
         .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every demo S-T offers 30- and 60-minute sessions on a 30-minute grid, with 15 minutes after
+/// each, 12 hours' notice and 60 days ahead, free to cancel until 24 hours before.
+async fn seed_availability(conn: &mut sqlx::AnyConnection, now: i64) -> Result<(), AppError> {
+    let mut teachers: Vec<&str> = CERTIFICATIONS.iter().map(|(person, _)| *person).collect();
+    teachers.dedup();
+    for person in teachers {
+        let weekly: Vec<(i64, i64, i64)> = WEEKLY_HOURS
+            .iter()
+            .filter(|(who, ..)| *who == person)
+            .flat_map(|(_, days, start, end)| {
+                days.iter().map(move |day| (*day, start * 60, end * 60))
+            })
+            .collect();
+        let st_id = demo_id("user", person);
+        crate::backend::store::booking::save_availability(
+            conn,
+            &crate::backend::store::booking::AvailabilityUpdate {
+                st_id: &st_id,
+                session_minutes: &[30, 60],
+                step_minutes: 30,
+                buffer_before_minutes: 0,
+                buffer_after_minutes: 15,
+                minimum_notice_minutes: 12 * 60,
+                horizon_days: 60,
+                free_cancel_hours: 24,
+                weekly: &weekly,
+            },
+            now,
+        )
         .await?;
     }
     Ok(())

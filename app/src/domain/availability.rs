@@ -65,6 +65,8 @@ pub struct Slot {
 pub enum SlotRefusal {
     #[error("This Student-Teacher doesn't offer sessions of that length.")]
     LengthNotOffered,
+    #[error("That time has passed. Choose a later time.")]
+    InThePast,
     #[error("That time is too soon to book. Choose a later time.")]
     TooSoon,
     #[error("That time is too far ahead to book yet.")]
@@ -202,6 +204,9 @@ pub fn check_slot(
     if !rules.session_minutes.contains(&duration_minutes) {
         return Err(SlotRefusal::LengthNotOffered);
     }
+    if start < now {
+        return Err(SlotRefusal::InThePast);
+    }
     if start < now + minutes(rules.minimum_notice_minutes) {
         return Err(SlotRefusal::TooSoon);
     }
@@ -232,6 +237,66 @@ pub fn check_slot(
     } else {
         Err(SlotRefusal::OutsideAvailability)
     }
+}
+
+/// The week as the availability editor names it (form field, day), Monday first as ISO counts.
+pub const WEEKDAYS: [(&str, &str); 7] = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+];
+
+/// Limits of the availability editor, so no rule set can make slot listing expensive.
+pub const SESSION_LENGTHS: [i64; 4] = [30, 45, 60, 90];
+pub const MAX_BUFFER_MINUTES: i64 = 120;
+pub const MAX_NOTICE_HOURS: i64 = 14 * 24;
+pub const MAX_HORIZON_DAYS: i64 = 365;
+pub const MAX_FREE_CANCEL_HOURS: i64 = 7 * 24;
+
+/// "HH:MM" → minutes after midnight; "24:00" is the end of the day.
+pub fn parse_clock(text: &str) -> Option<i64> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
+    let total = hours * 60 + minutes;
+    ((0..60).contains(&minutes) && (0..=1440).contains(&total)).then_some(total)
+}
+
+pub fn format_clock(minute: i64) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+/// One day's hours as typed: "09:00-12:00, 13:00-17:00" (empty = not available). Windows must
+/// be in order and not overlap.
+pub fn parse_day_hours(text: &str) -> Result<Vec<(i64, i64)>, String> {
+    let mut windows: Vec<(i64, i64)> = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let parsed = part
+            .split_once(['-', '–'])
+            .and_then(|(start, end)| Some((parse_clock(start)?, parse_clock(end)?)));
+        let Some((start, end)) = parsed else {
+            return Err(format!("Write hours like 09:00-17:00 (not \"{part}\")."));
+        };
+        if start >= end {
+            return Err(format!("{part}: the end must be after the start."));
+        }
+        if windows.last().is_some_and(|&(_, previous_end)| start < previous_end) {
+            return Err("List the hours in order, without overlaps.".into());
+        }
+        windows.push((start, end));
+    }
+    Ok(windows)
+}
+
+pub fn format_day_hours(windows: &[(i64, i64)]) -> String {
+    windows
+        .iter()
+        .map(|&(start, end)| format!("{}-{}", format_clock(start), format_clock(end)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -282,6 +347,19 @@ mod tests {
         end: time(4, 0, 0, 0),
     };
     const LONG_AGO: &str = "2026-01-01T00:00:00Z";
+
+    #[test]
+    fn day_hours_are_read_and_written_back_the_same() {
+        assert_eq!(parse_day_hours(""), Ok(vec![]));
+        let hours = parse_day_hours("09:00-12:00, 13:30 - 24:00").unwrap();
+        assert_eq!(hours, [(540, 720), (810, 1440)]);
+        assert_eq!(format_day_hours(&hours), "09:00-12:00, 13:30-24:00");
+        assert!(parse_day_hours("9-5").unwrap_err().contains("09:00-17:00"));
+        assert!(parse_day_hours("17:00-09:00").unwrap_err().contains("after the start"));
+        assert!(parse_day_hours("09:00-12:00, 11:00-13:00").unwrap_err().contains("overlaps"));
+        assert_eq!(parse_clock("24:01"), None);
+        assert_eq!(parse_clock("10:60"), None);
+    }
 
     #[test]
     fn a_spring_forward_night_holds_two_hours_of_slots() {
@@ -418,6 +496,10 @@ mod tests {
         assert_eq!(
             check_slot(&rules, &[], now, ts("2026-06-17T10:00:00Z"), 60),
             Err(SlotRefusal::TooSoon)
+        );
+        assert_eq!(
+            check_slot(&rules, &[], now, ts("2026-06-17T08:00:00Z"), 60),
+            Err(SlotRefusal::InThePast)
         );
         rules.horizon_days = 1;
         assert_eq!(

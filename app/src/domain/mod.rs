@@ -3,6 +3,7 @@
 pub mod access;
 pub mod account;
 pub mod availability;
+pub mod booking;
 pub mod catalog;
 pub mod ladder;
 pub mod money;

@@ -1,20 +1,10 @@
-//! Placeholders for the calls to action whose journeys have not shipped yet (booking, paid
-//! enrollment). They explain what is coming and lead back to the course.
+//! Placeholders for the calls to action whose journeys have not shipped yet (paid enrollment).
+//! They explain what is coming and lead back to the course.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-
-#[component]
-pub fn BookingComingSoon() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Booking opens soon"
-            body="Soon you'll pick a Student-Teacher, see their free times in your time zone and book a 1-on-1 video session here."
-        />
-    }
-}
 
 #[component]
 pub fn EnrollmentComingSoon() -> impl IntoView {

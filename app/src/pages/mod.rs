@@ -1,6 +1,7 @@
 //! One routed page per file, named for what it is.
 
 pub mod admin;
+pub mod booking;
 pub mod coming_soon;
 pub mod course_catalog;
 pub mod course_detail;
@@ -8,6 +9,7 @@ pub mod creator_dashboard;
 pub mod log_in;
 pub mod not_found;
 pub mod profiles;
+pub mod session_detail;
 pub mod settings;
 pub mod sign_up;
 pub mod student_dashboard;

@@ -1,6 +1,9 @@
-//! SDSH: the student's courses with progress, and where each stands on the S-T ladder.
+//! SDSH: the student's sessions (upcoming, past, and credits to schedule when ready), their
+//! courses with progress, and where each stands on the S-T ladder.
 
 use crate::api::learning::{EnrolledCourse, student_dashboard};
+use crate::api::sessions::my_sessions;
+use crate::components::session_list::SessionOverview;
 use crate::components::sign_in::signed_in_page;
 use crate::domain::ladder::{ApplicationStatus, EnrollmentStatus, Progress};
 use leptos::prelude::*;
@@ -10,10 +13,19 @@ use leptos_router::components::A;
 #[component]
 pub fn StudentDashboardPage() -> impl IntoView {
     let courses = Resource::new(|| (), |_| student_dashboard());
+    let sessions = Resource::new(|| (), |_| my_sessions(false));
     view! {
         <Title text="Your learning" />
         <section class="container">
             <h1>"Your learning"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading your sessions…"</p> }>
+                {move || Suspend::new(async move {
+                    signed_in_page(sessions.await, "/dashboard", |lists| {
+                        view! { <SessionOverview lists /> }.into_any()
+                    })
+                })}
+            </Suspense>
+            <h2>"Your courses"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading your courses…"</p> }>
                 {move || Suspend::new(async move {
                     signed_in_page(courses.await, "/dashboard", |courses| {
@@ -66,9 +78,9 @@ fn EnrolledCourseCard(course: EnrolledCourse) -> impl IntoView {
     let percent = progress.percent();
     view! {
         <li class="card dashboard-card" data-testid="enrolled-course">
-            <h2>
-                <A href=format!("/courses/{}", course.course_id)>{course.title}</A>
-            </h2>
+            <h3>
+                <A href=format!("/courses/{}", course.course_id)>{course.title.clone()}</A>
+            </h3>
             <div
                 class="progress"
                 role="progressbar"
@@ -83,6 +95,9 @@ fn EnrolledCourseCard(course: EnrolledCourse) -> impl IntoView {
                 {format!("{} of {} modules · {percent}%", progress.completed_modules, progress.total_modules)}
             </p>
             <p data-testid="ladder-status">{ladder}</p>
+            <A href=format!("/courses/{}/book", course.course_id) attr:class="button button-small">
+                "Book a session"
+            </A>
         </li>
     }
 }

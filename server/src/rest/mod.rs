@@ -5,6 +5,7 @@
 mod auth;
 mod courses;
 mod error;
+mod sessions;
 
 pub use error::{ApiError, ErrorBody};
 
@@ -26,7 +27,8 @@ use utoipa_axum::routes;
     components(schemas(ErrorBody)),
     tags(
         (name = "courses", description = "The course catalog"),
-        (name = "accounts", description = "Sign up, log in and out, the signed-in user")
+        (name = "accounts", description = "Sign up, log in and out, the signed-in user"),
+        (name = "booking", description = "Student-Teachers' free slots, booking, cancelling and rescheduling 1-on-1 sessions")
     )
 )]
 struct ApiDoc;
@@ -39,6 +41,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::log_in))
         .routes(routes!(auth::log_out))
         .routes(routes!(auth::me))
+        .routes(routes!(sessions::course_sts))
+        .routes(routes!(sessions::availability))
+        .routes(routes!(sessions::busy_times))
+        .routes(routes!(sessions::book))
+        .routes(routes!(sessions::get_session))
+        .routes(routes!(sessions::calendar_export))
+        .routes(routes!(sessions::cancel))
+        .routes(routes!(sessions::reschedule))
+        .routes(routes!(sessions::defer))
 }
 
 pub async fn openapi_json(

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Db,
     pub backend: &'static str,
+    pub state: AppState,
+    database_url: String,
     sqlite_dir: Option<PathBuf>,
 }
 
@@ -197,11 +199,18 @@ pub fn test_backend() -> &'static str {
 /// A database URL that no other test uses: a temp SQLite file, or a new Postgres database
 /// (named peerloop_test_*; scripts/test.sh drops leftovers).
 pub async fn fresh_database_url() -> (String, Option<PathBuf>) {
+    fresh_database_url_for(test_backend()).await
+}
+
+fn admin_pg_url() -> String {
+    std::env::var("PEERLOOP_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into())
+}
+
+async fn fresh_database_url_for(backend: &str) -> (String, Option<PathBuf>) {
     let unique = uuid::Uuid::now_v7().simple().to_string();
-    match test_backend() {
+    match backend {
         "postgres" => {
-            let admin_url =
-                std::env::var("PEERLOOP_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into());
+            let admin_url = admin_pg_url();
             let name = format!("peerloop_test_{unique}");
             let mut admin = sqlx::postgres::PgConnection::connect(&admin_url)
                 .await
@@ -225,6 +234,21 @@ pub async fn fresh_database_url() -> (String, Option<PathBuf>) {
     }
 }
 
+impl TestApp {
+    /// Another app server on this app's database, as behind a load balancer.
+    pub async fn second_instance(&self) -> TestApp {
+        let mut second = spawn_on(
+            self.backend,
+            self.database_url.clone(),
+            None,
+            &[("PEERLOOP_DB_MAX_CONNECTIONS", "20")],
+        )
+        .await;
+        second.sqlite_dir = None;
+        second
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
@@ -237,14 +261,41 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
         .try_init();
     let (database_url, sqlite_dir) = fresh_database_url().await;
+    spawn_on(test_backend(), database_url, sqlite_dir, vars).await
+}
+
+/// An app on the given backend (for benchmarks, which run both); `None` when Postgres is not
+/// reachable.
+pub async fn spawn_app_on_backend(
+    backend: &'static str,
+    vars: &[(&str, &str)],
+) -> Option<TestApp> {
+    if backend == "postgres"
+        && sqlx::postgres::PgConnection::connect(&admin_pg_url())
+            .await
+            .is_err()
+    {
+        return None;
+    }
+    let (database_url, sqlite_dir) = fresh_database_url_for(backend).await;
+    Some(spawn_on(backend, database_url, sqlite_dir, vars).await)
+}
+
+async fn spawn_on(
+    backend: &'static str,
+    database_url: String,
+    sqlite_dir: Option<PathBuf>,
+    vars: &[(&str, &str)],
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let base_url = format!("http://{address}");
     let mut settings: Vec<(String, String)> = vec![
-        ("DATABASE_URL".into(), database_url),
+        ("DATABASE_URL".into(), database_url.clone()),
         ("PEERLOOP_PUBLIC_URL".into(), base_url.clone()),
         ("PEERLOOP_DEMO_DATA".into(), "true".into()),
         ("PEERLOOP_DB_MAX_CONNECTIONS".into(), "5".into()),
+        ("PEERLOOP_JOB_POLL_MS".into(), "100".into()),
     ];
     settings.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_lookup(|name| {
@@ -266,9 +317,11 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
         .await
         .expect("app state builds");
     let db = state.db.clone();
+    server::spawn_background_work(&state, &config);
     let trust_forwarded_for = config.trust_forwarded_for;
+    let served_state = state.clone();
     tokio::spawn(async move {
-        let app = server::router(state, trust_forwarded_for)
+        let app = server::router(served_state, trust_forwarded_for)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).await.unwrap();
     });
@@ -280,7 +333,9 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
             .build()
             .unwrap(),
         db,
-        backend: test_backend(),
+        backend,
+        state,
+        database_url,
         sqlite_dir,
     }
 }

@@ -2,5 +2,9 @@
 //! wire types; REST handlers and server functions both call these.
 
 pub mod accounts;
+pub mod availability;
+pub mod booking;
+pub mod booking_page;
 pub mod catalog;
 pub mod learning;
+pub mod mail;

@@ -1,8 +1,10 @@
 //! Queries. Each function is one statement or a few in the caller's transaction; services decide
 //! transaction boundaries.
 
+pub mod booking;
 pub mod catalog;
 pub mod learning;
+pub mod outbox;
 pub mod users;
 
 use crate::error::AppError;

@@ -1,0 +1,96 @@
+//! Upcoming and past sessions on the dashboards (SDSH, TDSH), in the viewer's zone, and the
+//! "Schedule when ready" cards of deferred credits.
+
+use crate::api::sessions::{SessionDetail, SessionLists};
+use crate::domain::booking::BookingStatus;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn SessionOverview(lists: SessionLists) -> impl IntoView {
+    let zone = lists
+        .upcoming
+        .first()
+        .or(lists.past.first())
+        .map(|s| s.viewer_time_zone.clone());
+    view! {
+        {(!lists.deferred.is_empty())
+            .then(|| {
+                view! {
+                    <ul class="dashboard-list">
+                        {lists
+                            .deferred
+                            .iter()
+                            .map(|credit| {
+                                view! {
+                                    <li class="card schedule-card" data-testid="schedule-when-ready">
+                                        <h3>"Schedule when ready"</h3>
+                                        <p>
+                                            {format!(
+                                                "{} session{} of {} waiting to be booked.",
+                                                credit.deferred_credits,
+                                                if credit.deferred_credits == 1 { "" } else { "s" },
+                                                credit.course_title,
+                                            )}
+                                        </p>
+                                        <A href=format!("/courses/{}/book", credit.course_id) attr:class="button button-primary">
+                                            "Book a session"
+                                        </A>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+            })}
+        <h2>"Upcoming sessions"</h2>
+        {zone.map(|zone| view! { <p class="muted">{format!("Times in your time zone, {zone}.")}</p> })}
+        {if lists.upcoming.is_empty() {
+            view! { <p class="empty-state" data-testid="no-upcoming">"No upcoming sessions."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="session-list" data-testid="upcoming-sessions">
+                    {lists.upcoming.into_iter().map(|session| view! { <SessionRow session /> }).collect_view()}
+                </ul>
+            }
+                .into_any()
+        }}
+        {(!lists.past.is_empty())
+            .then(|| {
+                view! {
+                    <h2>"Past and cancelled"</h2>
+                    <ul class="session-list past" data-testid="past-sessions">
+                        {lists.past.into_iter().map(|session| view! { <SessionRow session /> }).collect_view()}
+                    </ul>
+                }
+            })}
+    }
+}
+
+#[component]
+fn SessionRow(session: SessionDetail) -> impl IntoView {
+    let href = format!("/sessions/{}", session.session.id);
+    let cancelled = session.session.status == BookingStatus::Cancelled;
+    view! {
+        <li class="card session-row" class:cancelled=cancelled data-testid="session-row">
+            <div>
+                <A href=href.clone()>
+                    <strong data-testid="session-when">{session.when_viewer.clone()}</strong>
+                </A>
+                <p>{format!("{} with {}", session.course_title, session.with_name)}</p>
+                <p class="muted">{format!("Their time: {}", session.when_other)}</p>
+            </div>
+            <div class="session-actions">
+                <span class="badge">{session.session.status.label()}</span>
+                {(session.is_upcoming)
+                    .then(|| {
+                        view! {
+                            <A href=href.clone() attr:class="button button-small">
+                                {if session.can_change { "Join · change · cancel" } else { "Details" }}
+                            </A>
+                        }
+                    })}
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,137 @@
+//! A booked session's own page: the booking success screen ("Add to calendar"), and where its
+//! participants cancel or reschedule it.
+
+use crate::api::sessions::{CancelSession, SessionDetail, get_session_detail};
+use crate::components::form::{FormAlert, FormFeedback};
+use crate::components::session::CsrfField;
+use crate::components::sign_in::signed_in_page;
+use crate::domain::booking::{BookingStatus, Party};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn SessionDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let cancel = ServerAction::<CancelSession>::new();
+    let feedback = FormFeedback::new("cancel", cancel);
+    let detail = Resource::new(
+        move || (id(), cancel.version().get()),
+        |(id, _)| get_session_detail(id),
+    );
+    let banner = move || {
+        let q = query.read();
+        if q.get("booked").is_some() {
+            Some("You're booked! We've emailed you both the details.")
+        } else if q.get("moved").is_some() {
+            Some("Your session has a new time. We've let you both know.")
+        } else {
+            None
+        }
+    };
+    view! {
+        <Title text="Your session" />
+        <section class="container session-page">
+            <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the session…"</p> }>
+                {move || Suspend::new(async move {
+                    let here = format!("/sessions/{}", id());
+                    let banner = banner();
+                    signed_in_page(detail.await, &here, |detail| {
+                        view! { <SessionView detail banner cancel feedback /> }.into_any()
+                    })
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn SessionView(
+    detail: SessionDetail,
+    banner: Option<&'static str>,
+    cancel: ServerAction<CancelSession>,
+    feedback: FormFeedback,
+) -> impl IntoView {
+    let session = detail.session.clone();
+    let cancelled = session.status == BookingStatus::Cancelled;
+    let role = match detail.viewer_role {
+        Party::Student => "Student-Teacher",
+        Party::StudentTeacher => "Student",
+    };
+    let dashboard = match detail.viewer_role {
+        Party::Student => "/dashboard",
+        Party::StudentTeacher => "/teach",
+    };
+    let reschedule_href = format!(
+        "/courses/{}/book?reschedule={}&st={}",
+        session.course_id, session.id, session.st_id
+    );
+    view! {
+        {banner
+            .filter(|_| !cancelled)
+            .map(|text| view! { <p class="form-success" role="status" data-testid="booked">{text}</p> })}
+        <h1>{detail.course_title.clone()}</h1>
+        <dl class="facts" data-testid="session-facts">
+            <dt>"When"</dt>
+            <dd data-testid="when">{format!("{} ({})", detail.when_viewer, detail.viewer_time_zone)}</dd>
+            <dt>{role}</dt>
+            <dd>{detail.with_name.clone()}</dd>
+            <dt>"Their time"</dt>
+            <dd>{detail.when_other.clone()}</dd>
+            <dt>"Status"</dt>
+            <dd data-testid="status">
+                {session.status.label()}
+                {detail.late_cancellation.then_some(" (changed within the free-cancellation window)")}
+            </dd>
+        </dl>
+        {(!cancelled)
+            .then(|| {
+                view! {
+                    <p class="actions">
+                        // A file download, not a page: the router must not handle it.
+                        <a
+                            class="button"
+                            href=format!("/api/sessions/{}/calendar-export", session.id)
+                            download=""
+                            rel="external"
+                            data-testid="add-to-calendar"
+                        >
+                            "Add to calendar"
+                        </a>
+                        {detail
+                            .is_upcoming
+                            .then(|| view! { <span class="muted">" Joining opens 15 minutes before the start."</span> })}
+                    </p>
+                }
+            })}
+        {(detail.is_upcoming && detail.can_change)
+            .then(|| {
+                view! {
+                    <section class="card">
+                        <h2>"Change or cancel"</h2>
+                        <p class="muted">{detail.policy.clone()}</p>
+                        <FormAlert feedback />
+                        <div class="actions">
+                            <A href=reschedule_href attr:class="button" attr:data-testid="reschedule">"Reschedule"</A>
+                            <ActionForm action=cancel>
+                                <CsrfField />
+                                <input type="hidden" name="id" value=session.id.clone() />
+                                <button type="submit" class="button button-danger" data-testid="cancel">
+                                    "Cancel session"
+                                </button>
+                            </ActionForm>
+                        </div>
+                    </section>
+                }
+            })}
+        {(detail.is_upcoming && !detail.can_change)
+            .then(|| view! { <p class="muted">{detail.policy.clone()}</p> })}
+        <p>
+            <A href=dashboard>"Back to your dashboard"</A>
+        </p>
+    }
+}

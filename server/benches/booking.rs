@@ -1,0 +1,230 @@
+//! Booking benchmark: latency (p50/p99) of `GET /api/sts/:id/availability` and of
+//! `POST /api/sessions`, and bookings per second, against a real app server on SQLite and, when
+//! reachable, on PostgreSQL. Run with `cargo bench -p server --bench booking`.
+//! `PEERLOOP_BENCH_BOOKINGS` (default 400) and `PEERLOOP_BENCH_CONCURRENCY` (default 16) tune it.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::TestApp;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.saturating_sub(1).min(sorted.len() - 1)]
+}
+
+fn report(label: &str, mut latencies: Vec<Duration>, elapsed: Duration) {
+    latencies.sort();
+    println!(
+        "{label:<44} n={:<5} p50={:>7.2} ms  p99={:>7.2} ms  {:>8.1}/s",
+        latencies.len(),
+        percentile(&latencies, 50.0).as_secs_f64() * 1e3,
+        percentile(&latencies, 99.0).as_secs_f64() * 1e3,
+        latencies.len() as f64 / elapsed.as_secs_f64()
+    );
+}
+
+/// Every S-T is open around the clock, so there are plenty of slots to book.
+async fn open_all_week(app: &TestApp) -> Vec<String> {
+    let teachers: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT user_id FROM st_certifications ORDER BY user_id")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    for st in &teachers {
+        sqlx::query("DELETE FROM st_weekly_hours WHERE st_id = $1")
+            .bind(st)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        for weekday in 1..=7_i64 {
+            sqlx::query(
+                "INSERT INTO st_weekly_hours (st_id, weekday, start_minute, end_minute)
+                 VALUES ($1, $2, 0, 1440)",
+            )
+            .bind(st)
+            .bind(weekday)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        }
+    }
+    teachers
+}
+
+async fn students(app: &TestApp, n: usize, course_id: &str) -> Vec<reqwest::Client> {
+    let hash: String = sqlx::query_scalar(
+        "SELECT password_hash FROM users WHERE email = 'sam.rivera@example.com'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let mut browsers = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = format!("bench-{i}");
+        sqlx::query(
+            "INSERT INTO users (id, name, email, email_normalized, time_zone, password_hash, created_at)
+             VALUES ($1, $1, $2, $2, 'UTC', $3, 0)",
+        )
+        .bind(&id)
+        .bind(format!("bench{i}@example.com"))
+        .bind(&hash)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO enrollments (id, student_id, course_id, status, enrolled_at, session_credits)
+             VALUES ($1, $2, $3, 'active', 0, 1000)",
+        )
+        .bind(format!("bench-enrollment-{i}"))
+        .bind(&id)
+        .bind(course_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+        let browser = app.new_browser();
+        let (status, body) = app
+            .post_json(
+                &browser,
+                "/api/auth/login",
+                json!({"email": format!("bench{i}@example.com"), "password": "peerloop-demo-2026"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        browsers.push(browser);
+    }
+    browsers
+}
+
+async fn run(app: TestApp) {
+    let concurrency = setting("PEERLOOP_BENCH_CONCURRENCY", 16);
+    let bookings = setting("PEERLOOP_BENCH_BOOKINGS", 400);
+    let course_id: String = sqlx::query_scalar(
+        "SELECT id FROM courses WHERE title = 'Rust Foundations'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let teachers = open_all_week(&app).await;
+    let browsers = students(&app, concurrency, &course_id).await;
+    let now = app::backend::store::unix_now();
+    let from = jiff::Timestamp::from_second(now).unwrap();
+    let to = jiff::Timestamp::from_second(now + 14 * 86_400).unwrap();
+
+    // Availability: each worker asks for two weeks of one S-T's slots, over and over.
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for (worker, browser) in browsers.iter().cloned().enumerate() {
+        let url = app.url(&format!(
+            "/api/sts/{}/availability?from={from}&to={to}",
+            teachers[worker % teachers.len()]
+        ));
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            for _ in 0..(bookings / concurrency).max(1) {
+                let sent = Instant::now();
+                let response = browser.get(&url).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                response.bytes().await.unwrap();
+                latencies.push(sent.elapsed());
+            }
+            latencies
+        });
+    }
+    let latencies: Vec<Duration> = workers.join_all().await.into_iter().flatten().collect();
+    report(
+        &format!("{} availability (14 days)", app.backend),
+        latencies,
+        started.elapsed(),
+    );
+
+    // Bookings: distinct free slots, spread over the S-Ts, booked by all workers at once.
+    let mut slots = Vec::new();
+    for st in &teachers {
+        let (_, body) = app
+            .get_json(&format!(
+                "/api/sts/{st}/availability?from={from}&to={to}"
+            ))
+            .await;
+        let mut taken_until = 0;
+        for slot in body["slots"].as_array().unwrap() {
+            let start = slot["start_at"].as_str().unwrap().to_owned();
+            let at = start.parse::<jiff::Timestamp>().unwrap().as_second();
+            // 30-minute sessions, an hour apart: their 15-minute buffers never touch.
+            if slot["duration_minutes"] == 30 && at >= taken_until {
+                slots.push((st.clone(), start));
+                taken_until = at + 3600;
+            }
+        }
+    }
+    slots.truncate(bookings);
+    let started = Instant::now();
+    let mut workers = tokio::task::JoinSet::new();
+    for (worker, browser) in browsers.into_iter().enumerate() {
+        let mine: Vec<(String, String)> = slots
+            .iter()
+            .skip(worker)
+            .step_by(concurrency)
+            .cloned()
+            .collect();
+        let url = app.url("/api/sessions");
+        let origin = app.base_url.clone();
+        let course_id = course_id.clone();
+        workers.spawn(async move {
+            let mut latencies = Vec::new();
+            for (st, start) in mine {
+                let sent = Instant::now();
+                let response = browser
+                    .post(&url)
+                    .header("origin", &origin)
+                    .json(&json!({"st_id": st, "course_id": course_id, "start_at": start, "duration_minutes": 30}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                let body = response.text().await.unwrap();
+                assert_eq!(status, 201, "{body}");
+                latencies.push(sent.elapsed());
+            }
+            latencies
+        });
+    }
+    let latencies: Vec<Duration> = workers.join_all().await.into_iter().flatten().collect();
+    report(
+        &format!("{} booking (POST /api/sessions)", app.backend),
+        latencies,
+        started.elapsed(),
+    );
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for backend in ["sqlite", "postgres"] {
+            let app = common::spawn_app_on_backend(
+                backend,
+                &[("PEERLOOP_DB_MAX_CONNECTIONS", "20")],
+            )
+            .await;
+            match app {
+                Some(app) => run(app).await,
+                None => println!("{backend}: not reachable, skipped"),
+            }
+        }
+    });
+}

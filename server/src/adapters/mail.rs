@@ -1,0 +1,111 @@
+//! Mailers: Resend over HTTPS (reqwest) when `RESEND_API_KEY` is set, otherwise the local
+//! mailbox, which keeps every message in the database for `/dev/mailbox`.
+
+use crate::config::ResendConfig;
+use app::backend::db::Db;
+use app::backend::mail::{Email, MailError, Mailer};
+use base64::Engine;
+use serde_json::json;
+
+/// Resend's `POST /emails` (see shared/integrations.md). The outbox job id travels as the
+/// `Idempotency-Key`, so a retry after a lost response is not delivered twice.
+#[derive(Debug)]
+pub struct ResendMailer {
+    client: reqwest::Client,
+    config: ResendConfig,
+    from: String,
+}
+
+impl ResendMailer {
+    pub fn new(config: ResendConfig, from: String) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .unwrap_or_default();
+        ResendMailer {
+            client,
+            config,
+            from,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for ResendMailer {
+    async fn send(&self, email: &Email) -> Result<(), MailError> {
+        let mut body = json!({
+            "from": self.from,
+            "to": [email.to],
+            "subject": email.subject,
+            "html": email.html,
+            "text": email.text,
+        });
+        if let Some(attachment) = &email.attachment {
+            body["attachments"] = json!([{
+                "filename": attachment.filename,
+                "content_type": attachment.content_type,
+                "content": base64::engine::general_purpose::STANDARD.encode(&attachment.content),
+            }]);
+        }
+        let response = self
+            .client
+            .post(format!("{}/emails", self.config.base_url))
+            .bearer_auth(self.config.api_key.expose())
+            .header("Idempotency-Key", &email.idempotency_key)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|error| MailError::Temporary(format!("Resend unreachable: {error}")))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let detail = response.text().await.unwrap_or_default();
+        let message = format!("Resend answered {status}: {detail}");
+        // 409 covers concurrent_idempotent_requests: the first attempt is still in flight.
+        if status.as_u16() == 429 || status.as_u16() == 409 || status.is_server_error() {
+            Err(MailError::Temporary(message))
+        } else {
+            Err(MailError::Rejected(message))
+        }
+    }
+}
+
+/// Development's mailer: stores each message once (by idempotency key) for `/dev/mailbox`.
+#[derive(Debug)]
+pub struct LocalMailbox {
+    db: Db,
+}
+
+impl LocalMailbox {
+    pub fn new(db: Db) -> Self {
+        LocalMailbox { db }
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for LocalMailbox {
+    async fn send(&self, email: &Email) -> Result<(), MailError> {
+        let attachment = email.attachment.as_ref();
+        sqlx::query(
+            "INSERT INTO dev_mailbox (id, idempotency_key, sent_to, subject, html, text_body,
+                                      attachment_name, attachment_type, attachment, sent_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(app::backend::store::new_id())
+        .bind(&email.idempotency_key)
+        .bind(&email.to)
+        .bind(&email.subject)
+        .bind(&email.html)
+        .bind(&email.text)
+        .bind(attachment.map(|a| a.filename.clone()))
+        .bind(attachment.map(|a| a.content_type.clone()))
+        .bind(attachment.map(|a| a.content.clone()))
+        .bind(app::backend::store::unix_now())
+        .execute(self.db.pool())
+        .await
+        .map(drop)
+        .map_err(|error| MailError::Temporary(format!("mailbox write failed: {error}")))
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per outside service: the real client, and the local mode used when its keys are
+//! not configured.
+
+pub mod mail;

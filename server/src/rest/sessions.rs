@@ -1,0 +1,314 @@
+//! Booking: Student-Teachers of a course, their free slots and busy times, booking a session,
+//! reading it, its calendar file, cancel/reschedule, and "schedule later".
+
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use app::api::sessions::{
+    Availability, BusyTimes, CourseStudentTeachers, EnrollmentCredits, Session, SessionDetail,
+};
+use app::backend::AppState;
+use app::backend::auth::require_user;
+use app::backend::services::booking::{self, BookingRequest, UNABLE_TO_BOOK};
+use app::backend::store::unix_now;
+use app::error::AppError;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tower_sessions::Session as HttpSession;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// RFC 3339 start of the range (default: now).
+    from: Option<String>,
+    /// RFC 3339 end of the range (default: 14 days after `from`; at most 62 days after it).
+    to: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct BookSessionRequest {
+    /// The S-T's user id.
+    st_id: String,
+    course_id: String,
+    /// RFC 3339; one of the S-T's free slots.
+    start_at: String,
+    duration_minutes: i64,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RescheduleRequest {
+    /// RFC 3339; a free slot of the same length.
+    start_at: String,
+}
+
+/// Certified Student-Teachers of a course, with time zone, rating and next free slot.
+#[utoipa::path(
+    get,
+    path = "/api/courses/{id}/sts",
+    tag = "booking",
+    params(("id" = String, Path, description = "Course id")),
+    responses(
+        (status = 200, body = CourseStudentTeachers),
+        (status = 404, description = "No published course has this id", body = ErrorBody),
+    )
+)]
+pub async fn course_sts(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<CourseStudentTeachers>, ApiError> {
+    Ok(Json(
+        booking::course_student_teachers(&state.db, &id, unix_now()).await?,
+    ))
+}
+
+/// Free slots of a Student-Teacher, in UTC. The same rules decide what `POST /api/sessions`
+/// accepts.
+#[utoipa::path(
+    get,
+    path = "/api/sts/{id}/availability",
+    tag = "booking",
+    params(("id" = String, Path, description = "The S-T's user id"), RangeQuery),
+    responses(
+        (status = 200, body = Availability),
+        (status = 400, description = "Malformed or oversized range", body = ErrorBody),
+        (status = 404, description = "No Student-Teacher has this id", body = ErrorBody),
+    )
+)]
+pub async fn availability(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(range): ApiQuery<RangeQuery>,
+) -> Result<Json<Availability>, ApiError> {
+    let now = unix_now();
+    let (from, to) = booking::parse_range(range.from.as_deref(), range.to.as_deref(), now)?;
+    Ok(Json(
+        booking::availability(&state.db, &id, from, to, now).await?,
+    ))
+}
+
+/// When a Student-Teacher is busy (sessions with buffers). No one's details.
+#[utoipa::path(
+    get,
+    path = "/api/sts/{id}/bookings",
+    tag = "booking",
+    params(("id" = String, Path, description = "The S-T's user id"), RangeQuery),
+    responses(
+        (status = 200, body = BusyTimes),
+        (status = 400, description = "Malformed or oversized range", body = ErrorBody),
+        (status = 404, description = "No Student-Teacher has this id", body = ErrorBody),
+    )
+)]
+pub async fn busy_times(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(range): ApiQuery<RangeQuery>,
+) -> Result<Json<BusyTimes>, ApiError> {
+    let (from, to) = booking::parse_range(range.from.as_deref(), range.to.as_deref(), unix_now())?;
+    Ok(Json(booking::busy_times(&state.db, &id, from, to).await?))
+}
+
+fn unable_to_book() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(ErrorBody {
+            error: "internal",
+            message: UNABLE_TO_BOOK.into(),
+            fields: None,
+        }),
+    )
+        .into_response()
+}
+
+/// Books a session with a Student-Teacher for the signed-in student, spending one session
+/// credit of their enrollment. Send an `Idempotency-Key` header to make retries safe: a repeat
+/// with the same key and body returns the first booking.
+#[utoipa::path(
+    post,
+    path = "/api/sessions",
+    tag = "booking",
+    request_body = BookSessionRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 255 characters; retries with the same key return the same session")),
+    responses(
+        (status = 201, description = "Booked (or the booking of an earlier request with this Idempotency-Key)", body = Session),
+        (status = 400, description = "Invalid fields, or the key was used for another request", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not enrolled in the course", body = ErrorBody),
+        (status = 404, description = "The S-T doesn't teach this course", body = ErrorBody),
+        (status = 409, description = "\"This time is no longer available. Select another.\", or another slot rule", body = ErrorBody),
+        (status = 500, description = "\"Unable to book. Please try again.\" Nothing was booked.", body = ErrorBody),
+    )
+)]
+pub async fn book(
+    State(state): State<AppState>,
+    session: HttpSession,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<BookSessionRequest>,
+) -> Response {
+    let key = match headers.get("idempotency-key").map(HeaderValue::to_str) {
+        None => None,
+        Some(Ok(key)) => Some(key.to_owned()),
+        Some(Err(_)) => {
+            return ApiError(AppError::BadRequest(
+                "Idempotency-Key must be visible ASCII.".into(),
+            ))
+            .into_response();
+        }
+    };
+    let now = unix_now();
+    let result = async {
+        let user = require_user(&state.db, &session, now).await?;
+        let request = BookingRequest {
+            st_id: &body.st_id,
+            course_id: &body.course_id,
+            start_at: &body.start_at,
+            duration_minutes: body.duration_minutes,
+        };
+        booking::book(&state.db, &user, &request, key.as_deref(), now).await
+    }
+    .await;
+    match result {
+        Ok(booked) => {
+            let mut response = (StatusCode::CREATED, Json(booked.session)).into_response();
+            if !booked.created {
+                response.headers_mut().insert(
+                    header::HeaderName::from_static("idempotent-replayed"),
+                    HeaderValue::from_static("true"),
+                );
+            }
+            response
+        }
+        Err(AppError::Internal) => unable_to_book(),
+        Err(error) => ApiError(error).into_response(),
+    }
+}
+
+/// One session, for its participants.
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}",
+    tag = "booking",
+    params(("id" = String, Path, description = "Session id")),
+    responses(
+        (status = 200, body = Session),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "\"You're not part of this session.\"", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
+    )
+)]
+pub async fn get_session(
+    State(state): State<AppState>,
+    session: HttpSession,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Session>, ApiError> {
+    let user = require_user(&state.db, &session, unix_now()).await?;
+    Ok(Json(booking::get_session(&state.db, &user, &id).await?))
+}
+
+/// The session as an RFC 5545 calendar file. The UID is stable; SEQUENCE rises when the
+/// session is rescheduled or cancelled.
+#[utoipa::path(
+    get,
+    path = "/api/sessions/{id}/calendar-export",
+    tag = "booking",
+    params(("id" = String, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "text/calendar", content_type = "text/calendar", body = String),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "\"You're not part of this session.\"", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
+    )
+)]
+pub async fn calendar_export(
+    State(state): State<AppState>,
+    session: HttpSession,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let now = unix_now();
+    let user = require_user(&state.db, &session, now).await?;
+    let (filename, calendar) =
+        booking::calendar_export(&state.db, &user, &id, &state.settings.public_url, now).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        calendar,
+    )
+        .into_response())
+}
+
+/// Cancels a session (either participant, under the S-T's cancellation policy).
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/cancel",
+    tag = "booking",
+    params(("id" = String, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "Cancelled; the student's credit is returned", body = Session),
+        (status = 403, description = "Not a participant, or too late for the student to cancel", body = ErrorBody),
+        (status = 409, description = "The session can no longer change", body = ErrorBody),
+    )
+)]
+pub async fn cancel(
+    State(state): State<AppState>,
+    session: HttpSession,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Session>, ApiError> {
+    let now = unix_now();
+    let user = require_user(&state.db, &session, now).await?;
+    let SessionDetail { session, .. } = booking::cancel(&state.db, &user, &id, now).await?;
+    Ok(Json(session))
+}
+
+/// Moves a session to another free slot of the same length; the id stays.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/reschedule",
+    tag = "booking",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = RescheduleRequest,
+    responses(
+        (status = 200, body = Session),
+        (status = 403, description = "Not a participant, or too late for the student", body = ErrorBody),
+        (status = 409, description = "The new time is not free", body = ErrorBody),
+    )
+)]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    session: HttpSession,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<RescheduleRequest>,
+) -> Result<Json<Session>, ApiError> {
+    let now = unix_now();
+    let user = require_user(&state.db, &session, now).await?;
+    let SessionDetail { session, .. } =
+        booking::reschedule(&state.db, &user, &id, &body.start_at, now).await?;
+    Ok(Json(session))
+}
+
+/// "Schedule later": keeps one session credit of the enrollment for booking later; the student
+/// dashboard shows a "Schedule when ready" card for it.
+#[utoipa::path(
+    post,
+    path = "/api/enrollments/{id}/deferred",
+    tag = "booking",
+    params(("id" = String, Path, description = "Enrollment id")),
+    responses(
+        (status = 200, body = EnrollmentCredits),
+        (status = 403, description = "Not the student's enrollment", body = ErrorBody),
+        (status = 404, description = "No such enrollment", body = ErrorBody),
+        (status = 409, description = "Every remaining credit is already deferred", body = ErrorBody),
+    )
+)]
+pub async fn defer(
+    State(state): State<AppState>,
+    session: HttpSession,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<EnrollmentCredits>, ApiError> {
+    let user = require_user(&state.db, &session, unix_now()).await?;
+    Ok(Json(booking::defer(&state.db, &user, &id).await?))
+}

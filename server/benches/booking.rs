@@ -111,12 +111,11 @@ async fn students(app: &TestApp, n: usize, course_id: &str) -> Vec<reqwest::Clie
 async fn run(app: TestApp) {
     let concurrency = setting("PEERLOOP_BENCH_CONCURRENCY", 16);
     let bookings = setting("PEERLOOP_BENCH_BOOKINGS", 400);
-    let course_id: String = sqlx::query_scalar(
-        "SELECT id FROM courses WHERE title = 'Rust Foundations'",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
+    let course_id: String =
+        sqlx::query_scalar("SELECT id FROM courses WHERE title = 'Rust Foundations'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
     let teachers = open_all_week(&app).await;
     let browsers = students(&app, concurrency, &course_id).await;
     let now = app::backend::store::unix_now();
@@ -154,9 +153,7 @@ async fn run(app: TestApp) {
     let mut slots = Vec::new();
     for st in &teachers {
         let (_, body) = app
-            .get_json(&format!(
-                "/api/sts/{st}/availability?from={from}&to={to}"
-            ))
+            .get_json(&format!("/api/sts/{st}/availability?from={from}&to={to}"))
             .await;
         let mut taken_until = 0;
         for slot in body["slots"].as_array().unwrap() {
@@ -216,11 +213,9 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         for backend in ["sqlite", "postgres"] {
-            let app = common::spawn_app_on_backend(
-                backend,
-                &[("PEERLOOP_DB_MAX_CONNECTIONS", "20")],
-            )
-            .await;
+            let app =
+                common::spawn_app_on_backend(backend, &[("PEERLOOP_DB_MAX_CONNECTIONS", "20")])
+                    .await;
             match app {
                 Some(app) => run(app).await,
                 None => println!("{backend}: not reachable, skipped"),

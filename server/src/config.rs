@@ -154,8 +154,8 @@ impl Config {
         if resend.is_none() && env == RunEnv::Production {
             return Err(ConfigError::MissingInProduction("RESEND_API_KEY"));
         }
-        let mail_from =
-            get("PEERLOOP_MAIL_FROM").unwrap_or_else(|| "PeerLoop <sessions@peerloop.local>".into());
+        let mail_from = get("PEERLOOP_MAIL_FROM")
+            .unwrap_or_else(|| "PeerLoop <sessions@peerloop.local>".into());
         let job_poll = match get("PEERLOOP_JOB_POLL_MS") {
             None => std::time::Duration::from_secs(1),
             Some(value) => value
@@ -233,7 +233,8 @@ mod tests {
 
     #[test]
     fn production_refuses_demo_data_and_defaults_it_off() {
-        let production = config(&[("PEERLOOP_ENV", "production"), ("RESEND_API_KEY", "re_x")]).unwrap();
+        let production =
+            config(&[("PEERLOOP_ENV", "production"), ("RESEND_API_KEY", "re_x")]).unwrap();
         assert!(!production.demo_data);
         assert_eq!(
             config(&[

@@ -6,14 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-type Message = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-);
+type Message = (String, String, String, String, Option<String>, i64);
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -96,14 +89,15 @@ pub async fn html_body(State(state): State<AppState>, Path(id): Path<String>) ->
     if !state.settings.local_mode {
         return not_here();
     }
-    let html: Option<String> = match sqlx::query_scalar("SELECT html FROM dev_mailbox WHERE id = $1")
-        .bind(&id)
-        .fetch_optional(state.db.pool())
-        .await
-    {
-        Ok(html) => html,
-        Err(error) => return database_error(error),
-    };
+    let html: Option<String> =
+        match sqlx::query_scalar("SELECT html FROM dev_mailbox WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(state.db.pool())
+            .await
+        {
+            Ok(html) => html,
+            Err(error) => return database_error(error),
+        };
     let Some(html) = html else {
         return not_here();
     };

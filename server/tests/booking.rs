@@ -187,10 +187,7 @@ async fn availability_lists_slots_in_utc_inside_the_sts_local_hours() {
         assert!(body["message"].as_str().unwrap().len() > 10, "{body}");
     }
     let (status, _) = app
-        .get_json(&format!(
-            "/api/sts/{}/availability",
-            demo_id("user", "sam")
-        ))
+        .get_json(&format!("/api/sts/{}/availability", demo_id("user", "sam")))
         .await;
     assert_eq!(status, 404, "Sam is not a Student-Teacher");
 }
@@ -305,7 +302,12 @@ async fn slots_the_rules_do_not_allow_are_refused_with_a_reason() {
             409,
             "isn't available at that time",
         ),
-        (rfc3339(start), 45, 400, "doesn't offer sessions of that length"),
+        (
+            rfc3339(start),
+            45,
+            400,
+            "doesn't offer sessions of that length",
+        ),
         ("next tuesday".into(), 60, 400, "RFC 3339"),
         (rfc3339(start), 0, 400, "1 to 240 minutes"),
     ];
@@ -354,7 +356,12 @@ async fn a_retried_request_with_the_same_idempotency_key_gets_the_same_session()
     let other = slots[3]["start_at"].as_str().unwrap();
     let (status, body, _) = book(&app, &sam, other, 60, Some("retry-1")).await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("Idempotency-Key"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key")
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 1);
 }
 
@@ -382,7 +389,10 @@ async fn cancelling_frees_the_slot_and_rescheduling_keeps_the_session() {
         )
         .await;
     assert_eq!(status, 200, "{moved}");
-    assert_eq!((moved["id"].as_str(), moved["start_at"].as_str()), (Some(id.as_str()), Some(second)));
+    assert_eq!(
+        (moved["id"].as_str(), moved["start_at"].as_str()),
+        (Some(id.as_str()), Some(second))
+    );
     let ics = sam
         .get(app.url(&format!("/api/sessions/{id}/calendar-export")))
         .send()
@@ -392,14 +402,27 @@ async fn cancelling_frees_the_slot_and_rescheduling_keeps_the_session() {
         .await
         .unwrap();
     assert!(ics.contains("SEQUENCE:1"), "{ics}");
-    assert!(free_slots(&app, 60, 14).await.iter().any(|s| s["start_at"] == first));
+    assert!(
+        free_slots(&app, 60, 14)
+            .await
+            .iter()
+            .any(|s| s["start_at"] == first)
+    );
 
     let (status, cancelled) = app
         .post_json(&sam, &format!("/api/sessions/{id}/cancel"), json!({}))
         .await;
-    assert_eq!((status, cancelled["status"].as_str()), (200, Some("cancelled")));
+    assert_eq!(
+        (status, cancelled["status"].as_str()),
+        (200, Some("cancelled"))
+    );
     assert_eq!(credits(&app, "sam.rivera@example.com").await, 4);
-    assert!(free_slots(&app, 60, 14).await.iter().any(|s| s["start_at"] == second));
+    assert!(
+        free_slots(&app, 60, 14)
+            .await
+            .iter()
+            .any(|s| s["start_at"] == second)
+    );
     let (status, _) = app
         .post_json(&sam, &format!("/api/sessions/{id}/cancel"), json!({}))
         .await;
@@ -464,7 +487,7 @@ async fn inside_the_policy_window_only_the_student_teacher_may_cancel() {
 async fn schedule_later_defers_a_credit_of_the_students_own_enrollment() {
     let app = spawn_app().await;
     let sam = log_in_as(&app, "sam.rivera@example.com").await;
-    let enrollment = demo_id("enrollment", &format!("sam:rust-foundations"));
+    let enrollment = demo_id("enrollment", "sam:rust-foundations");
     let path = format!("/api/enrollments/{enrollment}/deferred");
     let (status, body) = app.post_json(&sam, &path, json!({})).await;
     assert_eq!(status, 200, "{body}");
@@ -502,10 +525,12 @@ async fn mailbox(app: &TestApp, expected: i64) -> Vec<(String, String, String, O
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    sqlx::query_as("SELECT sent_to, subject, text_body, attachment FROM dev_mailbox ORDER BY sent_to, subject")
-        .fetch_all(app.db.pool())
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "SELECT sent_to, subject, text_body, attachment FROM dev_mailbox ORDER BY sent_to, subject",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -520,21 +545,32 @@ async fn both_participants_get_a_confirmation_with_the_calendar_file_and_reminde
     let messages = mailbox(&app, 2).await;
     assert_eq!(messages.len(), 2, "{messages:?}");
     let recipients: Vec<&str> = messages.iter().map(|m| m.0.as_str()).collect();
-    assert_eq!(recipients, ["priya.raman@example.com", "sam.rivera@example.com"]);
+    assert_eq!(
+        recipients,
+        ["priya.raman@example.com", "sam.rivera@example.com"]
+    );
     for (_, subject, text, attachment) in &messages {
-        assert!(subject.starts_with("Session booked: Rust Foundations"), "{subject}");
+        assert!(
+            subject.starts_with("Session booked: Rust Foundations"),
+            "{subject}"
+        );
         let ics = attachment.as_ref().expect("the .ics is attached");
         assert!(ics.contains(&format!("UID:{id}@peerloop")), "{ics}");
         assert!(text.contains(&format!("/sessions/{id}")), "{text}");
     }
     // The student sees the time in their own zone, the S-T in theirs.
-    let sam_zone: String = sqlx::query_scalar("SELECT time_zone FROM users WHERE email = 'sam.rivera@example.com'")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let sam_zone: String =
+        sqlx::query_scalar("SELECT time_zone FROM users WHERE email = 'sam.rivera@example.com'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
     let sam_text = &messages[1].2;
     assert!(sam_text.contains(&format!("({sam_zone})")), "{sam_text}");
-    assert!(messages[0].2.contains("(Asia/Kolkata)"), "{}", messages[0].2);
+    assert!(
+        messages[0].2.contains("(Asia/Kolkata)"),
+        "{}",
+        messages[0].2
+    );
 
     // Reminders wait in the outbox; they go out when due, once.
     let start = seconds(start_at);
@@ -544,8 +580,12 @@ async fn both_participants_get_a_confirmation_with_the_calendar_file_and_reminde
     )
     .await;
     assert!(reminders >= 2, "at least the 1-hour reminders are queued");
-    server::jobs::drain_due(&app.state, start - 3600 + 1).await.unwrap();
-    server::jobs::drain_due(&app.state, start - 3600 + 1).await.unwrap();
+    server::jobs::drain_due(&app.state, start - 3600 + 1)
+        .await
+        .unwrap();
+    server::jobs::drain_due(&app.state, start - 3600 + 1)
+        .await
+        .unwrap();
     let all = mailbox(&app, 2 + reminders).await;
     assert_eq!(all.len() as i64, 2 + reminders);
     assert!(all.iter().filter(|m| m.1.starts_with("Reminder:")).count() as i64 == reminders);
@@ -577,13 +617,23 @@ async fn a_pending_payment_hold_is_released_when_it_expires() {
     .execute(app.db.pool())
     .await
     .unwrap();
-    assert!(!free_slots(&app, 60, 14).await.iter().any(|s| s["start_at"] == slot["start_at"]));
+    assert!(
+        !free_slots(&app, 60, 14)
+            .await
+            .iter()
+            .any(|s| s["start_at"] == slot["start_at"])
+    );
     let released = app::backend::services::booking::release_expired_holds(&app.db, now()).await;
     assert_eq!(released, Ok(0), "the hold has not expired yet");
     let released =
         app::backend::services::booking::release_expired_holds(&app.db, now() + 601).await;
     assert_eq!(released, Ok(1));
-    assert!(free_slots(&app, 60, 14).await.iter().any(|s| s["start_at"] == slot["start_at"]));
+    assert!(
+        free_slots(&app, 60, 14)
+            .await
+            .iter()
+            .any(|s| s["start_at"] == slot["start_at"])
+    );
 }
 
 /// Creates `n` students enrolled in Rust Foundations (sharing the demo password) and logs each
@@ -669,7 +719,10 @@ async fn race(
                 .unwrap();
             let status = response.status().as_u16();
             let body: Value = response.json().await.unwrap();
-            (status, body["message"].as_str().unwrap_or_default().to_owned())
+            (
+                status,
+                body["message"].as_str().unwrap_or_default().to_owned(),
+            )
         });
     }
     tasks.join_all().await
@@ -684,7 +737,10 @@ fn assert_exactly_one_winner(results: &[(u16, String)]) {
         .collect();
     assert_eq!(created, 1, "exactly one booking wins: {results:?}");
     assert_eq!(conflicts.len(), results.len() - 1, "{results:?}");
-    assert!(conflicts.iter().all(|message| *message == TAKEN), "{conflicts:?}");
+    assert!(
+        conflicts.iter().all(|message| *message == TAKEN),
+        "{conflicts:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -703,7 +759,11 @@ async fn two_hundred_racers_for_one_slot_give_one_booking_and_199_conflicts() {
     assert_exactly_one_winner(&results);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 1);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM enrollments WHERE session_credits = 3").await,
+        count(
+            &app,
+            "SELECT COUNT(*) FROM enrollments WHERE session_credits = 3"
+        )
+        .await,
         1,
         "only the winner spent a credit"
     );
@@ -720,7 +780,11 @@ async fn racers_for_overlapping_slots_of_different_lengths_get_one_booking() {
     // A 60-minute slot and the 30-minute slots inside it and just after it (the 15-minute
     // buffer makes the one after it overlap too).
     let hours = free_slots(&app, 60, 14).await;
-    let listed = |at: i64| hours.iter().any(|s| seconds(s["start_at"].as_str().unwrap()) == at);
+    let listed = |at: i64| {
+        hours
+            .iter()
+            .any(|s| seconds(s["start_at"].as_str().unwrap()) == at)
+    };
     let start = hours
         .iter()
         .map(|s| seconds(s["start_at"].as_str().unwrap()))

@@ -1,5 +1,9 @@
 //! A Student-Teacher's availability rules as the TDSH editor shows and saves them.
 
+// The editor is a plain HTML form (it works without JavaScript), and a server function takes one
+// argument per form field, so saving it takes many.
+#![allow(clippy::too_many_arguments)]
+
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -45,7 +49,6 @@ pub async fn get_my_availability() -> Result<AvailabilitySettings, AppError> {
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/rpc", endpoint = "save_availability")]
 pub async fn save_availability(
     mon: String,
@@ -106,13 +109,7 @@ pub async fn save_availability(
             crate::backend::flash::keep_failure(
                 "availability",
                 &typed,
-                save(
-                    &state.db,
-                    &user,
-                    &form,
-                    crate::backend::store::unix_now(),
-                )
-                .await,
+                save(&state.db, &user, &form, crate::backend::store::unix_now()).await,
             )
             .await
         }

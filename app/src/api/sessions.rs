@@ -213,7 +213,6 @@ fn now() -> i64 {
     crate::backend::store::unix_now()
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/rpc", endpoint = "booking_page", input = GetUrl)]
 pub async fn get_booking_page(
     course_id: String,
@@ -341,7 +340,11 @@ pub async fn reschedule_session(id: String, start_at: String) -> Result<String, 
                 "book",
                 &[],
                 crate::backend::services::booking::reschedule(
-                    &state.db, &user, &id, &start_at, now(),
+                    &state.db,
+                    &user,
+                    &id,
+                    &start_at,
+                    now(),
                 )
                 .await,
             )

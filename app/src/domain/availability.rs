@@ -283,7 +283,10 @@ pub fn parse_day_hours(text: &str) -> Result<Vec<(i64, i64)>, String> {
         if start >= end {
             return Err(format!("{part}: the end must be after the start."));
         }
-        if windows.last().is_some_and(|&(_, previous_end)| start < previous_end) {
+        if windows
+            .last()
+            .is_some_and(|&(_, previous_end)| start < previous_end)
+        {
             return Err("List the hours in order, without overlaps.".into());
         }
         windows.push((start, end));
@@ -355,8 +358,16 @@ mod tests {
         assert_eq!(hours, [(540, 720), (810, 1440)]);
         assert_eq!(format_day_hours(&hours), "09:00-12:00, 13:30-24:00");
         assert!(parse_day_hours("9-5").unwrap_err().contains("09:00-17:00"));
-        assert!(parse_day_hours("17:00-09:00").unwrap_err().contains("after the start"));
-        assert!(parse_day_hours("09:00-12:00, 11:00-13:00").unwrap_err().contains("overlaps"));
+        assert!(
+            parse_day_hours("17:00-09:00")
+                .unwrap_err()
+                .contains("after the start")
+        );
+        assert!(
+            parse_day_hours("09:00-12:00, 11:00-13:00")
+                .unwrap_err()
+                .contains("overlaps")
+        );
         assert_eq!(parse_clock("24:01"), None);
         assert_eq!(parse_clock("10:60"), None);
     }

@@ -77,7 +77,9 @@ pub enum BookingEvent {
 pub enum BookingError {
     #[error("This session can no longer be changed.")]
     NotChangeable,
-    #[error("This session can't be cancelled within {hours} hours of its start. Contact your Student-Teacher.")]
+    #[error(
+        "This session can't be cancelled within {hours} hours of its start. Contact your Student-Teacher."
+    )]
     TooLateForStudent { hours: i64 },
     #[error("This session has already started.")]
     AlreadyStarted,
@@ -169,7 +171,10 @@ mod tests {
 
     #[test]
     fn the_happy_path_and_the_hold_expiry() {
-        assert_eq!(apply(S::PendingPayment, E::PaymentConfirmed), Ok(S::Scheduled));
+        assert_eq!(
+            apply(S::PendingPayment, E::PaymentConfirmed),
+            Ok(S::Scheduled)
+        );
         assert_eq!(apply(S::Scheduled, E::Started), Ok(S::InProgress));
         assert_eq!(apply(S::InProgress, E::Finished), Ok(S::Completed));
         assert_eq!(apply(S::PendingPayment, E::HoldExpired), Ok(S::Cancelled));
@@ -212,7 +217,10 @@ mod tests {
         let policy = CancellationPolicy::default();
         let start = 1_000_000;
         let day = 24 * 3600;
-        assert_eq!(policy.may_change(Party::Student, start - day, start), Ok(false));
+        assert_eq!(
+            policy.may_change(Party::Student, start - day, start),
+            Ok(false)
+        );
         assert_eq!(
             policy.may_change(Party::Student, start - day + 1, start),
             Err(BookingError::TooLateForStudent { hours: 24 })

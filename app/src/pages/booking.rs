@@ -32,11 +32,13 @@ impl Step {
         query.retain(|(_, value)| !value.is_empty());
         let query: Vec<String> = query
             .into_iter()
-            .map(|(key, value)| {
-                format!("{key}={}", leptos_router::location::Url::escape(&value))
-            })
+            .map(|(key, value)| format!("{key}={}", leptos_router::location::Url::escape(&value)))
             .collect();
-        format!("/courses/{course_id}/book?{}", query.join("&"))
+        if query.is_empty() {
+            format!("/courses/{course_id}/book")
+        } else {
+            format!("/courses/{course_id}/book?{}", query.join("&"))
+        }
     }
 }
 
@@ -142,7 +144,7 @@ fn BookingView(page: BookingPage) -> impl IntoView {
         (_, Some(r)) => view! {
             <p data-testid="rescheduling">{format!("Now: {}. Choose a new time below.", r.when)}</p>
         }
-            .into_any(),
+        .into_any(),
         (Some(credits), None) if credits.session_credits > 0 => view! {
             <p data-testid="credits">
                 {format!(
@@ -152,18 +154,18 @@ fn BookingView(page: BookingPage) -> impl IntoView {
                 )}
             </p>
         }
-            .into_any(),
+        .into_any(),
         (Some(_), None) => view! {
             <p class="form-alert" role="status">"You have used every session of this course."</p>
         }
-            .into_any(),
+        .into_any(),
         (None, None) => view! {
             <p class="form-alert" role="status">
                 "Enroll in this course to book sessions. "
                 <A href=format!("/courses/{course_id}/enroll")>"Enroll"</A>
             </p>
         }
-            .into_any(),
+        .into_any(),
     };
     let can_defer = rescheduling.is_none()
         && page
@@ -499,9 +501,7 @@ fn BookingAlert() -> impl IntoView {
             .or_else(|| reschedule_result.get().and_then(Result::err));
         error.map(|error| {
             let message = match error {
-                crate::error::AppError::Internal => {
-                    "Unable to book. Please try again.".to_owned()
-                }
+                crate::error::AppError::Internal => "Unable to book. Please try again.".to_owned(),
                 other => other.to_string(),
             };
             view! { <p class="form-alert" role="alert" data-testid="booking-error">{message}</p> }

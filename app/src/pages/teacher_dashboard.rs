@@ -5,13 +5,13 @@ use crate::api::availability::{
     AddAvailabilityOverride, RemoveAvailabilityOverride, SaveAvailability, get_my_availability,
 };
 use crate::api::learning::teacher_dashboard;
+use crate::api::sessions::my_sessions;
 use crate::components::form::{Field, FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
-use crate::domain::availability::WEEKDAYS;
-use leptos::form::ActionForm;
-use crate::api::sessions::my_sessions;
 use crate::components::session_list::SessionOverview;
 use crate::components::sign_in::signed_in_page;
+use crate::domain::availability::WEEKDAYS;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -81,7 +81,13 @@ fn AvailabilityEditor() -> impl IntoView {
     let save_feedback = FormFeedback::new("availability", save);
     let add_feedback = FormFeedback::new("override", add);
     let settings = Resource::new(
-        move || (save.version().get(), add.version().get(), remove.version().get()),
+        move || {
+            (
+                save.version().get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
         |_| get_my_availability(),
     );
     let saved = move || save.value().get().is_some_and(|result| result.is_ok());

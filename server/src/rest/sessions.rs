@@ -230,7 +230,10 @@ pub async fn calendar_export(
         booking::calendar_export(&state.db, &user, &id, &state.settings.public_url, now).await?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_owned(),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),

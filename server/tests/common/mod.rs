@@ -266,10 +266,7 @@ pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
 
 /// An app on the given backend (for benchmarks, which run both); `None` when Postgres is not
 /// reachable.
-pub async fn spawn_app_on_backend(
-    backend: &'static str,
-    vars: &[(&str, &str)],
-) -> Option<TestApp> {
+pub async fn spawn_app_on_backend(backend: &'static str, vars: &[(&str, &str)]) -> Option<TestApp> {
     if backend == "postgres"
         && sqlx::postgres::PgConnection::connect(&admin_pg_url())
             .await

@@ -7,8 +7,8 @@ use crate::backend::db::Db;
 use crate::backend::store::booking::{self as store, AvailabilityUpdate};
 use crate::domain::account::FieldErrors;
 use crate::domain::availability::{
-    MAX_BUFFER_MINUTES, MAX_FREE_CANCEL_HOURS, MAX_HORIZON_DAYS, MAX_NOTICE_HOURS,
-    SESSION_LENGTHS, WEEKDAYS, format_clock, format_day_hours, parse_day_hours,
+    MAX_BUFFER_MINUTES, MAX_FREE_CANCEL_HOURS, MAX_HORIZON_DAYS, MAX_NOTICE_HOURS, SESSION_LENGTHS,
+    WEEKDAYS, format_clock, format_day_hours, parse_day_hours,
 };
 use crate::error::AppError;
 
@@ -49,7 +49,10 @@ pub async fn settings(
     .fetch_all(&mut *conn)
     .await?;
     let zone = jiff::tz::TimeZone::get(&user.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = store::timestamp(now).to_zoned_datetime(zone).date().to_string();
+    let today = store::timestamp(now)
+        .to_zoned_datetime(zone)
+        .date()
+        .to_string();
     let overrides = store::list_overrides(&mut conn, &user.id, &today).await?;
     let (lengths, before, after, notice, horizon, cancel) =
         settings.unwrap_or_else(|| ("60".into(), 0, 15, 12 * 60, 60, 24));

@@ -568,7 +568,9 @@ pub fn times_in(start: i64, end: i64, zone_name: &str) -> String {
     let zone = zone(zone_name);
     format!(
         "{}–{} in {zone_name}",
-        timestamp(start).to_zoned_datetime(zone.clone()).strftime("%H:%M"),
+        timestamp(start)
+            .to_zoned_datetime(zone.clone())
+            .strftime("%H:%M"),
         timestamp(end).to_zoned_datetime(zone).strftime("%H:%M")
     )
 }
@@ -745,8 +747,8 @@ pub async fn reschedule(
     )
     .await?;
     let duration = (row.end_at - row.start_at) / 60;
-    let slot = check_slot(&stored.rules, &booked, timestamp(now), start, duration)
-        .map_err(refusal)?;
+    let slot =
+        check_slot(&stored.rules, &booked, timestamp(now), start, duration).map_err(refusal)?;
     let session = (slot.start.as_second(), slot.end.as_second());
     if store::student_is_busy(&mut tx, &row.student_id, session.0, session.1, Some(id)).await? {
         return Err(student_busy());

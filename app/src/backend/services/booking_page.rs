@@ -186,8 +186,12 @@ async fn calendar(
         duration_minutes: slot.duration_minutes,
         label: format!(
             "{}–{}",
-            slot.start.to_zoned_datetime(viewer_zone.clone()).strftime("%H:%M"),
-            slot.end.to_zoned_datetime(viewer_zone.clone()).strftime("%H:%M")
+            slot.start
+                .to_zoned_datetime(viewer_zone.clone())
+                .strftime("%H:%M"),
+            slot.end
+                .to_zoned_datetime(viewer_zone.clone())
+                .strftime("%H:%M")
         ),
         st_label: times_in(slot.start.as_second(), slot.end.as_second(), st_zone_name),
     };
@@ -233,9 +237,8 @@ async fn calendar(
             .find(|slot| slot.start == start && slot.duration_minutes == minutes)
             .map(choice)
     });
-    let unavailable = (requested.is_some() && confirm.is_none()).then(|| {
-        crate::domain::availability::SlotRefusal::Taken.to_string()
-    });
+    let unavailable = (requested.is_some() && confirm.is_none())
+        .then(|| crate::domain::availability::SlotRefusal::Taken.to_string());
     let policy = stored.map(|s| s.policy).unwrap_or_default();
     Ok(StCalendar {
         st_id: st_id.to_owned(),
@@ -251,8 +254,7 @@ async fn calendar(
                 .strftime("%Y-%m")
                 .to_string()
         }),
-        next_month: (month < last_month)
-            .then(|| next_month_start.strftime("%Y-%m").to_string()),
+        next_month: (month < last_month).then(|| next_month_start.strftime("%Y-%m").to_string()),
         weeks,
         day,
         confirm,

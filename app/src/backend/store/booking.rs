@@ -457,12 +457,10 @@ pub async fn find_booking(
     conn: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<BookingRow>, AppError> {
-    Ok(
-        sqlx::query_as(&format!("{BOOKING_SELECT} WHERE b.id = $1"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!("{BOOKING_SELECT} WHERE b.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// The user's sessions as student or as S-T, soonest first.
@@ -471,7 +469,11 @@ pub async fn bookings_of(
     user_id: &str,
     as_teacher: bool,
 ) -> Result<Vec<BookingRow>, AppError> {
-    let column = if as_teacher { "b.st_id" } else { "b.student_id" };
+    let column = if as_teacher {
+        "b.st_id"
+    } else {
+        "b.student_id"
+    };
     Ok(sqlx::query_as(&format!(
         "{BOOKING_SELECT} WHERE {column} = $1 ORDER BY b.start_at, b.id"
     ))

@@ -66,11 +66,13 @@ pub async fn claim_next(
 }
 
 pub async fn mark_done(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), AppError> {
-    sqlx::query("UPDATE outbox SET status = 'done', done_at = $2, locked_until = NULL WHERE id = $1")
-        .bind(id)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE outbox SET status = 'done', done_at = $2, locked_until = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

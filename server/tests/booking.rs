@@ -801,3 +801,153 @@ async fn racers_for_overlapping_slots_of_different_lengths_get_one_booking() {
     assert_exactly_one_winner(&results);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_that_fails_midway_leaves_nothing_behind_and_says_unable_to_book() {
+    let app = spawn_app().await;
+    let sam = log_in_as(&app, "sam.rivera@example.com").await;
+    let slot = free_slots(&app, 60, 14).await[0].clone();
+    // The booking's last write (queueing its emails) fails: the whole booking must roll back.
+    sqlx::query("DROP TABLE outbox")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (status, body, _) = book(&app, &sam, slot["start_at"].as_str().unwrap(), 60, None).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["message"], "Unable to book. Please try again.");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 0);
+    assert_eq!(credits(&app, "sam.rivera@example.com").await, 4);
+}
+
+/// A stand-in for Resend's API at the wire: records each request, and answers the first with
+/// 503 so the retry path runs.
+#[derive(Clone, Default)]
+struct FakeResend {
+    requests: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, Value)>>>,
+}
+
+async fn fake_resend() -> (String, FakeResend) {
+    use axum::http::StatusCode;
+    let fake = FakeResend::default();
+    let recorded = fake.clone();
+    let router = axum::Router::new().route(
+        "/emails",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| {
+                let recorded = recorded.clone();
+                async move {
+                    let mut requests = recorded.requests.lock().unwrap();
+                    requests.push((headers, body));
+                    if requests.len() == 1 {
+                        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"statusCode": 503, "name": "internal_server_error", "message": "try later"})))
+                    } else {
+                        (StatusCode::OK, axum::Json(json!({"id": format!("email-{}", requests.len())})))
+                    }
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, fake)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_resend_key_emails_go_to_resend_with_an_idempotency_key_and_are_retried() {
+    use base64::Engine;
+    let (resend_url, fake) = fake_resend().await;
+    let app = spawn_app_with(&[
+        ("RESEND_API_KEY", "re_test_key"),
+        ("RESEND_BASE_URL", &resend_url),
+        ("PEERLOOP_MAIL_FROM", "PeerLoop <sessions@example.com>"),
+    ])
+    .await;
+    let sam = log_in_as(&app, "sam.rivera@example.com").await;
+    let slot = free_slots(&app, 60, 14).await[0].clone();
+    let (status, ..) = book(&app, &sam, slot["start_at"].as_str().unwrap(), 60, None).await;
+    assert_eq!(status, 201);
+    for _ in 0..100 {
+        if fake.requests.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The first attempt got a 503 and waits for its retry (30 s); run the worker as if then.
+    server::jobs::drain_due(&app.state, now() + 31).await.unwrap();
+    let requests = fake.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 3, "two emails, one of them sent twice");
+    assert_eq!(
+        requests[0].0["idempotency-key"], requests[2].0["idempotency-key"],
+        "the retry carries the first attempt's key"
+    );
+    assert_ne!(requests[1].0["idempotency-key"], requests[0].0["idempotency-key"]);
+    let mut recipients = Vec::new();
+    for (headers, body) in &requests {
+        assert_eq!(headers["authorization"], "Bearer re_test_key");
+        assert_eq!(body["from"], "PeerLoop <sessions@example.com>");
+        assert!(body["subject"].as_str().unwrap().starts_with("Session booked"));
+        assert!(body["html"].as_str().unwrap().contains("<p>"));
+        assert!(body["text"].as_str().unwrap().contains("/sessions/"));
+        let attachment = &body["attachments"][0];
+        assert_eq!(attachment["content_type"], "text/calendar; charset=utf-8");
+        let ics = base64::engine::general_purpose::STANDARD
+            .decode(attachment["content"].as_str().unwrap())
+            .unwrap();
+        assert!(String::from_utf8(ics).unwrap().starts_with("BEGIN:VCALENDAR"));
+        recipients.push(body["to"][0].as_str().unwrap().to_owned());
+    }
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients, ["priya.raman@example.com", "sam.rivera@example.com"]);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM dev_mailbox").await,
+        0,
+        "nothing goes to the local mailbox when Resend is configured"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_cannot_hold_two_sessions_at_once() {
+    let app = spawn_app().await;
+    let jonas = demo_id("user", "jonas");
+    let from = now();
+    let (_, theirs) = app
+        .get_json(&format!(
+            "/api/sts/{jonas}/availability?from={}&to={}",
+            rfc3339(from),
+            rfc3339(from + 14 * 86_400)
+        ))
+        .await;
+    let jonas_starts: Vec<&str> = theirs["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["duration_minutes"] == 60)
+        .map(|s| s["start_at"].as_str().unwrap())
+        .collect();
+    let priya_slots = free_slots(&app, 60, 14).await;
+    let shared = priya_slots
+        .iter()
+        .map(|s| s["start_at"].as_str().unwrap())
+        .find(|start| jonas_starts.contains(start))
+        .expect("Priya (Kolkata) and Jonas (Berlin) share a free hour");
+    let sam = log_in_as(&app, "sam.rivera@example.com").await;
+    assert_eq!(book(&app, &sam, shared, 60, None).await.0, 201);
+    let response = sam
+        .post(app.url("/api/sessions"))
+        .header("origin", &app.base_url)
+        .json(&json!({
+            "st_id": jonas, "course_id": rust_course(), "start_at": shared, "duration_minutes": 60
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "You already have a session at this time. Select another."
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 1);
+}

@@ -443,6 +443,11 @@ async fn production_offers_no_demo_log_ins() {
     .await;
     let (status, accounts) = app.get_json("/rpc/demo_accounts").await;
     assert_eq!((status, accounts), (200, json!([])));
+    assert_eq!(
+        app.get("/dev/mailbox").await.status(),
+        404,
+        "no local mailbox in production"
+    );
     let response = app
         .call_server_fn(
             &app.new_browser(),

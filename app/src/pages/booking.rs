@@ -210,11 +210,11 @@ fn BookingView(page: BookingPage) -> impl IntoView {
                                 .href(&course_id);
                             view! {
                                 <li>
-                                    <A
+                                    <a
                                         href=href
-                                        attr:class={if st.selected { "st-choice selected" } else { "st-choice" }}
-                                        attr:aria-current=st.selected.then_some("true")
-                                        attr:data-testid="st-choice"
+                                        class={if st.selected { "st-choice selected" } else { "st-choice" }}
+                                        aria-current=st.selected.then_some("true")
+                                        data-testid="st-choice"
                                     >
                                         <strong>{st.name.clone()}</strong>
                                         <span class="muted">{st.time_zone.clone()}</span>
@@ -225,7 +225,7 @@ fn BookingView(page: BookingPage) -> impl IntoView {
                                                 .map(|at| format!("Next free: {at}"))
                                                 .unwrap_or_else(|| "No free times soon".into())}
                                         </span>
-                                    </A>
+                                    </a>
                                 </li>
                             }
                         })
@@ -280,7 +280,7 @@ fn CalendarStep(
                 ..step.clone()
             }
             .href(&course_id);
-            view! { <A href=href attr:class="button button-small">{label}</A> }
+            view! { <a href=href class="button button-small">{label}</a> }
         })
     };
     let previous = month_link(calendar.previous_month.clone(), "‹ Previous");
@@ -330,15 +330,15 @@ fn CalendarStep(
                                                 }
                                                     .href(&course_id);
                                                 view! {
-                                                    <A
+                                                    <a
                                                         href=href
-                                                        attr:class="day-link"
-                                                        attr:aria-label=format!("{}, free times", day.date)
-                                                        attr:aria-current=day.is_selected.then_some("date")
-                                                        attr:data-testid="free-day"
+                                                        class="day-link"
+                                                        aria-label=format!("{}, free times", day.date)
+                                                        aria-current=day.is_selected.then_some("date")
+                                                        data-testid="free-day"
                                                     >
                                                         {day.day_of_month}
-                                                    </A>
+                                                    </a>
                                                 }
                                                     .into_any()
                                             } else {
@@ -390,17 +390,18 @@ fn CalendarStep(
                                         let title = st_label.clone();
                                         view! {
                                             <li>
-                                                <A
+                                                <a
                                                     href=href
-                                                    attr:class={if chosen { "slot selected" } else { "slot" }}
-                                                    attr:title=title
-                                                    attr:data-testid="slot"
-                                                    attr:data-start=start_at
+                                                    class={if chosen { "slot selected" } else { "slot" }}
+                                                    aria-current=chosen.then_some("true")
+                                                    title=title
+                                                    data-testid="slot"
+                                                    data-start=start_at
                                                 >
                                                     <strong>{label}</strong>
                                                     <span class="slot-length">{format!("{duration_minutes} min")}</span>
                                                     <span class="muted slot-theirs">{st_label}</span>
-                                                </A>
+                                                </a>
                                             </li>
                                         }
                                     })

@@ -64,50 +64,6 @@ async fn open_all_week(app: &TestApp) -> Vec<String> {
     teachers
 }
 
-async fn students(app: &TestApp, n: usize, course_id: &str) -> Vec<reqwest::Client> {
-    let hash: String = sqlx::query_scalar(
-        "SELECT password_hash FROM users WHERE email = 'sam.rivera@example.com'",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
-    let mut browsers = Vec::with_capacity(n);
-    for i in 0..n {
-        let id = format!("bench-{i}");
-        sqlx::query(
-            "INSERT INTO users (id, name, email, email_normalized, time_zone, password_hash, created_at)
-             VALUES ($1, $1, $2, $2, 'UTC', $3, 0)",
-        )
-        .bind(&id)
-        .bind(format!("bench{i}@example.com"))
-        .bind(&hash)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO enrollments (id, student_id, course_id, status, enrolled_at, session_credits)
-             VALUES ($1, $2, $3, 'active', 0, 1000)",
-        )
-        .bind(format!("bench-enrollment-{i}"))
-        .bind(&id)
-        .bind(course_id)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-        let browser = app.new_browser();
-        let (status, body) = app
-            .post_json(
-                &browser,
-                "/api/auth/login",
-                json!({"email": format!("bench{i}@example.com"), "password": "peerloop-demo-2026"}),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        browsers.push(browser);
-    }
-    browsers
-}
-
 async fn run(app: TestApp) {
     let concurrency = setting("PEERLOOP_BENCH_CONCURRENCY", 16);
     let bookings = setting("PEERLOOP_BENCH_BOOKINGS", 400);
@@ -117,7 +73,7 @@ async fn run(app: TestApp) {
             .await
             .unwrap();
     let teachers = open_all_week(&app).await;
-    let browsers = students(&app, concurrency, &course_id).await;
+    let browsers = common::enrolled_students(&app, concurrency, &course_id, 1000).await;
     let now = app::backend::store::unix_now();
     let from = jiff::Timestamp::from_second(now).unwrap();
     let to = jiff::Timestamp::from_second(now + 14 * 86_400).unwrap();

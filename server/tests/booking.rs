@@ -4,20 +4,11 @@
 
 mod common;
 
-use common::{TestApp, spawn_app, spawn_app_with};
+use common::{TestApp, count, demo_id, enrolled_students, log_in_as, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const DEMO_PASSWORD: &str = "peerloop-demo-2026";
 const TAKEN: &str = "This time is no longer available. Select another.";
-
-fn demo_id(kind: &str, key: &str) -> String {
-    uuid::Uuid::new_v5(
-        &uuid::Uuid::NAMESPACE_URL,
-        format!("peerloop-demo:{kind}:{key}").as_bytes(),
-    )
-    .to_string()
-}
 
 fn rust_course() -> String {
     demo_id("course", "rust-foundations")
@@ -37,26 +28,6 @@ fn rfc3339(seconds: i64) -> String {
 
 fn seconds(text: &str) -> i64 {
     text.parse::<jiff::Timestamp>().unwrap().as_second()
-}
-
-async fn log_in_as(app: &TestApp, email: &str) -> reqwest::Client {
-    let browser = app.new_browser();
-    let (status, body) = app
-        .post_json(
-            &browser,
-            "/api/auth/login",
-            json!({ "email": email, "password": DEMO_PASSWORD }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    browser
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
 }
 
 async fn credits(app: &TestApp, email: &str) -> i64 {
@@ -636,60 +607,6 @@ async fn a_pending_payment_hold_is_released_when_it_expires() {
     );
 }
 
-/// Creates `n` students enrolled in Rust Foundations (sharing the demo password) and logs each
-/// in; returns their browsers.
-async fn students(app: &TestApp, n: usize) -> Vec<reqwest::Client> {
-    let hash: String = sqlx::query_scalar(
-        "SELECT password_hash FROM users WHERE email = 'sam.rivera@example.com'",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
-    for i in 0..n {
-        let id = format!("racer-{i}");
-        let email = format!("racer{i}@example.com");
-        sqlx::query(
-            "INSERT INTO users (id, name, email, email_normalized, time_zone, password_hash, created_at)
-             VALUES ($1, $2, $3, $3, 'UTC', $4, 0)",
-        )
-        .bind(&id)
-        .bind(format!("Racer {i}"))
-        .bind(&email)
-        .bind(&hash)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO enrollments (id, student_id, course_id, status, enrolled_at)
-             VALUES ($1, $2, $3, 'active', 0)",
-        )
-        .bind(format!("enrollment-{i}"))
-        .bind(&id)
-        .bind(rust_course())
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-    }
-    let mut logins = tokio::task::JoinSet::new();
-    for i in 0..n {
-        let browser = app.new_browser();
-        let url = app.url("/api/auth/login");
-        let origin = app.base_url.clone();
-        logins.spawn(async move {
-            let response = browser
-                .post(url)
-                .header("origin", origin)
-                .json(&json!({"email": format!("racer{i}@example.com"), "password": DEMO_PASSWORD}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 200);
-            browser
-        });
-    }
-    logins.join_all().await
-}
-
 /// Fires every racer at once (spread over `apps`), each asking for one of `wanted`
 /// (start, minutes) in turn; returns the statuses and 409 messages.
 async fn race(
@@ -753,7 +670,7 @@ async fn two_hundred_racers_for_one_slot_give_one_booking_and_199_conflicts() {
     };
     let apps: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
     let slot = free_slots(&app, 60, 14).await[0].clone();
-    let racers = students(&app, 200).await;
+    let racers = enrolled_students(&app, 200, &rust_course(), 4).await;
     let wanted = [(slot["start_at"].as_str().unwrap().to_owned(), 60)];
     let results = race(&apps, racers, &wanted).await;
     assert_exactly_one_winner(&results);
@@ -796,7 +713,7 @@ async fn racers_for_overlapping_slots_of_different_lengths_get_one_booking() {
         (rfc3339(start + 1800), 30),
         (rfc3339(start + 1800), 60),
     ];
-    let racers = students(&app, 80).await;
+    let racers = enrolled_students(&app, 80, &rust_course(), 4).await;
     let results = race(&apps, racers, &wanted).await;
     assert_exactly_one_winner(&results);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM bookings").await, 1);
@@ -874,19 +791,29 @@ async fn with_a_resend_key_emails_go_to_resend_with_an_idempotency_key_and_are_r
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The first attempt got a 503 and waits for its retry (30 s); run the worker as if then.
-    server::jobs::drain_due(&app.state, now() + 31).await.unwrap();
+    server::jobs::drain_due(&app.state, now() + 31)
+        .await
+        .unwrap();
     let requests = fake.requests.lock().unwrap().clone();
     assert_eq!(requests.len(), 3, "two emails, one of them sent twice");
     assert_eq!(
         requests[0].0["idempotency-key"], requests[2].0["idempotency-key"],
         "the retry carries the first attempt's key"
     );
-    assert_ne!(requests[1].0["idempotency-key"], requests[0].0["idempotency-key"]);
+    assert_ne!(
+        requests[1].0["idempotency-key"],
+        requests[0].0["idempotency-key"]
+    );
     let mut recipients = Vec::new();
     for (headers, body) in &requests {
         assert_eq!(headers["authorization"], "Bearer re_test_key");
         assert_eq!(body["from"], "PeerLoop <sessions@example.com>");
-        assert!(body["subject"].as_str().unwrap().starts_with("Session booked"));
+        assert!(
+            body["subject"]
+                .as_str()
+                .unwrap()
+                .starts_with("Session booked")
+        );
         assert!(body["html"].as_str().unwrap().contains("<p>"));
         assert!(body["text"].as_str().unwrap().contains("/sessions/"));
         let attachment = &body["attachments"][0];
@@ -894,12 +821,19 @@ async fn with_a_resend_key_emails_go_to_resend_with_an_idempotency_key_and_are_r
         let ics = base64::engine::general_purpose::STANDARD
             .decode(attachment["content"].as_str().unwrap())
             .unwrap();
-        assert!(String::from_utf8(ics).unwrap().starts_with("BEGIN:VCALENDAR"));
+        assert!(
+            String::from_utf8(ics)
+                .unwrap()
+                .starts_with("BEGIN:VCALENDAR")
+        );
         recipients.push(body["to"][0].as_str().unwrap().to_owned());
     }
     recipients.sort();
     recipients.dedup();
-    assert_eq!(recipients, ["priya.raman@example.com", "sam.rivera@example.com"]);
+    assert_eq!(
+        recipients,
+        ["priya.raman@example.com", "sam.rivera@example.com"]
+    );
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM dev_mailbox").await,
         0,

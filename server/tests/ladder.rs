@@ -4,23 +4,8 @@
 
 mod common;
 
-use common::{TestApp, spawn_app, spawn_app_with};
+use common::{TestApp, count, log_in_as, spawn_app, spawn_app_with};
 use serde_json::{Value, json};
-
-const DEMO_PASSWORD: &str = "peerloop-demo-2026";
-
-async fn log_in_as(app: &TestApp, email: &str) -> reqwest::Client {
-    let browser = app.new_browser();
-    let (status, body) = app
-        .post_json(
-            &browser,
-            "/api/auth/login",
-            json!({ "email": email, "password": DEMO_PASSWORD }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    browser
-}
 
 async fn course_id(app: &TestApp, title: &str) -> String {
     let (_, body) = app.get_json("/api/courses").await;
@@ -70,13 +55,6 @@ async fn enrolled_student(app: &TestApp, email: &str, course_id: &str) -> reqwes
         .await;
     assert_eq!(response.status(), 200);
     student
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,6 +19,101 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "peerloop-demo-2026";
+
+/// The id the demo seed gives a record (`kind` user, course, enrollment…, `key` its name).
+pub fn demo_id(kind: &str, key: &str) -> String {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("peerloop-demo:{kind}:{key}").as_bytes(),
+    )
+    .to_string()
+}
+
+/// Logs a demo account in from a new browser.
+pub async fn log_in_as(app: &TestApp, email: &str) -> reqwest::Client {
+    let browser = app.new_browser();
+    let (status, body) = app
+        .post_json(
+            &browser,
+            "/api/auth/login",
+            serde_json::json!({ "email": email, "password": DEMO_PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    browser
+}
+
+/// The single number a query returns.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+/// `n` new students enrolled in the course with `credits` sessions each, logged in (in
+/// parallel); they share the demo password, whose hash is copied from a demo account.
+pub async fn enrolled_students(
+    app: &TestApp,
+    n: usize,
+    course_id: &str,
+    credits: i64,
+) -> Vec<reqwest::Client> {
+    let hash: String = sqlx::query_scalar(
+        "SELECT password_hash FROM users WHERE email = 'sam.rivera@example.com'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    for i in 0..n {
+        let id = format!("student-{i}");
+        sqlx::query(
+            "INSERT INTO users (id, name, email, email_normalized, time_zone, password_hash, created_at)
+             VALUES ($1, $2, $3, $3, 'UTC', $4, 0)",
+        )
+        .bind(&id)
+        .bind(format!("Student {i}"))
+        .bind(format!("student{i}@example.com"))
+        .bind(&hash)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO enrollments (id, student_id, course_id, status, enrolled_at, session_credits)
+             VALUES ($1, $2, $3, 'active', 0, $4)",
+        )
+        .bind(format!("enrollment-{i}"))
+        .bind(&id)
+        .bind(course_id)
+        .bind(credits)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    }
+    let mut logins = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let browser = app.new_browser();
+        let url = app.url("/api/auth/login");
+        let origin = app.base_url.clone();
+        logins.spawn(async move {
+            let response = browser
+                .post(url)
+                .header("origin", origin)
+                .json(&serde_json::json!({
+                    "email": format!("student{i}@example.com"), "password": DEMO_PASSWORD
+                }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            browser
+        });
+    }
+    logins.join_all().await
+}
+
 pub struct TestApp {
     pub base_url: String,
     pub client: reqwest::Client,

@@ -44,22 +44,7 @@ async fn open_all_week(app: &TestApp) -> Vec<String> {
             .await
             .unwrap();
     for st in &teachers {
-        sqlx::query("DELETE FROM st_weekly_hours WHERE st_id = $1")
-            .bind(st)
-            .execute(app.db.pool())
-            .await
-            .unwrap();
-        for weekday in 1..=7_i64 {
-            sqlx::query(
-                "INSERT INTO st_weekly_hours (st_id, weekday, start_minute, end_minute)
-                 VALUES ($1, $2, 0, 1440)",
-            )
-            .bind(st)
-            .bind(weekday)
-            .execute(app.db.pool())
-            .await
-            .unwrap();
-        }
+        common::open_around_the_clock(app, st).await;
     }
     teachers
 }

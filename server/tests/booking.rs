@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{TestApp, count, demo_id, enrolled_students, log_in_as, spawn_app, spawn_app_with};
+use common::{
+    TestApp, count, demo_id, enrolled_students, log_in_as, open_around_the_clock, spawn_app,
+    spawn_app_with,
+};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -400,31 +403,10 @@ async fn cancelling_frees_the_slot_and_rescheduling_keeps_the_session() {
     assert_eq!(status, 409, "a cancelled session cannot change again");
 }
 
-/// Priya is available around the clock, every day: tests that need a slot at a given distance
-/// from now must not depend on the weekday they run on.
-async fn open_every_hour_of_the_week(app: &TestApp) {
-    sqlx::query("DELETE FROM st_weekly_hours WHERE st_id = $1")
-        .bind(priya())
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-    for weekday in 1..=7_i64 {
-        sqlx::query(
-            "INSERT INTO st_weekly_hours (st_id, weekday, start_minute, end_minute)
-             VALUES ($1, $2, 0, 1440)",
-        )
-        .bind(priya())
-        .bind(weekday)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inside_the_policy_window_only_the_student_teacher_may_cancel() {
     let app = spawn_app().await;
-    open_every_hour_of_the_week(&app).await;
+    open_around_the_clock(&app, &priya()).await;
     let sam = log_in_as(&app, "sam.rivera@example.com").await;
     let soon = free_slots(&app, 60, 3)
         .await

@@ -45,6 +45,27 @@ pub async fn log_in_as(app: &TestApp, email: &str) -> reqwest::Client {
     browser
 }
 
+/// Makes the S-T available around the clock, every day, so a test or benchmark finds slots at
+/// any distance from now whatever the weekday.
+pub async fn open_around_the_clock(app: &TestApp, st_id: &str) {
+    sqlx::query("DELETE FROM st_weekly_hours WHERE st_id = $1")
+        .bind(st_id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    for weekday in 1..=7_i64 {
+        sqlx::query(
+            "INSERT INTO st_weekly_hours (st_id, weekday, start_minute, end_minute)
+             VALUES ($1, $2, 0, 1440)",
+        )
+        .bind(st_id)
+        .bind(weekday)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    }
+}
+
 /// The single number a query returns.
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)

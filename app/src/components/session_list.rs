@@ -86,7 +86,7 @@ fn SessionRow(session: SessionDetail) -> impl IntoView {
                     .then(|| {
                         view! {
                             <A href=href.clone() attr:class="button button-small">
-                                {if session.can_change { "Join · change · cancel" } else { "Details" }}
+                                {if session.can_change { "Details · change · cancel" } else { "Details" }}
                             </A>
                         }
                     })}

@@ -1,13 +1,30 @@
 //! Upcoming and past sessions on the dashboards (SDSH, TDSH), in the viewer's zone, and the
 //! "Schedule when ready" cards of deferred credits.
 
-use crate::api::sessions::{SessionDetail, SessionLists};
+use crate::api::sessions::{SessionDetail, SessionLists, my_sessions};
+use crate::components::sign_in::signed_in_page;
 use crate::domain::booking::BookingStatus;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+/// The signed-in user's sessions on their dashboard: as a student (SDSH) or as a
+/// Student-Teacher (TDSH); `here` is where log-in returns to.
 #[component]
-pub fn SessionOverview(lists: SessionLists) -> impl IntoView {
+pub fn DashboardSessions(as_teacher: bool, here: &'static str) -> impl IntoView {
+    let sessions = Resource::new(|| (), move |_| my_sessions(as_teacher));
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading your sessions…"</p> }>
+            {move || Suspend::new(async move {
+                signed_in_page(sessions.await, here, |lists| {
+                    view! { <SessionOverview lists /> }.into_any()
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SessionOverview(lists: SessionLists) -> impl IntoView {
     let zone = lists
         .upcoming
         .first()

@@ -2,8 +2,7 @@
 //! courses with progress, and where each stands on the S-T ladder.
 
 use crate::api::learning::{EnrolledCourse, student_dashboard};
-use crate::api::sessions::my_sessions;
-use crate::components::session_list::SessionOverview;
+use crate::components::session_list::DashboardSessions;
 use crate::components::sign_in::signed_in_page;
 use crate::domain::ladder::{ApplicationStatus, EnrollmentStatus, Progress};
 use leptos::prelude::*;
@@ -13,18 +12,11 @@ use leptos_router::components::A;
 #[component]
 pub fn StudentDashboardPage() -> impl IntoView {
     let courses = Resource::new(|| (), |_| student_dashboard());
-    let sessions = Resource::new(|| (), |_| my_sessions(false));
     view! {
         <Title text="Your learning" />
         <section class="container">
             <h1>"Your learning"</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Loading your sessions…"</p> }>
-                {move || Suspend::new(async move {
-                    signed_in_page(sessions.await, "/dashboard", |lists| {
-                        view! { <SessionOverview lists /> }.into_any()
-                    })
-                })}
-            </Suspense>
+            <DashboardSessions as_teacher=false here="/dashboard" />
             <h2>"Your courses"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading your courses…"</p> }>
                 {move || Suspend::new(async move {

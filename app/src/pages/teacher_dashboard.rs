@@ -5,10 +5,10 @@ use crate::api::availability::{
     AddAvailabilityOverride, RemoveAvailabilityOverride, SaveAvailability, get_my_availability,
 };
 use crate::api::learning::teacher_dashboard;
-use crate::api::sessions::my_sessions;
+
 use crate::components::form::{Field, FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
-use crate::components::session_list::SessionOverview;
+use crate::components::session_list::DashboardSessions;
 use crate::components::sign_in::signed_in_page;
 use crate::domain::availability::WEEKDAYS;
 use leptos::form::ActionForm;
@@ -19,18 +19,11 @@ use leptos_router::components::A;
 #[component]
 pub fn TeacherDashboardPage() -> impl IntoView {
     let courses = Resource::new(|| (), |_| teacher_dashboard());
-    let sessions = Resource::new(|| (), |_| my_sessions(true));
     view! {
         <Title text="Teaching" />
         <section class="container">
             <h1>"Teaching"</h1>
-            <Suspense fallback=|| view! { <p class="muted">"Loading your sessions…"</p> }>
-                {move || Suspend::new(async move {
-                    signed_in_page(sessions.await, "/teach", |lists| {
-                        view! { <SessionOverview lists /> }.into_any()
-                    })
-                })}
-            </Suspense>
+            <DashboardSessions as_teacher=true here="/teach" />
             <AvailabilityEditor />
             <h2>"Courses you teach"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -13,12 +13,8 @@ use crate::domain::availability::{
 use crate::error::AppError;
 
 async fn ensure_teaches(db: &Db, user: &SessionUser) -> Result<(), AppError> {
-    let certified: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM st_certifications WHERE user_id = $1")
-            .bind(&user.id)
-            .fetch_one(db.pool())
-            .await?;
-    if certified == 0 {
+    let mut conn = db.pool().acquire().await?;
+    if !crate::backend::store::learning::teaches_any_course(&mut conn, &user.id).await? {
         return Err(AppError::Forbidden(
             "Only Student-Teachers set availability.".into(),
         ));

@@ -106,12 +106,7 @@ fn st_not_found() -> AppError {
 }
 
 async fn ensure_student_teacher(conn: &mut AnyConnection, st_id: &str) -> Result<(), AppError> {
-    let certified: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM st_certifications WHERE user_id = $1")
-            .bind(st_id)
-            .fetch_one(conn)
-            .await?;
-    if certified == 0 {
+    if !crate::backend::store::learning::teaches_any_course(conn, st_id).await? {
         return Err(st_not_found());
     }
     Ok(())
@@ -378,7 +373,9 @@ async fn book_once(
             created: false,
         });
     }
-    if !store::is_certified(&mut tx, request.st_id, request.course_id).await? {
+    if !crate::backend::store::learning::is_certified(&mut tx, request.st_id, request.course_id)
+        .await?
+    {
         return Err(AppError::NotFound(
             "This Student-Teacher doesn't teach this course.".into(),
         ));
@@ -693,7 +690,7 @@ pub async fn cancel(
     let row = load_booking(&mut tx, id).await?;
     let role = participant(user, &row)?;
     let status = status_of(&row)?;
-    let next = booking::apply(status, BookingEvent::Cancelled).map_err(booking_error)?;
+    booking::apply(status, BookingEvent::Cancelled).map_err(booking_error)?;
     let policy = policy_of(&mut tx, &row.st_id).await?;
     let late = policy
         .may_change(role, now, row.start_at)
@@ -703,7 +700,6 @@ pub async fn cancel(
             "This session changed meanwhile. Reload and try again.".into(),
         ));
     }
-    debug_assert_eq!(next, BookingStatus::Cancelled);
     if status == BookingStatus::Scheduled {
         store::return_credit(&mut tx, &row.enrollment_id).await?;
     }

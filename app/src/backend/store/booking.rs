@@ -621,18 +621,3 @@ pub async fn course_student_teachers(
     .fetch_all(conn)
     .await?)
 }
-
-pub async fn is_certified(
-    conn: &mut AnyConnection,
-    st_id: &str,
-    course_id: &str,
-) -> Result<bool, AppError> {
-    let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM st_certifications WHERE user_id = $1 AND course_id = $2",
-    )
-    .bind(st_id)
-    .bind(course_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(count > 0)
-}

@@ -170,6 +170,19 @@ pub async fn is_certified(
     Ok(found.is_some())
 }
 
+/// Whether the user is a Student-Teacher of any course.
+pub async fn teaches_any_course(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+) -> Result<bool, AppError> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT user_id FROM st_certifications WHERE user_id = $1 LIMIT 1")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}
+
 pub async fn has_pending_application(
     conn: &mut sqlx::AnyConnection,
     user_id: &str,

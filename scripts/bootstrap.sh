@@ -7,11 +7,24 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 with_e2e=0
 [ "${1:-}" = "--with-e2e" ] && with_e2e=1
 
+# Where rustup can fetch the wasm32 standard library, that is all the WASM build needs, so it is
+# tried before the route is chosen. Where it cannot, it fails quickly and the Debian route is taken.
+if command -v rustup >/dev/null 2>&1 \
+  && ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  if rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then
+    log "rustup target add wasm32-unknown-unknown"
+  else
+    log "rustup cannot add wasm32-unknown-unknown here: building it with Debian's rustc-web"
+  fi
+fi
+debian_route=0
+peerloop_uses_debian_toolchain && debian_route=1
+
 apt_packages=()
 need_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || apt_packages+=("$1"); }
 
 if command -v apt-get >/dev/null 2>&1; then
-  if [ "$PEERLOOP_WASM_BUILD_STD" = 1 ]; then
+  if [ "$debian_route" = 1 ]; then
     for p in rustc-web cargo-web rust-web-src lld-22 rust-web-clippy rustfmt-web; do need_pkg "$p"; done
   fi
   need_pkg pkg-config
@@ -28,7 +41,7 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
-if [ "$PEERLOOP_WASM_BUILD_STD" = 1 ]; then
+if [ "$debian_route" = 1 ]; then
   # rustc looks for rust-lld beside itself; Debian ships the matching LLVM's lld as lld-22.
   lld_link=/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld
   if [ ! -e "$lld_link" ]; then
@@ -40,23 +53,30 @@ if [ "$PEERLOOP_WASM_BUILD_STD" = 1 ]; then
     log "rustup toolchain link debian /usr"
     rustup toolchain link debian /usr
   fi
-elif command -v rustup >/dev/null 2>&1; then
-  rustup target add wasm32-unknown-unknown >/dev/null
 fi
 
 # Tool binaries are built without fat LTO: the same programs, in a fraction of the compile time.
-fast_install=(--config profile.release.lto=false --config profile.release.codegen-units=16)
+fast_install=(--config profile.release.lto=false --config profile.release.codegen-units=16 --config profile.release.opt-level=1 --config profile.release.debug=false --config profile.release.strip=true)
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: a locked dependency (webpki-roots 1.0.11) is missing from the registry mirror.
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force "${fast_install[@]}"
+  peerloop_cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force "${fast_install[@]}"
 fi
 
-if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+if ! peerloop_cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION"
+  # cargo-leptos's lockfile needs rustc 1.96 or newer; where the default toolchain is older, build
+  # this one tool with the rustup nightly if there is one (the tool, not the product).
+  tool_toolchain=()
+  rustc_minor=$(rustc --version 2>/dev/null | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
+  if [ "$debian_route" = 0 ] && [ "${rustc_minor:-0}" -lt 96 ] \
+    && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    tool_toolchain=(RUSTUP_TOOLCHAIN=nightly)
+  fi
   # no_downloads: cargo-leptos must use the tools on PATH, never fetch binaries from the internet.
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force "${fast_install[@]}"
+  env "${tool_toolchain[@]}" bash -c 'source "$1/scripts/env.sh"; shift; peerloop_cargo "$@"' _ "$PEERLOOP_ROOT" \
+    install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force "${fast_install[@]}"
 fi
 
 # wasm-opt from npm's binaryen: Debian's binaryen 108 emits WASM that fails at hydration.
@@ -68,8 +88,11 @@ if [ ${#npm_packages[@]} -gt 0 ]; then
   npm install --prefix "$PEERLOOP_ROOT/.tools" --no-audit --no-fund --silent "${npm_packages[@]}"
 fi
 
-if [ "$with_e2e" = 1 ] && [ ! -d "$PEERLOOP_ROOT/end2end/node_modules/@playwright/test" ]; then
+# npm ci again whenever the lockfile changed since the last install (npm keeps a copy of it).
+e2e_modules="$PEERLOOP_ROOT/end2end/node_modules"
+if [ "$with_e2e" = 1 ] && ! cmp -s "$PEERLOOP_ROOT/end2end/package-lock.json" "$e2e_modules/.peerloop-lock.json"; then
   log "npm ci in end2end/ (browser download skipped: Debian's chromium is used)"
   (cd "$PEERLOOP_ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  cp "$PEERLOOP_ROOT/end2end/package-lock.json" "$e2e_modules/.peerloop-lock.json"
 fi
 log "toolchain ready"

@@ -7,7 +7,7 @@ cd "$PEERLOOP_ROOT"
 
 mapfile -t lib_args < <(peerloop_leptos_lib_args)
 log "cargo leptos build --release ${lib_args[*]}"
-cargo leptos build --release "${lib_args[@]}"
+peerloop_cargo leptos build --release "${lib_args[@]}"
 
 pkg="$PEERLOOP_ROOT/target/site/pkg"
 for file in "$pkg"/*.wasm "$pkg"/*.js "$pkg"/*.css; do

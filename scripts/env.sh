@@ -1,11 +1,14 @@
 # shellcheck shell=bash
 # Sourced by every PeerLoop script: one place that decides how Rust is built here, so that every
-# build (server, WASM, clippy, tests) uses the same toolchain and settings and never invalidates
-# another's cache.
+# build (server, WASM, clippy, tests, tool installs) uses the same toolchain and settings and never
+# invalidates another's cache.
 #
-# Where rustup can provide the wasm32 target, plain rustup is used. On machines whose rustup has no
-# wasm32 standard library (see shared/TOOLCHAIN.md), Debian's rustc-web toolchain is linked into
-# rustup as "debian" and the wasm std is built from source with -Zbuild-std.
+# Where rustup has the wasm32 target, plain rustup is used. On machines whose rustup has no wasm32
+# standard library (see docs/toolchain.md), Debian's rustc-web toolchain is linked into rustup as
+# "debian" and the wasm std is built from source with -Zbuild-std.
+#
+# Sourcing this file sets no cargo variable in the calling shell: peerloop_cargo hands the build
+# settings to each cargo command it runs, and to nothing else. scripts/cargo is that for a terminal.
 
 PEERLOOP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PEERLOOP_ROOT
@@ -15,11 +18,14 @@ export WASM_BINDGEN_VERSION=0.2.130
 export CARGO_LEPTOS_VERSION=0.3.11
 export BINARYEN_NPM_VERSION=132.0.0
 
-export PATH="$HOME/.cargo/bin:$PEERLOOP_ROOT/.tools/node_modules/.bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH"
 
 # Builds from several clones on one machine share one target dir (CI clones afresh every run).
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/peerloop/target}"
+# A CARGO_TARGET_DIR the caller set wins.
+PEERLOOP_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/peerloop/target}"
 
+# Asked at every use rather than once here: bootstrap.sh may add the wasm32 target after a script
+# has sourced this file.
 peerloop_uses_debian_toolchain() {
   if command -v rustup >/dev/null 2>&1 \
     && rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
@@ -28,19 +34,23 @@ peerloop_uses_debian_toolchain() {
   return 0
 }
 
-if peerloop_uses_debian_toolchain; then
-  export RUSTUP_TOOLCHAIN=debian
-  # cargo reads RUSTC_BOOTSTRAP itself, so it cannot live in .cargo/config.toml.
-  export RUSTC_BOOTSTRAP=1
-  PEERLOOP_WASM_BUILD_STD=1
-else
-  PEERLOOP_WASM_BUILD_STD=0
-fi
-export PEERLOOP_WASM_BUILD_STD
+# cargo with this machine's build settings, set for that one command. Every cargo and cargo leptos
+# call of every script goes through here (cargo-leptos spawns cargo itself and passes its
+# environment on), as does `cargo install`: with CARGO_TARGET_DIR set, cargo install builds there
+# instead of in a temporary directory, so an interrupted tool build resumes where it stopped.
+peerloop_cargo() {
+  # cargo-leptos looks wasm-opt up on PATH: npm's binaryen (see bootstrap.sh) must come first.
+  local settings=("CARGO_TARGET_DIR=$PEERLOOP_TARGET_DIR" "PATH=$PEERLOOP_ROOT/.tools/node_modules/.bin:$PATH")
+  if peerloop_uses_debian_toolchain; then
+    # cargo reads RUSTC_BOOTSTRAP itself, so it cannot live in .cargo/config.toml.
+    settings+=(RUSTUP_TOOLCHAIN=debian RUSTC_BOOTSTRAP=1)
+  fi
+  env "${settings[@]}" cargo "$@"
+}
 
 # Extra cargo-leptos arguments for the WASM half.
 peerloop_leptos_lib_args() {
-  if [ "$PEERLOOP_WASM_BUILD_STD" = 1 ]; then
+  if peerloop_uses_debian_toolchain; then
     printf '%s\n' "--lib-cargo-args=-Zbuild-std=std,panic_abort"
   fi
 }
@@ -48,7 +58,7 @@ peerloop_leptos_lib_args() {
 # Extra cargo arguments for a direct wasm32 cargo call (clippy of the hydrate build).
 peerloop_wasm_cargo_args() {
   printf '%s\n' "--target=wasm32-unknown-unknown"
-  if [ "$PEERLOOP_WASM_BUILD_STD" = 1 ]; then
+  if peerloop_uses_debian_toolchain; then
     printf '%s\n' "-Zbuild-std=std,panic_abort"
   fi
 }

@@ -9,4 +9,4 @@ export LEPTOS_OUTPUT_NAME=peerloop
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$PEERLOOP_ROOT/target/site}"
 export LEPTOS_SITE_PKG_DIR=pkg
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
-exec "$CARGO_TARGET_DIR/release/peerloop"
+exec "$PEERLOOP_TARGET_DIR/release/peerloop"

@@ -6,6 +6,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PEERLOOP_ROOT"
 
+# Each run creates and drops only its own PostgreSQL databases, so runs from several clones (or CI
+# and a developer) can share one server. The tests name their databases with this prefix; it is
+# short because PostgreSQL names hold 63 bytes and the tests append 32 characters.
+run_id="$(printf '%x_%x' "$(date +%s)" "$$")"
+export PEERLOOP_TEST_DB_PREFIX="peerloop_test_${run_id}_"
+
 started=$SECONDS
 step() { log "[$((SECONDS - started))s] $*"; }
 
@@ -13,30 +19,34 @@ step "bootstrap"
 scripts/bootstrap.sh --with-e2e
 
 step "cargo fmt --check"
-cargo fmt --all -- --check
+peerloop_cargo fmt --all -- --check
 
 step "clippy: server build (ssr)"
-cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+peerloop_cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
 
 step "clippy: browser build (hydrate, wasm32)"
 mapfile -t wasm_args < <(peerloop_wasm_cargo_args)
-cargo clippy -p app -p frontend --features app/hydrate "${wasm_args[@]}" -- -D warnings
+peerloop_cargo clippy -p app -p frontend --features app/hydrate "${wasm_args[@]}" -- -D warnings
 
 step "unit, property and integration tests on SQLite"
-PEERLOOP_TEST_DB=sqlite cargo test -p app -p server --features app/ssr
+PEERLOOP_TEST_DB=sqlite peerloop_cargo test -p app -p server --features app/ssr
 
 pg_url="${PEERLOOP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export PEERLOOP_TEST_PG_URL="$pg_url"
-drop_test_databases() {
-  psql "$pg_url" -Atqc "SELECT datname FROM pg_database WHERE datname LIKE 'peerloop_test_%'" |
+# Compared with left() rather than LIKE, in which the prefix's _ would match any character.
+drop_run_databases() {
+  psql "$pg_url" -Atqc "SELECT datname FROM pg_database
+    WHERE left(datname, length('$PEERLOOP_TEST_DB_PREFIX')) = '$PEERLOOP_TEST_DB_PREFIX'" |
     while read -r name; do psql "$pg_url" -qc "DROP DATABASE IF EXISTS $name WITH (FORCE)"; done
 }
 if psql "$pg_url" -Atqc "SELECT 1" >/dev/null 2>&1; then
   step "integration tests on PostgreSQL ($(psql "$pg_url" -Atqc 'SHOW server_version'))"
-  drop_test_databases
+  # Also when the run stops early: a failing test, Ctrl-C.
+  trap 'drop_run_databases || true' EXIT
   # Same package selection as the SQLite run, so the build is reused.
-  PEERLOOP_TEST_DB=postgres cargo test -p app -p server --features app/ssr --tests
-  drop_test_databases
+  PEERLOOP_TEST_DB=postgres peerloop_cargo test -p app -p server --features app/ssr --tests
+  drop_run_databases
+  trap - EXIT
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is unreachable at $pg_url, and CI=true: failing rather than skipping." >&2
   exit 1

@@ -6,4 +6,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PEERLOOP_ROOT"
 "$PEERLOOP_ROOT/scripts/bootstrap.sh"
 mapfile -t lib_args < <(peerloop_leptos_lib_args)
-exec cargo leptos watch "${lib_args[@]}" "$@"
+peerloop_cargo leptos watch "${lib_args[@]}" "$@"

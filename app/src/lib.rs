@@ -25,7 +25,7 @@ use pages::not_found::NotFound;
 use pages::profiles::{CreatorProfilePage, StudentTeacherProfilePage};
 use pages::session_detail::SessionDetailPage;
 use pages::settings::SettingsPage;
-use pages::sign_up::SignUpPage;
+use pages::sign_up::{ConfirmSignUpPage, SignUpPage, SignUpSentPage};
 use pages::student_dashboard::StudentDashboardPage;
 use pages::teacher_dashboard::TeacherDashboardPage;
 
@@ -80,6 +80,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/courses/:id/enroll") view=EnrollmentComingSoon ssr=SsrMode::Async />
                         <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async />
                         <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
+                        <Route path=path!("/signup/sent") view=SignUpSentPage ssr=SsrMode::Async />
+                        <Route path=path!("/signup/confirm") view=ConfirmSignUpPage ssr=SsrMode::Async />
                         <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                         <Route path=path!("/dashboard") view=StudentDashboardPage ssr=SsrMode::Async />
                         <Route path=path!("/teach") view=TeacherDashboardPage ssr=SsrMode::Async />

@@ -3,7 +3,8 @@
 // the S-T sees the session, and both confirmation emails arrive with a valid .ics attached.
 // Hydrated and with JavaScript off; each project books with different people, so the two can run
 // side by side on one database.
-import { expect, test, type Browser, type Page, type TestInfo } from "@playwright/test";
+import type { Browser, Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { jsDisabled, open, screenshot } from "./support";
 
 const DEMO_PASSWORD = "peerloop-demo-2026";

@@ -1,5 +1,5 @@
 // Journey: browse the catalog (home) and open a course (CDET), hydrated and with JavaScript off.
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { open, screenshot } from "./support";
 
 test("the catalog is server-rendered with every demo course", async ({ page }, testInfo) => {

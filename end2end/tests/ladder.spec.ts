@@ -1,6 +1,7 @@
 // Journey: sign up → (admin enrolls) → complete a course → apply to teach → the creator approves
 // → the new Student-Teacher appears on the course page. Hydrated and with JavaScript off.
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import type { Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { jsDisabled, open, screenshot } from "./support";
 
 const DEMO_PASSWORD = "peerloop-demo-2026";
@@ -41,6 +42,24 @@ test("a student completes a course, applies to teach and becomes a Student-Teach
   }
   await screenshot(page, testInfo, "sign-up");
   await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
+  await screenshot(page, testInfo, "sign-up-sent");
+
+  // The confirmation email (in the local mailbox) links to the page that finishes the sign-up.
+  await page.goto("/dev/mailbox");
+  const confirmation = page
+    .getByTestId("message")
+    .filter({ has: page.getByTestId("to").getByText(email, { exact: true }) })
+    .filter({ hasText: "Confirm your email to finish signing up" });
+  await expect(async () => {
+    await page.reload();
+    await expect(confirmation).toHaveCount(1);
+  }).toPass({ timeout: 15_000 });
+  const link = (await confirmation.locator("pre").textContent())?.match(/\/signup\/confirm\?token=[0-9a-f]+/)?.[0];
+  expect(link).toBeTruthy();
+  await open(page, link!, testInfo);
+  await screenshot(page, testInfo, "sign-up-confirm");
+  await page.getByRole("button", { name: "Finish signing up" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
   await expect(page.getByText("You haven't enrolled in a course yet.")).toBeVisible();
   await expect(page.getByTestId("account-link")).toHaveText(name);

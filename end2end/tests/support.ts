@@ -1,5 +1,6 @@
 import { expect, type Page, type TestInfo } from "@playwright/test";
 import * as path from "node:path";
+import { checkA11y } from "./a11y";
 
 /** True in the project that runs with JavaScript disabled. */
 export function jsDisabled(testInfo: TestInfo): boolean {
@@ -19,8 +20,12 @@ export async function open(page: Page, url: string, testInfo: TestInfo): Promise
   }
 }
 
-/** Saves a full-page screenshot as a test artifact, named for the page and the project. */
+/**
+ * Saves a full-page screenshot as a test artifact, named for the page and the project. The state
+ * worth a screenshot is worth an accessibility check too (also for pages reached by a click).
+ */
 export async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  await checkA11y(page, `screenshot "${name}"`);
   const file = path.join("artifacts", "screenshots", `${name}-${testInfo.project.name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   await testInfo.attach(name, { path: file, contentType: "image/png" });

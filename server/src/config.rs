@@ -26,8 +26,19 @@ impl fmt::Debug for Secret {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunEnv {
+    /// `PEERLOOP_ENV` unset: a laptop. Local modes, demo log-ins and the dev mailbox are on,
+    /// so the server must only be reachable from this machine.
+    Local,
+    /// `PEERLOOP_ENV=development`, said on purpose: local modes on a shared dev host.
     Development,
     Production,
+}
+
+impl RunEnv {
+    /// Local modes (demo log-ins, the dev mailbox, built-in stand-ins for outside services).
+    pub fn local_modes(self) -> bool {
+        self != RunEnv::Production
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,14 +56,21 @@ pub struct Config {
     pub public_url: String,
     pub demo_data: bool,
     pub log_format: LogFormat,
-    /// Behind a reverse proxy, the client's address is the first `X-Forwarded-For` entry.
-    pub trust_forwarded_for: bool,
+    /// How many reverse proxies in front of the app append to `X-Forwarded-For`; the client is
+    /// the entry that many places from the right (0: the header is ignored).
+    pub trusted_proxy_hops: usize,
     /// Resend, when `RESEND_API_KEY` is set; otherwise the local mailbox (development only).
     pub resend: Option<ResendConfig>,
     /// The sender of every email, e.g. "PeerLoop <sessions@example.com>".
     pub mail_from: String,
     /// How often the outbox worker looks for due jobs when idle.
     pub job_poll: std::time::Duration,
+    /// Whether this server runs the outbox worker (`PEERLOOP_RUN_JOBS`, default true). Tests
+    /// that drive the outbox themselves turn it off, so no second worker races them.
+    pub run_jobs: bool,
+    /// How long a claimed outbox job stays with its worker before another may take it over
+    /// (`PEERLOOP_JOB_LEASE_SECS`, default 120).
+    pub job_lease_secs: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -74,6 +92,17 @@ pub enum ConfigError {
     DemoDataInProduction,
     #[error("{0} must be set when PEERLOOP_ENV=production (local modes are for development)")]
     MissingInProduction(&'static str),
+    #[error(
+        "local mode (PEERLOOP_ENV unset) has one-click demo log-ins and an open mailbox, so it only \
+         serves this machine, but {what} is {value}; use a loopback address, or set \
+         PEERLOOP_ENV=development (a shared dev host) or production"
+    )]
+    LocalModeNotLoopback { what: &'static str, value: String },
+    #[error(
+        "PEERLOOP_ENV=production needs PEERLOOP_PUBLIC_URL to be the https:// address people \
+         use, not {0}"
+    )]
+    ProductionUrl(String),
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/peerloop.db";
@@ -89,7 +118,8 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let env = match get("PEERLOOP_ENV").as_deref() {
-            None | Some("development") => RunEnv::Development,
+            None => RunEnv::Local,
+            Some("development") => RunEnv::Development,
             Some("production") => RunEnv::Production,
             Some(other) => return Err(invalid("PEERLOOP_ENV", other, "development or production")),
         };
@@ -112,15 +142,39 @@ impl Config {
         };
         let public_url =
             get("PEERLOOP_PUBLIC_URL").unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+        let Some(public_host) = url::Url::parse(&public_url)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .and_then(|url| url.host().map(|host| host.to_owned()))
+        else {
             return Err(invalid(
                 "PEERLOOP_PUBLIC_URL",
                 &public_url,
                 "an http:// or https:// URL",
             ));
+        };
+        match env {
+            RunEnv::Local if !is_loopback_host(&public_host) => {
+                return Err(ConfigError::LocalModeNotLoopback {
+                    what: "PEERLOOP_PUBLIC_URL",
+                    value: public_url,
+                });
+            }
+            RunEnv::Production
+                if !public_url.starts_with("https://") || is_loopback_host(&public_host) =>
+            {
+                return Err(ConfigError::ProductionUrl(public_url));
+            }
+            _ => {}
         }
+        // A shared database gets the demo accounts (with their published password) only when
+        // asked; the embedded SQLite file is the laptop's own.
         let demo_data = match get("PEERLOOP_DEMO_DATA").as_deref() {
-            None => env == RunEnv::Development,
+            None => {
+                env.local_modes()
+                    && app::backend::db::Backend::from_url(&database_url)
+                        == Some(app::backend::db::Backend::Sqlite)
+            }
             Some("true" | "1") => true,
             Some("false" | "0") => false,
             Some(other) => return Err(invalid("PEERLOOP_DEMO_DATA", other, "true or false")),
@@ -128,16 +182,20 @@ impl Config {
         if demo_data && env == RunEnv::Production {
             return Err(ConfigError::DemoDataInProduction);
         }
-        let trust_forwarded_for = match get("PEERLOOP_TRUST_FORWARDED_FOR").as_deref() {
-            None | Some("false" | "0") => false,
-            Some("true" | "1") => true,
-            Some(other) => {
-                return Err(invalid(
-                    "PEERLOOP_TRUST_FORWARDED_FOR",
-                    other,
-                    "true or false",
-                ));
-            }
+        let trusted_proxy_hops = match get("PEERLOOP_TRUST_FORWARDED_FOR").as_deref() {
+            None | Some("false") => 0,
+            Some("true") => 1,
+            Some(other) => other
+                .parse::<usize>()
+                .ok()
+                .filter(|hops| *hops <= 10)
+                .ok_or_else(|| {
+                    invalid(
+                        "PEERLOOP_TRUST_FORWARDED_FOR",
+                        other,
+                        "true (one proxy), false, or the number of proxies (0-10)",
+                    )
+                })?,
         };
         let log_format = match get("PEERLOOP_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
@@ -165,18 +223,54 @@ impl Config {
                 .map(std::time::Duration::from_millis)
                 .ok_or_else(|| invalid("PEERLOOP_JOB_POLL_MS", &value, "10 to 60000"))?,
         };
+        let run_jobs = match get("PEERLOOP_RUN_JOBS").as_deref() {
+            None | Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => return Err(invalid("PEERLOOP_RUN_JOBS", other, "true or false")),
+        };
+        let job_lease_secs = match get("PEERLOOP_JOB_LEASE_SECS") {
+            None => app::backend::store::outbox::LEASE_SECS,
+            Some(value) => value
+                .parse::<i64>()
+                .ok()
+                .filter(|secs| (1..=3600).contains(secs))
+                .ok_or_else(|| invalid("PEERLOOP_JOB_LEASE_SECS", &value, "1 to 3600"))?,
+        };
         Ok(Config {
+            job_lease_secs,
+            run_jobs,
             env,
             database_url: Secret::new(database_url),
             db_max_connections,
             public_url: public_url.trim_end_matches('/').to_owned(),
             demo_data,
             log_format,
-            trust_forwarded_for,
+            trusted_proxy_hops,
             resend,
             mail_from,
             job_poll,
         })
+    }
+}
+
+impl Config {
+    /// Local mode refuses to listen where other machines can reach it.
+    pub fn check_listen_address(&self, address: std::net::SocketAddr) -> Result<(), ConfigError> {
+        if self.env == RunEnv::Local && !address.ip().is_loopback() {
+            return Err(ConfigError::LocalModeNotLoopback {
+                what: "the listen address (LEPTOS_SITE_ADDR)",
+                value: address.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn is_loopback_host(host: &url::Host) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(address) => address.is_loopback(),
+        url::Host::Ipv6(address) => address.is_loopback(),
     }
 }
 
@@ -225,7 +319,7 @@ mod tests {
     #[test]
     fn defaults_run_locally_on_sqlite_with_demo_data() {
         let config = config(&[]).unwrap();
-        assert_eq!(config.env, RunEnv::Development);
+        assert_eq!(config.env, RunEnv::Local);
         assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
         assert!(config.demo_data);
         assert_eq!(config.public_url, DEFAULT_PUBLIC_URL);
@@ -233,13 +327,18 @@ mod tests {
 
     #[test]
     fn production_refuses_demo_data_and_defaults_it_off() {
-        let production =
-            config(&[("PEERLOOP_ENV", "production"), ("RESEND_API_KEY", "re_x")]).unwrap();
+        let production = config(&[
+            ("PEERLOOP_ENV", "production"),
+            ("RESEND_API_KEY", "re_x"),
+            ("PEERLOOP_PUBLIC_URL", "https://peerloop.example"),
+        ])
+        .unwrap();
         assert!(!production.demo_data);
         assert_eq!(
             config(&[
                 ("PEERLOOP_ENV", "production"),
                 ("RESEND_API_KEY", "re_x"),
+                ("PEERLOOP_PUBLIC_URL", "https://peerloop.example"),
                 ("PEERLOOP_DEMO_DATA", "true")
             ])
             .unwrap_err(),
@@ -250,7 +349,11 @@ mod tests {
     #[test]
     fn production_refuses_the_local_mailbox_and_keys_stay_hidden() {
         assert_eq!(
-            config(&[("PEERLOOP_ENV", "production")]).unwrap_err(),
+            config(&[
+                ("PEERLOOP_ENV", "production"),
+                ("PEERLOOP_PUBLIC_URL", "https://peerloop.example")
+            ])
+            .unwrap_err(),
             ConfigError::MissingInProduction("RESEND_API_KEY")
         );
         let with_resend = config(&[
@@ -279,5 +382,98 @@ mod tests {
         assert!(error.to_string().contains("PEERLOOP_DB_MAX_CONNECTIONS"));
         assert!(config(&[("PEERLOOP_PUBLIC_URL", "example.com")]).is_err());
         assert!(config(&[("PEERLOOP_ENV", "staging")]).is_err());
+    }
+
+    #[test]
+    fn local_mode_serves_only_this_machine() {
+        for url in ["https://peerloop.example", "http://192.0.2.10:3000"] {
+            assert!(
+                matches!(
+                    config(&[("PEERLOOP_PUBLIC_URL", url)]),
+                    Err(ConfigError::LocalModeNotLoopback { .. })
+                ),
+                "{url}"
+            );
+        }
+        for url in [
+            "http://127.0.0.1:3000",
+            "http://localhost:8080",
+            "http://[::1]:3000",
+        ] {
+            assert!(config(&[("PEERLOOP_PUBLIC_URL", url)]).is_ok(), "{url}");
+        }
+        let local = config(&[]).unwrap();
+        assert!(
+            local
+                .check_listen_address("127.0.0.1:3000".parse().unwrap())
+                .is_ok()
+        );
+        assert!(
+            local
+                .check_listen_address("0.0.0.0:3000".parse().unwrap())
+                .is_err()
+        );
+        let shared_dev = config(&[
+            ("PEERLOOP_ENV", "development"),
+            ("PEERLOOP_PUBLIC_URL", "http://dev.peerloop.example"),
+        ])
+        .unwrap();
+        assert!(shared_dev.env.local_modes());
+        assert!(
+            shared_dev
+                .check_listen_address("0.0.0.0:3000".parse().unwrap())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn production_needs_its_public_https_address() {
+        for url in [
+            "http://peerloop.example",
+            "https://127.0.0.1",
+            "https://localhost:3000",
+            "http://127.0.0.1:3000",
+        ] {
+            assert_eq!(
+                config(&[
+                    ("PEERLOOP_ENV", "production"),
+                    ("RESEND_API_KEY", "re_x"),
+                    ("PEERLOOP_PUBLIC_URL", url)
+                ])
+                .unwrap_err(),
+                ConfigError::ProductionUrl(url.into()),
+            );
+        }
+        assert_eq!(
+            config(&[("PEERLOOP_ENV", "production"), ("RESEND_API_KEY", "re_x")]).unwrap_err(),
+            ConfigError::ProductionUrl(DEFAULT_PUBLIC_URL.into()),
+            "the default address is no production address"
+        );
+    }
+
+    #[test]
+    fn a_shared_database_gets_demo_accounts_only_when_asked() {
+        let postgres = "postgres://app@db/peerloop";
+        assert!(!config(&[("DATABASE_URL", postgres)]).unwrap().demo_data);
+        assert!(
+            config(&[("DATABASE_URL", postgres), ("PEERLOOP_DEMO_DATA", "true")])
+                .unwrap()
+                .demo_data
+        );
+        assert!(config(&[]).unwrap().demo_data);
+    }
+
+    #[test]
+    fn proxy_trust_is_a_hop_count() {
+        assert_eq!(config(&[]).unwrap().trusted_proxy_hops, 0);
+        for (value, hops) in [("true", 1), ("false", 0), ("2", 2)] {
+            assert_eq!(
+                config(&[("PEERLOOP_TRUST_FORWARDED_FOR", value)])
+                    .unwrap()
+                    .trusted_proxy_hops,
+                hops
+            );
+        }
+        assert!(config(&[("PEERLOOP_TRUST_FORWARDED_FOR", "yes")]).is_err());
     }
 }

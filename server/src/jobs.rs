@@ -1,14 +1,20 @@
-//! Background work: the outbox worker (emails and reminders, with retries and backoff) and the
-//! release of expired booking holds. Every app server runs them; the outbox lease (and SKIP
-//! LOCKED on Postgres) keeps two servers from taking the same job at once.
+//! Background work: the outbox worker (emails and reminders, with retries and backoff), the
+//! release of expired booking holds, and the hourly housekeeping sweep. Every app server runs
+//! them; a job's lease (with SKIP LOCKED on Postgres) and its lease token keep two servers from
+//! finishing the same job, and the message kept from the first attempt makes every retry send
+//! the same bytes under the same idempotency key, so the provider delivers it once.
 
 use app::backend::AppState;
-use app::backend::mail::MailError;
+use app::backend::mail::{Email, MailError};
+use app::backend::services::accounts::{self, ACCOUNT_EMAIL_KIND, AccountEmailJob};
 use app::backend::services::booking::{self, SESSION_EMAIL_KIND, SessionEmailJob};
+use app::backend::session_store::DbSessionStore;
 use app::backend::store::outbox::{self, Job};
-use app::backend::store::unix_now;
+use app::backend::store::{new_id, unix_now};
 use app::error::AppError;
 use std::time::Duration;
+use tokio::sync::watch;
+use tower_sessions::session_store::ExpiredDeletion;
 
 /// Seconds until the next attempt after `attempts` failures: 30 s doubling, at most an hour.
 pub fn backoff_secs(attempts: i64) -> i64 {
@@ -16,32 +22,63 @@ pub fn backoff_secs(attempts: i64) -> i64 {
     (30_i64 << doublings).min(3600)
 }
 
+/// How long idempotency keys are honoured, finished jobs kept, and login failures counted.
+const IDEMPOTENCY_KEY_SECS: i64 = 24 * 3600;
+const DONE_JOB_SECS: i64 = 30 * 24 * 3600;
+
 enum Outcome {
     Done,
     Retry(String),
     GiveUp(String),
 }
 
-async fn run(state: &AppState, job: &Job, now: i64) -> Outcome {
-    if job.kind != SESSION_EMAIL_KIND {
-        return Outcome::GiveUp(format!("unknown job kind {}", job.kind));
+/// The message a job sends: the one its first attempt kept, or a new one (then kept).
+async fn message(state: &AppState, job: &Job) -> Result<Option<Email>, Outcome> {
+    if let Some(kept) = &job.rendered {
+        return serde_json::from_str(kept)
+            .map(Some)
+            .map_err(|_| Outcome::GiveUp("unreadable kept message".into()));
     }
-    let Ok(payload) = serde_json::from_str::<SessionEmailJob>(&job.payload) else {
-        return Outcome::GiveUp("unreadable payload".into());
+    let unreadable = |_| Outcome::GiveUp("unreadable payload".into());
+    let public_url = &state.settings.public_url;
+    let built = match job.kind.as_str() {
+        SESSION_EMAIL_KIND => {
+            let payload: SessionEmailJob =
+                serde_json::from_str(&job.payload).map_err(unreadable)?;
+            booking::email_for_job(&state.db, &job.id, &payload, public_url).await
+        }
+        ACCOUNT_EMAIL_KIND => {
+            let payload: AccountEmailJob =
+                serde_json::from_str(&job.payload).map_err(unreadable)?;
+            accounts::email_for_job(&state.db, &job.id, &payload, public_url).await
+        }
+        other => return Err(Outcome::GiveUp(format!("unknown job kind {other}"))),
     };
-    let email = match booking::email_for_job(
-        &state.db,
-        &job.id,
-        &payload,
-        &state.settings.public_url,
-        now,
-    )
-    .await
-    {
+    let email = match built {
+        Ok(Some(email)) => email,
+        Ok(None) => return Ok(None),
+        Err(AppError::NotFound(message)) => return Err(Outcome::GiveUp(message)),
+        Err(error) => return Err(Outcome::Retry(error.to_string())),
+    };
+    let kept = serde_json::to_string(&email).map_err(|e| Outcome::GiveUp(e.to_string()))?;
+    let mut conn = state
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| Outcome::Retry(e.to_string()))?;
+    match outbox::keep_rendered(&mut conn, job, &kept).await {
+        Ok(true) => Ok(Some(email)),
+        Ok(false) => Err(Outcome::Retry("lease lost before sending".into())),
+        Err(error) => Err(Outcome::Retry(error.to_string())),
+    }
+}
+
+async fn run(state: &AppState, job: &Job) -> Outcome {
+    let email = match message(state, job).await {
         Ok(Some(email)) => email,
         Ok(None) => return Outcome::Done,
-        Err(AppError::NotFound(message)) => return Outcome::GiveUp(message),
-        Err(error) => return Outcome::Retry(error.to_string()),
+        Err(outcome) => return outcome,
     };
     match state.mailer.send(&email).await {
         Ok(()) => Outcome::Done,
@@ -50,56 +87,114 @@ async fn run(state: &AppState, job: &Job, now: i64) -> Outcome {
     }
 }
 
-/// Runs every job due at `now`; returns how many were taken. Used by the worker loop and by
-/// tests, which pass a `now` in the future to make reminders due.
-pub async fn drain_due(state: &AppState, now: i64) -> Result<usize, AppError> {
+/// Runs every job due by `clock()`, read afresh for each claim, until none is left or
+/// `stopping()` says so (checked between jobs, so a job in flight always finishes). Returns how
+/// many jobs were taken. Tests pass a clock ahead of time to make reminders and retries due.
+pub async fn drain(
+    state: &AppState,
+    clock: impl Fn() -> i64,
+    stopping: impl Fn() -> bool,
+) -> Result<usize, AppError> {
     let mut taken = 0;
-    loop {
+    while !stopping() {
+        let lease_token = new_id();
         let job = {
             let mut conn = state.db.pool().acquire().await?;
-            outbox::claim_next(&mut conn, state.db.backend(), now).await?
+            outbox::claim_next(
+                &mut conn,
+                state.db.backend(),
+                clock(),
+                state.settings.job_lease_secs,
+                &lease_token,
+            )
+            .await?
         };
         let Some(job) = job else {
             return Ok(taken);
         };
         taken += 1;
-        let outcome = run(state, &job, now).await;
+        let outcome = run(state, &job).await;
         let mut conn = state.db.pool().acquire().await?;
-        match outcome {
-            Outcome::Done => outbox::mark_done(&mut conn, &job.id, unix_now()).await?,
+        let now = clock();
+        let still_ours = match outcome {
+            Outcome::Done => outbox::mark_done(&mut conn, &job, now).await?,
             Outcome::Retry(error) => {
                 tracing::warn!(job_id = %job.id, attempts = job.attempts, %error, "job failed; will retry");
                 let retry_at = now + backoff_secs(job.attempts);
-                outbox::mark_failed(&mut conn, &job, &error, retry_at).await?;
+                outbox::mark_failed(&mut conn, &job, &error, retry_at).await?
             }
             Outcome::GiveUp(error) => {
                 tracing::error!(job_id = %job.id, %error, "job failed for good");
                 let parked = Job {
                     attempts: outbox::MAX_ATTEMPTS,
-                    ..job
+                    ..job.clone()
                 };
-                outbox::mark_failed(&mut conn, &parked, &error, now).await?;
+                outbox::mark_failed(&mut conn, &parked, &error, now).await?
             }
+        };
+        if !still_ours {
+            tracing::warn!(job_id = %job.id, "lease expired while the job ran; another worker's outcome stands");
         }
     }
+    Ok(taken)
 }
 
-/// The worker loop: drains due jobs, then sleeps `poll`; releases expired holds each minute.
-pub async fn run_forever(state: AppState, poll: Duration) {
-    let mut last_hold_sweep = 0;
-    loop {
-        let now = unix_now();
-        if let Err(error) = drain_due(&state, now).await {
+/// Every job due by `clock()`, for tests and tools that drive the outbox themselves.
+pub async fn drain_due(state: &AppState, clock: impl Fn() -> i64) -> Result<usize, AppError> {
+    drain(state, clock, || false).await
+}
+
+/// The hourly sweep: expired sessions, idempotency keys past their day, finished jobs past a
+/// month, login failures past the throttle window, and sign-ups whose link expired.
+pub async fn housekeeping(state: &AppState, now: i64) -> Result<(), AppError> {
+    if let Err(error) = DbSessionStore::new(state.db.clone()).delete_expired().await {
+        tracing::warn!(%error, "could not delete expired sessions");
+    }
+    sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
+        .bind(now - IDEMPOTENCY_KEY_SECS)
+        .execute(state.db.pool())
+        .await?;
+    let mut conn = state.db.pool().acquire().await?;
+    outbox::forget_done(&mut conn, now - DONE_JOB_SECS).await?;
+    drop(conn);
+    app::backend::store::users::forget_old_failures(
+        &state.db,
+        now - app::domain::account::LOGIN_WINDOW_SECS,
+    )
+    .await?;
+    app::backend::store::users::forget_expired_signups(&state.db, now).await?;
+    Ok(())
+}
+
+/// The worker loop: drains due jobs, then sleeps `poll`; releases expired holds each minute
+/// and sweeps each hour. Returns once `stop` turns true, after the job in flight finished.
+pub async fn run_forever(state: AppState, poll: Duration, mut stop: watch::Receiver<bool>) {
+    let (mut last_hold_sweep, mut last_housekeeping) = (0, 0);
+    while !*stop.borrow() {
+        let stopping = stop.clone();
+        if let Err(error) = drain(&state, unix_now, || *stopping.borrow()).await {
             tracing::warn!(%error, "outbox worker pass failed");
         }
+        let now = unix_now();
         if now - last_hold_sweep >= 60 {
             last_hold_sweep = now;
             if let Err(error) = booking::release_expired_holds(&state.db, now).await {
                 tracing::warn!(%error, "hold release failed");
             }
         }
-        tokio::time::sleep(poll).await;
+        if now - last_housekeeping >= 3600 {
+            last_housekeeping = now;
+            if let Err(error) = housekeeping(&state, now).await {
+                tracing::warn!(%error, "housekeeping failed");
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(poll) => {}
+            // A dropped sender means nobody can ask any more: stop as if asked.
+            changed = stop.changed() => if changed.is_err() { break; },
+        }
     }
+    tracing::info!("outbox worker stopped");
 }
 
 #[cfg(test)]

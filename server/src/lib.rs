@@ -4,6 +4,7 @@
 pub mod adapters;
 pub mod config;
 pub mod dev_mailbox;
+pub mod input;
 pub mod jobs;
 pub mod ops;
 pub mod rest;
@@ -20,7 +21,6 @@ use axum::http::{HeaderName, HeaderValue, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use config::Config;
-use config::RunEnv;
 use leptos::config::LeptosOptions;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use security::RequestPolicy;
@@ -31,7 +31,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
-use tower_sessions::session_store::ExpiredDeletion;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +39,8 @@ pub enum StartupError {
     Database(#[from] DbError),
     #[error("could not seed the demo data: {0:?}")]
     DemoData(app::error::AppError),
+    #[error("could not load the server's keys: {0:?}")]
+    Secrets(app::error::AppError),
 }
 
 /// Opens and migrates the database and seeds demo data when configured: everything that must
@@ -59,7 +60,8 @@ pub async fn build_state(
     }
     let settings = Settings {
         public_url: config.public_url.clone(),
-        local_mode: config.env == RunEnv::Development,
+        local_mode: config.env.local_modes(),
+        job_lease_secs: config.job_lease_secs,
     };
     let mailer: Arc<dyn app::backend::mail::Mailer> = match &config.resend {
         Some(resend) => Arc::new(adapters::mail::ResendMailer::new(
@@ -68,31 +70,55 @@ pub async fn build_state(
         )),
         None => Arc::new(adapters::mail::LocalMailbox::new(db.clone())),
     };
+    let csrf_key = app::backend::store::secrets::get_or_create(
+        &db,
+        "csrf_cookie_key",
+        || {
+            format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )
+        },
+        app::backend::store::unix_now(),
+    )
+    .await
+    .map_err(StartupError::Secrets)?;
     Ok(AppState {
         leptos_options,
         db,
         settings: Arc::new(settings),
         mailer,
+        csrf_key: app::backend::auth::CsrfKey::new(csrf_key.as_bytes()),
     })
 }
 
-/// Starts the background work every app server runs: the outbox worker (emails, reminders,
-/// hold release) and the hourly sweep of expired sessions.
-pub fn spawn_background_work(state: &AppState, config: &Config) {
-    tokio::spawn(jobs::run_forever(state.clone(), config.job_poll));
-    tokio::spawn(sweep_expired_sessions(state.db.clone()));
+/// The background work an app server runs: the outbox worker with its hold release and hourly
+/// housekeeping.
+pub struct BackgroundWork {
+    stop: tokio::sync::watch::Sender<bool>,
+    worker: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// Deletes expired sessions every hour, for as long as the server runs.
-pub async fn sweep_expired_sessions(db: Db) {
-    let store = DbSessionStore::new(db);
-    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        every_hour.tick().await;
-        if let Err(error) = store.delete_expired().await {
-            tracing::warn!(%error, "could not delete expired sessions");
+impl BackgroundWork {
+    /// Asks the worker to stop and waits until the job in flight finished (at most `patience`).
+    pub async fn stop(self, patience: std::time::Duration) {
+        let _ = self.stop.send(true);
+        if let Some(worker) = self.worker
+            && tokio::time::timeout(patience, worker).await.is_err()
+        {
+            tracing::warn!("the outbox worker did not stop in time; its lease will expire");
         }
     }
+}
+
+/// Starts the background work every app server runs (unless `PEERLOOP_RUN_JOBS=false`).
+pub fn spawn_background_work(state: &AppState, config: &Config) -> BackgroundWork {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = config
+        .run_jobs
+        .then(|| tokio::spawn(jobs::run_forever(state.clone(), config.job_poll, stopped)));
+    BackgroundWork { stop, worker }
 }
 
 /// The app's page routes, generated once per process. Generating them runs the app with a
@@ -105,16 +131,20 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-pub fn router(state: AppState, trust_forwarded_for: bool) -> Router {
+pub fn router(state: AppState, trusted_proxy_hops: usize) -> Router {
     let page_routes = page_routes();
-    let (rest_routes, openapi) = rest::router().split_for_parts();
+    let (rest_routes, openapi) = rest::router_and_document();
     let openapi = std::sync::Arc::new(openapi);
     let leptos_options = state.leptos_options.clone();
 
+    let forms = security::FormPolicy {
+        csrf_key: state.csrf_key.clone(),
+        secure_cookie: state.settings.public_url.starts_with("https://"),
+    };
     let policy = RequestPolicy::new(
         &state.settings.public_url,
         state.settings.local_mode,
-        trust_forwarded_for,
+        trusted_proxy_hops,
     );
     let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name(SESSION_COOKIE)
@@ -159,8 +189,9 @@ pub fn router(state: AppState, trust_forwarded_for: bool) -> Router {
         .layer(from_fn_with_state(policy.clone(), security::client_address))
         .layer(from_fn_with_state(policy, security::same_origin))
         .layer(session_layer)
-        .layer(from_fn(security::csrf_for_pages))
-        .layer(from_fn(security::csrf_for_forms));
+        .layer(from_fn(input::refuse_control_characters))
+        .layer(from_fn_with_state(forms.clone(), security::csrf_for_pages))
+        .layer(from_fn_with_state(forms, security::csrf_for_forms));
 
     Router::new()
         .route("/healthz", get(ops::healthz))

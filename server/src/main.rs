@@ -16,6 +16,10 @@ async fn main() -> ExitCode {
 
     let leptos_options = config::leptos_options();
     let address = leptos_options.site_addr;
+    if let Err(error) = config.check_listen_address(address) {
+        eprintln!("peerloop: configuration error: {error}");
+        return ExitCode::FAILURE;
+    }
     let state = match server::build_state(&config, leptos_options).await {
         Ok(state) => state,
         Err(error) => {
@@ -36,12 +40,14 @@ async fn main() -> ExitCode {
         env = ?config.env,
         "PeerLoop is serving http://{address}"
     );
-    server::spawn_background_work(&state, &config);
-    let app = server::router(state, config.trust_forwarded_for)
+    let background = server::spawn_background_work(&state, &config);
+    let app = server::router(state, config.trusted_proxy_hops)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(server::shutdown_signal())
         .await;
+    // The job in flight (an email being sent) finishes before the database closes.
+    background.stop(std::time::Duration::from_secs(30)).await;
     db.close().await;
     match served {
         Ok(()) => ExitCode::SUCCESS,

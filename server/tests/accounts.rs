@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{PASSWORD, spawn_app};
+use common::{PASSWORD, spawn_app, spawn_app_with};
 use serde_json::json;
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
@@ -14,15 +14,59 @@ fn session_cookie(response: &reqwest::Response) -> Option<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_up_signs_in_and_me_describes_the_account() {
-    let app = spawn_app().await;
+async fn sign_up_emails_a_link_that_creates_and_signs_in_the_account() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
     let browser = app.new_browser();
-    let (status, me) = app
+    let (status, started) = app
         .post_json(
             &browser,
             "/api/auth/signup",
             json!({ "name": "  Grace  Hopper ", "email": "Grace@Example.com",
                     "password": PASSWORD, "time_zone": "america/new_york" }),
+        )
+        .await;
+    assert_eq!(status, 202, "{started}");
+    assert_eq!(
+        started["message"],
+        "Check your email: we sent a link to finish creating your account."
+    );
+    assert_eq!(app.get_json_as(&browser, "/api/me").await.0, 401);
+    assert_eq!(
+        common::count(
+            &app,
+            "SELECT COUNT(*) FROM users WHERE email_normalized = 'grace@example.com'"
+        )
+        .await,
+        0,
+        "no account before the address is confirmed"
+    );
+
+    server::jobs::drain_due(&app.state, app::backend::store::unix_now)
+        .await
+        .unwrap();
+    let (to, subject, text): (String, String, String) =
+        sqlx::query_as("SELECT sent_to, subject, text_body FROM dev_mailbox")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (to.as_str(), subject.as_str()),
+        (
+            "Grace@Example.com",
+            "Confirm your email to finish signing up"
+        )
+    );
+    let token = app.signup_token("Grace@Example.com").await;
+    assert!(
+        text.contains(&format!("{}/signup/confirm?token={token}", app.base_url)),
+        "{text}"
+    );
+
+    let (status, me) = app
+        .post_json(
+            &browser,
+            "/api/auth/signup/confirm",
+            json!({ "token": token }),
         )
         .await;
     assert_eq!(status, 201, "{me}");
@@ -33,15 +77,31 @@ async fn sign_up_signs_in_and_me_describes_the_account() {
     assert_eq!(me["courses_taught"], json!([]));
     let (status, again) = app.get_json_as(&browser, "/api/me").await;
     assert_eq!((status, again), (200, me));
+    let (status, reused) = app
+        .post_json(
+            &app.new_browser(),
+            "/api/auth/signup/confirm",
+            json!({ "token": token }),
+        )
+        .await;
+    assert_eq!(status, 404, "a link works once: {reused}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = spawn_app().await;
-    let response = app
-        .new_browser()
-        .post(app.url("/api/auth/signup"))
-        .json(&json!({ "name": "Ada", "email": "ada@example.com", "password": PASSWORD, "time_zone": "UTC" }))
+    let browser = app.new_browser();
+    let (status, _) = app
+        .post_json(
+            &browser,
+            "/api/auth/signup",
+            json!({ "name": "Ada", "email": "ada@example.com", "password": PASSWORD, "time_zone": "UTC" }),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let response = browser
+        .post(app.url("/api/auth/signup/confirm"))
+        .json(&json!({ "token": app.signup_token("ada@example.com").await }))
         .send()
         .await
         .unwrap();
@@ -84,10 +144,14 @@ async fn invalid_sign_ups_get_a_message_per_field_and_create_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn emails_are_unique_case_insensitively() {
-    let app = spawn_app().await;
+async fn a_taken_email_gets_no_second_account_and_its_owner_is_told() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
     app.sign_up(&app.new_browser(), "First", "same@example.com")
         .await;
+    sqlx::query("DELETE FROM outbox")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
     let (status, body) = app
         .post_json(
             &app.new_browser(),
@@ -95,12 +159,33 @@ async fn emails_are_unique_case_insensitively() {
             json!({ "name": "Second", "email": "SAME@example.com", "password": PASSWORD, "time_zone": "UTC" }),
         )
         .await;
-    assert_eq!(status, 400);
-    assert!(
-        body["fields"]["email"]
-            .as_str()
-            .unwrap()
-            .contains("already exists")
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(
+        common::count(&app, "SELECT COUNT(*) FROM signup_requests").await,
+        0,
+        "no link that could make a second account"
+    );
+    server::jobs::drain_due(&app.state, app::backend::store::unix_now)
+        .await
+        .unwrap();
+    let mail: Vec<(String, String)> = sqlx::query_as("SELECT sent_to, subject FROM dev_mailbox")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        mail,
+        [(
+            "same@example.com".to_owned(),
+            "Someone tried to sign up with your email".to_owned()
+        )]
+    );
+    assert_eq!(
+        common::count(
+            &app,
+            "SELECT COUNT(*) FROM users WHERE email_normalized = 'same@example.com'"
+        )
+        .await,
+        1
     );
 }
 
@@ -139,16 +224,33 @@ async fn log_in_issues_a_new_session_id_and_the_old_one_is_worthless() {
     let app = spawn_app().await;
     app.sign_up(&app.new_browser(), "Ada", "ada@example.com")
         .await;
-    // A visitor gets an anonymous session (for the CSRF token of the page's forms) before
-    // logging in.
-    let visitor = app
-        .client
+    // A visitor whose plain log-in form failed has an anonymous session (it carries the
+    // failure back to the form): an id someone could have planted before the log in.
+    let visitor = app.new_browser();
+    let html = visitor
         .get(app.url("/login"))
         .header("accept", "text/html")
         .send()
         .await
+        .unwrap()
+        .text()
+        .await
         .unwrap();
-    let before = session_cookie(&visitor).expect("anonymous session cookie");
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let token = &html[start..start + html[start..].find('"').unwrap()];
+    let failed = app
+        .post_form(
+            &visitor,
+            "/rpc/log_in",
+            &[
+                ("csrf_token", token),
+                ("email", "ada@example.com"),
+                ("password", "wrong"),
+            ],
+        )
+        .await;
+    let before = session_cookie(&failed).expect("anonymous session cookie");
     let response = app
         .client
         .post(app.url("/api/auth/login"))

@@ -488,13 +488,15 @@ async fn mailbox(app: &TestApp, expected: i64) -> Vec<(String, String, String, O
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_participants_get_a_confirmation_with_the_calendar_file_and_reminders_follow() {
-    let app = spawn_app().await;
+    // This test drives the outbox itself, so the app runs no worker of its own.
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
     let sam = log_in_as(&app, "sam.rivera@example.com").await;
     let slot = free_slots(&app, 60, 14).await[0].clone();
     let start_at = slot["start_at"].as_str().unwrap();
     let (_, session, _) = book(&app, &sam, start_at, 60, None).await;
     let id = session["id"].as_str().unwrap();
 
+    server::jobs::drain_due(&app.state, now).await.unwrap();
     let messages = mailbox(&app, 2).await;
     assert_eq!(messages.len(), 2, "{messages:?}");
     let recipients: Vec<&str> = messages.iter().map(|m| m.0.as_str()).collect();
@@ -533,10 +535,10 @@ async fn both_participants_get_a_confirmation_with_the_calendar_file_and_reminde
     )
     .await;
     assert!(reminders >= 2, "at least the 1-hour reminders are queued");
-    server::jobs::drain_due(&app.state, start - 3600 + 1)
+    server::jobs::drain_due(&app.state, || start - 3600 + 1)
         .await
         .unwrap();
-    server::jobs::drain_due(&app.state, start - 3600 + 1)
+    server::jobs::drain_due(&app.state, || start - 3600 + 1)
         .await
         .unwrap();
     let all = mailbox(&app, 2 + reminders).await;
@@ -736,11 +738,24 @@ async fn fake_resend() -> (String, FakeResend) {
                 let recorded = recorded.clone();
                 async move {
                     let mut requests = recorded.requests.lock().unwrap();
-                    requests.push((headers, body));
+                    requests.push((headers.clone(), body.clone()));
+                    // Like Resend: a key seen before with another body is refused; with the
+                    // same body the first answer's message is the answer.
+                    let key = headers["idempotency-key"].to_str().unwrap().to_owned();
+                    let earlier = requests[..requests.len() - 1]
+                        .iter()
+                        .find(|(h, _)| h["idempotency-key"] == key.as_str());
+                    if let Some((_, earlier_body)) = earlier {
+                        if *earlier_body != body {
+                            return (StatusCode::CONFLICT, axum::Json(json!({"statusCode": 409, "name": "invalid_idempotent_request", "message": "Same idempotency key used with a different request payload."})));
+                        }
+                        return (StatusCode::OK, axum::Json(json!({"id": key})));
+                    }
                     if requests.len() == 1 {
+                        // Accepted, but the answer is lost: the sender sees a 503.
                         (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({"statusCode": 503, "name": "internal_server_error", "message": "try later"})))
                     } else {
-                        (StatusCode::OK, axum::Json(json!({"id": format!("email-{}", requests.len())})))
+                        (StatusCode::OK, axum::Json(json!({"id": key})))
                     }
                 }
             },
@@ -760,20 +775,18 @@ async fn with_a_resend_key_emails_go_to_resend_with_an_idempotency_key_and_are_r
         ("RESEND_API_KEY", "re_test_key"),
         ("RESEND_BASE_URL", &resend_url),
         ("PEERLOOP_MAIL_FROM", "PeerLoop <sessions@example.com>"),
+        // The test drives the outbox itself.
+        ("PEERLOOP_RUN_JOBS", "false"),
     ])
     .await;
     let sam = log_in_as(&app, "sam.rivera@example.com").await;
     let slot = free_slots(&app, 60, 14).await[0].clone();
     let (status, ..) = book(&app, &sam, slot["start_at"].as_str().unwrap(), 60, None).await;
     assert_eq!(status, 201);
-    for _ in 0..100 {
-        if fake.requests.lock().unwrap().len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server::jobs::drain_due(&app.state, now).await.unwrap();
+    assert_eq!(fake.requests.lock().unwrap().len(), 2, "both sent once");
     // The first attempt got a 503 and waits for its retry (30 s); run the worker as if then.
-    server::jobs::drain_due(&app.state, now() + 31)
+    server::jobs::drain_due(&app.state, || now() + 31)
         .await
         .unwrap();
     let requests = fake.requests.lock().unwrap().clone();
@@ -781,6 +794,15 @@ async fn with_a_resend_key_emails_go_to_resend_with_an_idempotency_key_and_are_r
     assert_eq!(
         requests[0].0["idempotency-key"], requests[2].0["idempotency-key"],
         "the retry carries the first attempt's key"
+    );
+    assert_eq!(
+        requests[0].1, requests[2].1,
+        "the retry sends the same bytes (Resend refuses a changed payload under one key)"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'done'").await,
+        2,
+        "both delivered, neither parked as dead"
     );
     assert_ne!(
         requests[1].0["idempotency-key"],
@@ -799,7 +821,10 @@ async fn with_a_resend_key_emails_go_to_resend_with_an_idempotency_key_and_are_r
         assert!(body["html"].as_str().unwrap().contains("<p>"));
         assert!(body["text"].as_str().unwrap().contains("/sessions/"));
         let attachment = &body["attachments"][0];
-        assert_eq!(attachment["content_type"], "text/calendar; charset=utf-8");
+        assert_eq!(
+            attachment["content_type"],
+            "text/calendar; charset=utf-8; method=REQUEST"
+        );
         let ics = base64::engine::general_purpose::STANDARD
             .decode(attachment["content"].as_str().unwrap())
             .unwrap();

@@ -159,6 +159,7 @@ async fn openapi_document_describes_the_catalog_endpoints() {
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     for (path, method) in [
         ("/api/auth/signup", "post"),
+        ("/api/auth/signup/confirm", "post"),
         ("/api/auth/login", "post"),
         ("/api/auth/logout", "post"),
         ("/api/me", "get"),

@@ -413,6 +413,7 @@ async fn pages_are_served_with_a_nonce_based_content_security_policy() {
 async fn production_offers_no_demo_log_ins() {
     let app = spawn_app_with(&[
         ("PEERLOOP_ENV", "production"),
+        ("PEERLOOP_PUBLIC_URL", "https://peerloop.test"),
         ("PEERLOOP_DEMO_DATA", "false"),
         // Production needs a real mailer; nothing is sent in this test.
         ("RESEND_API_KEY", "re_test"),
@@ -426,14 +427,24 @@ async fn production_offers_no_demo_log_ins() {
         404,
         "no local mailbox in production"
     );
+    // From the production site's own origin, so the refusal is the demo log-in's own.
     let response = app
-        .call_server_fn(
-            &app.new_browser(),
-            "/rpc/demo_log_in",
-            &[("email", "maya.chen@example.com")],
-        )
-        .await;
+        .new_browser()
+        .post(app.url("/rpc/demo_log_in"))
+        .header("origin", "https://peerloop.test")
+        .header("accept", "application/json")
+        .form(&[("email", "maya.chen@example.com")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 403);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Demo log-ins exist only in local mode")
+    );
     let (_, html) = app.get_html("/login").await;
     assert!(!html.contains("Demo accounts"));
 }

@@ -49,6 +49,10 @@ pub struct TaughtCourse {
     pub title: String,
 }
 
+/// What every valid sign-up is told, whether or not the address already has an account.
+pub const CHECK_YOUR_EMAIL: &str =
+    "Check your email: we sent a link to finish creating your account.";
+
 #[cfg(feature = "ssr")]
 fn now() -> i64 {
     crate::backend::store::unix_now()
@@ -86,13 +90,11 @@ pub async fn sign_up(
     email: String,
     password: String,
     time_zone: String,
-    next: Option<String>,
 ) -> Result<(), AppError> {
     crate::backend::request::respond(
         async move {
             use crate::backend::services::accounts;
             let state = crate::backend::state()?;
-            let session = crate::backend::request::session().await?;
             let form = accounts::SignUp {
                 name: &name,
                 email: &email,
@@ -104,9 +106,32 @@ pub async fn sign_up(
                 ("email", &email),
                 ("time_zone", &time_zone),
             ];
-            let signed_up = accounts::sign_up(&state.db, &session, form, now()).await;
-            crate::backend::flash::keep_failure("sign_up", &values, signed_up).await?;
-            crate::backend::request::redirect_to(next.as_deref(), "/dashboard");
+            let started = accounts::sign_up(&state.db, form, now()).await;
+            crate::backend::flash::keep_failure("sign_up", &values, started).await?;
+            leptos_axum::redirect("/signup/sent");
+            Ok(())
+        }
+        .await,
+    )
+    .await
+}
+
+/// Finishes a sign-up with the token from the confirmation email, and signs the new account in.
+#[server(prefix = "/rpc", endpoint = "confirm_sign_up")]
+pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
+    crate::backend::request::respond(
+        async move {
+            let state = crate::backend::state()?;
+            let session = crate::backend::request::session().await?;
+            let confirmed = crate::backend::services::accounts::confirm_sign_up(
+                &state.db,
+                &session,
+                &token,
+                now(),
+            )
+            .await;
+            crate::backend::flash::keep_failure("confirm_sign_up", &[], confirmed).await?;
+            leptos_axum::redirect("/dashboard");
             Ok(())
         }
         .await,

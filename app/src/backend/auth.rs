@@ -1,7 +1,8 @@
 //! Passwords, sessions and the signed-in user.
 //!
-//! A session holds the user's id, the user's `session_epoch` at log in, when it started, and a
-//! CSRF token. "Log out everywhere" and password changes raise the epoch, which ends every
+//! A session holds the user's id, the user's `session_epoch` at log in and when it started.
+//! Visitors who are not signed in have no session row at all: the CSRF token of plain HTML
+//! forms lives in a signed cookie of its own (see `CsrfKey`). "Log out everywhere" and password changes raise the epoch, which ends every
 //! session that began before; sessions also end after `ABSOLUTE_LIFETIME` however active.
 
 use crate::backend::db::Db;
@@ -20,7 +21,6 @@ pub const ABSOLUTE_LIFETIME_SECS: i64 = 30 * 24 * 3600;
 const USER_ID: &str = "user_id";
 const EPOCH: &str = "epoch";
 const STARTED_AT: &str = "started_at";
-const CSRF: &str = "csrf";
 
 /// The signed-in user, as every request sees them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,14 +96,6 @@ fn session_error(error: tower_sessions::session::Error) -> AppError {
     AppError::Internal
 }
 
-fn new_token() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
-}
-
 /// Starts a signed-in session under a new id (so an id planted before log in is worthless).
 pub async fn start_session(
     session: &Session,
@@ -119,15 +111,7 @@ pub async fn start_session(
         .insert(EPOCH, user.session_epoch)
         .await
         .map_err(session_error)?;
-    session
-        .insert(STARTED_AT, now)
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(CSRF, new_token())
-        .await
-        .map_err(session_error)?;
-    Ok(())
+    session.insert(STARTED_AT, now).await.map_err(session_error)
 }
 
 /// Moves this session to a new epoch after the user raised theirs, so it survives the change
@@ -177,28 +161,70 @@ pub async fn require_user(db: &Db, session: &Session, now: i64) -> Result<Sessio
         .ok_or(AppError::Unauthorized)
 }
 
-/// This request's session CSRF token, put in the request extensions by the server so that forms
+/// This request's CSRF token, put in the request extensions by the server so that forms
 /// rendered for the request can embed it.
 #[derive(Clone, Debug)]
 pub struct CsrfToken(pub String);
 
-/// This session's CSRF token, created on first use.
-pub async fn csrf_token(session: &Session) -> Result<String, AppError> {
-    if let Some(token) = session.get::<String>(CSRF).await.map_err(session_error)? {
-        return Ok(token);
+/// The cookie that carries a browser's CSRF token; plain form posts must repeat it in a field.
+pub const CSRF_COOKIE: &str = "peerloop_csrf";
+
+/// Signs CSRF cookies (HMAC-SHA256 over a random nonce), so a cookie planted by anything but
+/// this site is refused. The key lives in the database, so every app server accepts the
+/// cookies of the others.
+#[derive(Clone)]
+pub struct CsrfKey(std::sync::Arc<[u8]>);
+
+impl std::fmt::Debug for CsrfKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfKey([redacted])")
     }
-    let token = new_token();
-    session.insert(CSRF, &token).await.map_err(session_error)?;
-    Ok(token)
 }
 
-/// Whether `submitted` is this session's CSRF token (compared in constant time).
-pub async fn csrf_matches(session: &Session, submitted: &str) -> Result<bool, AppError> {
-    let Some(expected) = session.get::<String>(CSRF).await.map_err(session_error)? else {
-        return Ok(false);
-    };
-    let (a, b) = (expected.as_bytes(), submitted.as_bytes());
-    Ok(a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0)
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+impl CsrfKey {
+    pub fn new(key: &[u8]) -> Self {
+        CsrfKey(key.into())
+    }
+
+    fn signature(&self, nonce: &str) -> String {
+        use hmac::Mac;
+        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes keys of any length");
+        mac.update(nonce.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// A new token: `<nonce>.<signature>`.
+    pub fn mint(&self) -> String {
+        let nonce = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let signature = self.signature(&nonce);
+        format!("{nonce}.{signature}")
+    }
+
+    /// Whether this key signed `token`.
+    pub fn signed(&self, token: &str) -> bool {
+        token.split_once('.').is_some_and(|(nonce, signature)| {
+            constant_time_eq(self.signature(nonce).as_bytes(), signature.as_bytes())
+        })
+    }
+
+    /// Whether a form's `submitted` token is the browser's own signed `cookie` token.
+    pub fn form_matches(&self, cookie: &str, submitted: &str) -> bool {
+        self.signed(cookie) && constant_time_eq(cookie.as_bytes(), submitted.as_bytes())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
@@ -228,5 +254,23 @@ mod tests {
             (decoy.m_cost(), decoy.t_cost(), decoy.p_cost()),
             (real.m_cost(), real.t_cost(), real.p_cost())
         );
+    }
+
+    #[test]
+    fn csrf_tokens_are_signed_by_this_key_only() {
+        let key = CsrfKey::new(b"one key");
+        let token = key.mint();
+        assert!(key.signed(&token));
+        assert!(key.form_matches(&token, &token));
+        assert!(
+            !key.form_matches(&token, &key.mint()),
+            "another browser's token"
+        );
+        assert!(!CsrfKey::new(b"another key").signed(&token));
+        let (nonce, _) = token.split_once('.').unwrap();
+        assert!(!key.signed(&format!("{nonce}.00")));
+        assert!(!key.signed(nonce));
+        assert!(!key.form_matches("", ""));
+        assert_eq!(format!("{key:?}"), "CsrfKey([redacted])");
     }
 }

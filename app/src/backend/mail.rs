@@ -2,8 +2,9 @@
 //! the server crate and are chosen from configuration at start.
 
 /// One email, ready to send. `idempotency_key` is stable across retries of the same message,
-/// so a retried send is delivered once.
-#[derive(Clone, Debug, PartialEq)]
+/// so a retried send is delivered once. Serializable so the outbox can keep the message as
+/// first built, and a retry sends the same bytes.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Email {
     pub idempotency_key: String,
     pub to: String,
@@ -13,7 +14,7 @@ pub struct Email {
     pub attachment: Option<Attachment>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,

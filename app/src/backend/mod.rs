@@ -26,6 +26,7 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub mailer: Arc<dyn mail::Mailer>,
+    pub csrf_key: auth::CsrfKey,
 }
 
 /// The configuration services and pages need (the server's `Config` holds the rest).
@@ -36,6 +37,8 @@ pub struct Settings {
     /// Local mode: demo data, one-click demo log-ins and the built-in stand-ins for outside
     /// services. Never in production.
     pub local_mode: bool,
+    /// How long an outbox job is leased to the worker that claimed it.
+    pub job_lease_secs: i64,
 }
 
 /// The state provided to server functions and pages through Leptos context.

@@ -38,12 +38,45 @@ pub async fn is_plain_form() -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// Redirects after a successful form, to `next` when it is a path on this site.
+/// Redirects after a successful form, to `next` when it names a page of this site.
 pub fn redirect_to(next: Option<&str>, default: &str) {
+    let public_url = crate::backend::state()
+        .map(|state| state.settings.public_url.clone())
+        .unwrap_or_default();
     let target = next
-        .filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
-        .unwrap_or(default);
-    leptos_axum::redirect(target);
+        .and_then(|next| same_site_path(next, &public_url))
+        .unwrap_or_else(|| default.to_owned());
+    leptos_axum::redirect(&target);
+}
+
+/// `next` as a path (with query and fragment) on the site at `public_url`, or `None` when a
+/// browser could take it anywhere else. Parsed with the WHATWG rules browsers use, so tricks
+/// they would undo (tabs and newlines dropped, `\` read as `/`, `//host`) are seen as they
+/// will be; any control character is refused outright, as is a path that decodes to `//`.
+pub fn same_site_path(next: &str, public_url: &str) -> Option<String> {
+    if !next.starts_with('/') || next.chars().any(char::is_control) {
+        return None;
+    }
+    let base = url::Url::parse(public_url).ok()?;
+    let target = base.join(next).ok()?;
+    if target.origin() != base.origin() {
+        return None;
+    }
+    let path = target.path();
+    let lowered = path.to_ascii_lowercase();
+    if path.starts_with("//") || lowered.starts_with("/%2f") || lowered.contains("%5c") {
+        return None;
+    }
+    let mut same_site = path.to_owned();
+    if let Some(query) = target.query() {
+        same_site.push('?');
+        same_site.push_str(query);
+    }
+    if let Some(fragment) = target.fragment() {
+        same_site.push('#');
+        same_site.push_str(fragment);
+    }
+    Some(same_site)
 }
 
 /// Gives a server function's error its own status (leptos answers 500 for every error). Plain
@@ -59,4 +92,41 @@ pub async fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         );
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_site_path;
+
+    const SITE: &str = "https://peerloop.example";
+
+    #[test]
+    fn paths_of_this_site_are_kept() {
+        for path in ["/dashboard", "/courses/abc?tab=modules", "/sessions/x#join"] {
+            assert_eq!(same_site_path(path, SITE).as_deref(), Some(path));
+        }
+    }
+
+    #[test]
+    fn anything_a_browser_could_take_elsewhere_is_refused() {
+        for next in [
+            "",
+            "dashboard",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/x\r\nSet-Cookie: a=b",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/%5Cevil.example",
+            "https://evil.example/",
+            "https://peerloop.example/dashboard",
+            "javascript:alert(1)",
+            "/\u{0}",
+            "/\u{7f}",
+        ] {
+            assert_eq!(same_site_path(next, SITE), None, "{next:?}");
+        }
+    }
 }

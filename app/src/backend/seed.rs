@@ -322,7 +322,7 @@ pub async fn ensure_demo_data(db: &Db) -> Result<bool, AppError> {
     let now = unix_now();
     // One hash for every demo account: they share the password anyway.
     let password_hash = crate::backend::auth::hash_password(DEMO_PASSWORD).await?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for person in PEOPLE {
         sqlx::query(
             "INSERT INTO users (id, name, email, email_normalized, time_zone, bio, password_hash,

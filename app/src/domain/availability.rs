@@ -11,16 +11,48 @@
 //! to 04:00 therefore holds two hours of slots on a spring-forward night and four on a fall-back
 //! night: every slot is exactly as long as offered, none is listed twice.
 
-use jiff::civil::{Date, DateTime, Time, Weekday};
+use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::BTreeSet;
 
+/// A local time of day as minutes after midnight, from 00:00 to 24:00 inclusive. A window may
+/// end at 24:00 (the next midnight), which `jiff::civil::Time` cannot express: its last value
+/// is 23:59:59.999…, and a window ending there would lose the last slot of the day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DayTime(i64);
+
+impl DayTime {
+    pub const MIDNIGHT: DayTime = DayTime(0);
+    pub const END_OF_DAY: DayTime = DayTime(1440);
+
+    /// `None` outside 00:00..=24:00.
+    pub const fn from_minute(minute: i64) -> Option<DayTime> {
+        if minute >= 0 && minute <= 1440 {
+            Some(DayTime(minute))
+        } else {
+            None
+        }
+    }
+
+    /// `hours:minutes`; panics outside 00:00..=24:00 (for constants and tests).
+    pub const fn hm(hours: i64, minutes: i64) -> DayTime {
+        match DayTime::from_minute(hours * 60 + minutes) {
+            Some(time) => time,
+            None => panic!("a time of day is between 00:00 and 24:00"),
+        }
+    }
+
+    pub const fn minute(self) -> i64 {
+        self.0
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeeklyHours {
     pub weekday: Weekday,
-    pub start: Time,
-    pub end: Time,
+    pub start: DayTime,
+    pub end: DayTime,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -28,7 +60,11 @@ pub enum DateOverride {
     /// No availability on this local date, whatever the weekly hours say.
     DayOff(Date),
     /// Availability on this local date on top of the weekly hours.
-    ExtraHours { date: Date, start: Time, end: Time },
+    ExtraHours {
+        date: Date,
+        start: DayTime,
+        end: DayTime,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -99,10 +135,13 @@ impl Rules {
         })
     }
 
-    fn at(&self, date: Date, time: Time) -> Option<Timestamp> {
-        self.time_zone
-            .to_timestamp(DateTime::from_parts(date, time))
-            .ok()
+    /// The instant of `time` on the local `date`; 24:00 is the next day's midnight.
+    fn at(&self, date: Date, time: DayTime) -> Option<Timestamp> {
+        let local = date
+            .to_datetime(Time::midnight())
+            .checked_add(minutes(time.minute()))
+            .ok()?;
+        self.time_zone.to_timestamp(local).ok()
     }
 
     /// Availability windows, in absolute time, of the local dates `first..=last`.
@@ -305,7 +344,7 @@ pub fn format_day_hours(windows: &[(i64, i64)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::civil::{date, time};
+    use jiff::civil::date;
     use proptest::prelude::*;
 
     fn zone(name: &str) -> TimeZone {
@@ -346,10 +385,35 @@ mod tests {
 
     const NIGHT: fn(Weekday) -> WeeklyHours = |weekday| WeeklyHours {
         weekday,
-        start: time(1, 0, 0, 0),
-        end: time(4, 0, 0, 0),
+        start: DayTime::hm(1, 0),
+        end: DayTime::hm(4, 0),
     };
     const LONG_AGO: &str = "2026-01-01T00:00:00Z";
+
+    #[test]
+    fn a_window_ending_at_midnight_offers_its_last_slot() {
+        let late = |weekday| WeeklyHours {
+            weekday,
+            start: DayTime::hm(22, 0),
+            end: DayTime::END_OF_DAY,
+        };
+        let rules = rules("Europe/Berlin", vec![late(Weekday::Wednesday)]);
+        let slots = free_slots(
+            &rules,
+            &[],
+            ts(LONG_AGO),
+            day("Europe/Berlin", date(2026, 6, 17)),
+        );
+        assert_eq!(
+            starts(&slots),
+            ["2026-06-17T20:00:00Z", "2026-06-17T21:00:00Z"],
+            "22:00 and 23:00 in Berlin (UTC+2)"
+        );
+        assert_eq!(
+            check_slot(&rules, &[], ts(LONG_AGO), ts("2026-06-17T21:00:00Z"), 60),
+            Ok(slots[1])
+        );
+    }
 
     #[test]
     fn day_hours_are_read_and_written_back_the_same() {
@@ -415,8 +479,8 @@ mod tests {
         // Sydney leaves DST on 2026-04-05 (03:00 → 02:00); Berlin entered it on 2026-03-29.
         let weekday_nine_to_ten = |weekday| WeeklyHours {
             weekday,
-            start: time(9, 0, 0, 0),
-            end: time(10, 0, 0, 0),
+            start: DayTime::hm(9, 0),
+            end: DayTime::hm(10, 0),
         };
         let sydney = rules(
             "Australia/Sydney",
@@ -452,16 +516,16 @@ mod tests {
             "Europe/Berlin",
             vec![WeeklyHours {
                 weekday: Weekday::Wednesday,
-                start: time(9, 0, 0, 0),
-                end: time(13, 0, 0, 0),
+                start: DayTime::hm(9, 0),
+                end: DayTime::hm(13, 0),
             }],
         );
         rules.overrides = vec![
             DateOverride::DayOff(date(2026, 6, 10)),
             DateOverride::ExtraHours {
                 date: date(2026, 6, 13),
-                start: time(10, 0, 0, 0),
-                end: time(11, 0, 0, 0),
+                start: DayTime::hm(10, 0),
+                end: DayTime::hm(11, 0),
             },
         ];
         let now = ts(LONG_AGO);
@@ -519,6 +583,16 @@ mod tests {
         );
     }
 
+    /// The instant of a local time of day, written out case by case for the oracle.
+    fn local_instant(tz: &TimeZone, date: Date, time: DayTime) -> Timestamp {
+        let local = if time == DayTime::END_OF_DAY {
+            date.tomorrow().unwrap().at(0, 0, 0, 0)
+        } else {
+            date.at((time.minute() / 60) as i8, (time.minute() % 60) as i8, 0, 0)
+        };
+        tz.to_timestamp(local).unwrap()
+    }
+
     /// An independent oracle: every whole minute of the range is tried as a start, and a start is
     /// valid when it sits on a window's step grid, fits the window, and breaks no other rule.
     fn oracle(
@@ -536,8 +610,8 @@ mod tests {
             for hours in &rules.weekly {
                 if !off && hours.weekday == date.weekday() {
                     windows.push((
-                        tz.to_timestamp(date.to_datetime(hours.start)).unwrap(),
-                        tz.to_timestamp(date.to_datetime(hours.end)).unwrap(),
+                        local_instant(tz, date, hours.start),
+                        local_instant(tz, date, hours.end),
                     ));
                 }
             }
@@ -550,8 +624,8 @@ mod tests {
                     && *d == date
                 {
                     windows.push((
-                        tz.to_timestamp(date.to_datetime(*start)).unwrap(),
-                        tz.to_timestamp(date.to_datetime(*end)).unwrap(),
+                        local_instant(tz, date, *start),
+                        local_instant(tz, date, *end),
                     ));
                 }
             }
@@ -612,12 +686,13 @@ mod tests {
         Weekday::from_monday_zero_offset(index as i8).unwrap()
     }
 
-    /// Every weekday gets a window, and often a night window across the hours in which DST
-    /// changes happen, so most cases list slots on a transition day.
+    /// Every weekday gets a window, often one that runs to midnight (24:00) and often a night
+    /// window across the hours in which DST changes happen, so most cases list slots on a
+    /// transition day and at the very end of a day.
     fn arb_rules() -> impl Strategy<Value = Rules> {
         (
             0..ZONES.len(),
-            prop::collection::vec((0i8..20, 1i8..5, any::<bool>()), 7),
+            prop::collection::vec((0i64..24, 1i64..25, any::<bool>(), any::<bool>()), 7),
             prop::sample::select(vec![15i64, 30, 60]),
             prop::sample::subsequence(vec![30i64, 45, 60, 90], 1..3),
             (0i64..3, 0i64..3, 0i64..300, 3i64..30),
@@ -625,18 +700,23 @@ mod tests {
             .prop_map(
                 |(zone_index, days, step, lengths, (before, after, notice, horizon))| {
                     let mut weekly = Vec::new();
-                    for (index, (start, length, night)) in days.into_iter().enumerate() {
+                    for (index, (start, length, to_midnight, night)) in days.into_iter().enumerate()
+                    {
                         let weekday = weekday(index as u8);
                         weekly.push(WeeklyHours {
                             weekday,
-                            start: time(start, 0, 0, 0),
-                            end: time((start + length).min(23), 30, 0, 0),
+                            start: DayTime::hm(start, 0),
+                            end: if to_midnight {
+                                DayTime::END_OF_DAY
+                            } else {
+                                DayTime::hm((start + length).min(24), 0)
+                            },
                         });
                         if night {
                             weekly.push(WeeklyHours {
                                 weekday,
-                                start: time(0, 30, 0, 0),
-                                end: time(5, 30, 0, 0),
+                                start: DayTime::hm(0, 30),
+                                end: DayTime::hm(5, 30),
                             });
                         }
                     }

@@ -18,12 +18,6 @@ pub fn LogInPage() -> impl IntoView {
             .get("next")
             .unwrap_or_else(|| "/dashboard".into())
     };
-    let signup_href = move || {
-        format!(
-            "/signup?next={}",
-            leptos_router::location::Url::escape(&next())
-        )
-    };
     view! {
         <Title text="Log in" />
         <section class="container narrow">
@@ -46,7 +40,7 @@ pub fn LogInPage() -> impl IntoView {
                     </button>
                 </ActionForm>
             </Suspense>
-            <p>"New to PeerLoop? " <A href=signup_href>"Create an account"</A></p>
+            <p>"New to PeerLoop? " <A href="/signup">"Create an account"</A></p>
             <DemoLogIns />
         </section>
     }

@@ -1,3 +1,4 @@
+use crate::api::auth::{ConfirmSignUp, demo_accounts};
 use crate::components::form::{Field, FormAlert, FormFeedback};
 use crate::components::session::{CsrfField, use_session};
 use crate::components::time_zone::{TimeZoneOptions, detect_time_zone_into};
@@ -12,13 +13,6 @@ use leptos_router::hooks::use_query_map;
 pub fn SignUpPage() -> impl IntoView {
     let session = use_session();
     let feedback = FormFeedback::new("sign_up", session.sign_up);
-    let query = use_query_map();
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .unwrap_or_else(|| "/dashboard".into())
-    };
     detect_time_zone_into("field-time_zone");
     view! {
         <Title text="Create your account" />
@@ -28,7 +22,6 @@ pub fn SignUpPage() -> impl IntoView {
             <Suspense>
                 <ActionForm action=session.sign_up attr:class="stack" attr:novalidate=true>
                     <CsrfField />
-                    <input type="hidden" name="next" value=next />
                     <FormAlert feedback />
                     <Field feedback name="name" label="Name" autocomplete="name" check=check_name />
                     <Field
@@ -63,6 +56,66 @@ pub fn SignUpPage() -> impl IntoView {
                 </ActionForm>
             </Suspense>
             <p>"Already have an account? " <A href="/login">"Log in"</A></p>
+        </section>
+    }
+}
+
+/// After a sign-up: the same page whether the address was new or already had an account.
+#[component]
+pub fn SignUpSentPage() -> impl IntoView {
+    let local_mode = Resource::new(|| (), |_| demo_accounts());
+    view! {
+        <Title text="Check your email" />
+        <section class="container narrow">
+            <h1>"Check your email"</h1>
+            <p role="status">
+                {crate::api::auth::CHECK_YOUR_EMAIL}
+            </p>
+            <p class="muted">
+                "The link works for 24 hours. Nothing there? Check your spam folder, or "
+                <A href="/signup">"sign up again"</A> "."
+            </p>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let local = !local_mode.await.unwrap_or_default().is_empty();
+                    local
+                        .then(|| {
+                            view! {
+                                <p class="card">
+                                    "Local mode: emails land in the "
+                                    <a href="/dev/mailbox">"local mailbox"</a> "."
+                                </p>
+                            }
+                        })
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The page the confirmation email links to: one button finishes the sign-up. A button, not
+/// the link itself, so mail scanners that open links cannot use up the token.
+#[component]
+pub fn ConfirmSignUpPage() -> impl IntoView {
+    let confirm = ServerAction::<ConfirmSignUp>::new();
+    let feedback = FormFeedback::new("confirm_sign_up", confirm);
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Finish signing up" />
+        <section class="container narrow">
+            <h1>"Finish signing up"</h1>
+            <p>"Confirm that this is your email address, and your account is ready."</p>
+            <Suspense>
+                <ActionForm action=confirm attr:class="stack">
+                    <CsrfField />
+                    <input type="hidden" name="token" value=token />
+                    <FormAlert feedback />
+                    <button type="submit" class="button button-primary">
+                        "Finish signing up"
+                    </button>
+                </ActionForm>
+            </Suspense>
         </section>
     }
 }

@@ -7,7 +7,7 @@ use app::backend::mail::{Email, MailError, Mailer};
 use base64::Engine;
 use serde_json::json;
 
-/// Resend's `POST /emails` (see shared/integrations.md). The outbox job id travels as the
+/// Resend's `POST /emails` (see docs/integrations.md). The outbox job id travels as the
 /// `Idempotency-Key`, so a retry after a lost response is not delivered twice.
 #[derive(Debug)]
 pub struct ResendMailer {
@@ -61,12 +61,22 @@ impl Mailer for ResendMailer {
             return Ok(());
         }
         let detail = response.text().await.unwrap_or_default();
+        let name = serde_json::from_str::<serde_json::Value>(&detail)
+            .ok()
+            .and_then(|error| error["name"].as_str().map(str::to_owned))
+            .unwrap_or_default();
         let message = format!("Resend answered {status}: {detail}");
-        // 409 covers concurrent_idempotent_requests: the first attempt is still in flight.
-        if status.as_u16() == 429 || status.as_u16() == 409 || status.is_server_error() {
-            Err(MailError::Temporary(message))
-        } else {
-            Err(MailError::Rejected(message))
+        match (status.as_u16(), name.as_str()) {
+            // The key was used before with another body: Resend accepted an earlier attempt of
+            // this message (our retries send the same bytes), so it is delivered; don't resend.
+            (409, "invalid_idempotent_request") => {
+                tracing::warn!(key = %email.idempotency_key, %message, "already delivered under this idempotency key");
+                Ok(())
+            }
+            // The first attempt under this key is still in flight: ask again later.
+            (409, _) | (429, _) => Err(MailError::Temporary(message)),
+            _ if status.is_server_error() => Err(MailError::Temporary(message)),
+            _ => Err(MailError::Rejected(message)),
         }
     }
 }

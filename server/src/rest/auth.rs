@@ -1,7 +1,6 @@
-use super::error::{ApiError, ApiJson, ErrorBody};
+use super::error::{ApiError, ApiJson, ErrorBody, SignedIn};
 use app::api::auth::Me;
 use app::backend::AppState;
-use app::backend::auth::require_user;
 use app::backend::request::ClientAddress;
 use app::backend::services::accounts;
 use app::backend::store::unix_now;
@@ -12,44 +11,95 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SignUpRequest {
+    /// 1 to 100 characters (spaces are collapsed).
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
+    #[schema(format = Email, min_length = 3, max_length = 254)]
     email: String,
-    /// At least 12 characters.
+    /// 12 to 256 characters.
+    #[schema(min_length = 12, max_length = 256)]
     password: String,
     /// IANA time zone, e.g. "America/New_York".
+    #[schema(min_length = 1, example = "America/New_York")]
     time_zone: String,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LogInRequest {
+    #[schema(min_length = 1, max_length = 254)]
     email: String,
+    #[schema(min_length = 1, max_length = 256)]
     password: String,
 }
 
-/// Creates an account and signs it in (the response sets the session cookie).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmSignUpRequest {
+    /// The token from the link in the confirmation email.
+    #[schema(min_length = 1)]
+    token: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SignUpStarted {
+    /// "Check your email: we sent a link to finish creating your account."
+    message: &'static str,
+}
+
+/// Starts a sign-up: emails a link that creates the account. The answer is the same whether or
+/// not the address already has an account (its owner is told by email instead).
 #[utoipa::path(
     post,
     path = "/api/auth/signup",
     tag = "accounts",
     request_body = SignUpRequest,
     responses(
-        (status = 201, description = "Signed up and signed in", body = Me),
-        (status = 400, description = "Invalid fields (see `fields`), or the email is taken", body = ErrorBody),
+        (status = 202, description = "A confirmation link was emailed (or the address's owner was told)", body = SignUpStarted),
+        (status = 400, description = "Invalid fields (see `fields`), or a missing or malformed body", body = ErrorBody),
     )
 )]
 pub async fn sign_up(
     State(state): State<AppState>,
-    session: Session,
     ApiJson(body): ApiJson<SignUpRequest>,
-) -> Result<(StatusCode, Json<Me>), ApiError> {
+) -> Result<(StatusCode, Json<SignUpStarted>), ApiError> {
     let form = accounts::SignUp {
         name: &body.name,
         email: &body.email,
         password: &body.password,
         time_zone: &body.time_zone,
     };
-    let user = accounts::sign_up(&state.db, &session, form, unix_now()).await?;
+    accounts::sign_up(&state.db, form, unix_now()).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SignUpStarted {
+            message: app::api::auth::CHECK_YOUR_EMAIL,
+        }),
+    ))
+}
+
+/// Finishes a sign-up with the emailed token: creates the account and signs it in (the
+/// response sets the session cookie).
+#[utoipa::path(
+    post,
+    path = "/api/auth/signup/confirm",
+    tag = "accounts",
+    request_body = ConfirmSignUpRequest,
+    responses(
+        (status = 201, description = "Account created and signed in", body = Me),
+        (status = 400, description = "A missing or malformed body", body = ErrorBody),
+        (status = 404, description = "The link expired or was already used", body = ErrorBody),
+        (status = 409, description = "Another link for this address was used first", body = ErrorBody),
+    )
+)]
+pub async fn confirm_sign_up(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(body): ApiJson<ConfirmSignUpRequest>,
+) -> Result<(StatusCode, Json<Me>), ApiError> {
+    let user = accounts::confirm_sign_up(&state.db, &session, &body.token, unix_now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(accounts::me(&state.db, &user).await?),
@@ -64,6 +114,7 @@ pub async fn sign_up(
     request_body = LogInRequest,
     responses(
         (status = 200, description = "Signed in", body = Me),
+        (status = 400, description = "A missing or malformed body", body = ErrorBody),
         (status = 401, description = "Wrong email or password (one message for both)", body = ErrorBody),
         (status = 429, description = "Too many failed attempts for this account or address", body = ErrorBody),
     )
@@ -108,7 +159,9 @@ pub async fn log_out(session: Session) -> Result<StatusCode, ApiError> {
         (status = 401, description = "Not signed in", body = ErrorBody),
     )
 )]
-pub async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Me>, ApiError> {
-    let user = require_user(&state.db, &session, unix_now()).await?;
+pub async fn me(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+) -> Result<Json<Me>, ApiError> {
     Ok(Json(accounts::me(&state.db, &user).await?))
 }

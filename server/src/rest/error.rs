@@ -82,3 +82,27 @@ pub struct ApiPath<T>(pub T);
 #[derive(axum::extract::FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// The signed-in user of a REST call. An extractor, so it runs before the body is read: an
+/// anonymous client learns it must sign in (401) before anything about its request body.
+pub struct SignedIn(pub app::backend::auth::SessionUser);
+
+impl axum::extract::FromRequestParts<app::backend::AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &app::backend::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = tower_sessions::Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, message)| {
+                tracing::error!(message, "session layer missing");
+                ApiError(AppError::Internal)
+            })?;
+        let user =
+            app::backend::auth::require_user(&state.db, &session, app::backend::store::unix_now())
+                .await?;
+        Ok(SignedIn(user))
+    }
+}

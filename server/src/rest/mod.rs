@@ -13,7 +13,7 @@ use app::backend::AppState;
 use axum::Json;
 use axum::http::Uri;
 use std::sync::Arc;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -33,11 +33,60 @@ use utoipa_axum::routes;
 )]
 struct ApiDoc;
 
-pub fn router() -> OpenApiRouter<AppState> {
+/// The router and its OpenAPI document, complete.
+pub fn router_and_document() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut document) = router().split_for_parts();
+    EveryOperationMayRefuseBadInput.modify(&mut document);
+    (routes, document)
+}
+
+/// Every endpoint refuses malformed input with a 400 (a path or query value it cannot read, or
+/// text holding control characters, which one middleware refuses for all of them), so the
+/// document says so on every operation that does not describe its 400 itself.
+struct EveryOperationMayRefuseBadInput;
+
+impl utoipa::Modify for EveryOperationMayRefuseBadInput {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let bad_input = ResponseBuilder::new()
+            .description(
+                "Malformed input: a path or query value that cannot be read, or text holding \
+                 control characters",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                operation
+                    .responses
+                    .responses
+                    .entry("400".into())
+                    .or_insert_with(|| bad_input.clone().into());
+            }
+        }
+    }
+}
+
+fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(courses::list_courses))
         .routes(routes!(courses::get_course))
         .routes(routes!(auth::sign_up))
+        .routes(routes!(auth::confirm_sign_up))
         .routes(routes!(auth::log_in))
         .routes(routes!(auth::log_out))
         .routes(routes!(auth::me))

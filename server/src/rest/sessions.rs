@@ -1,12 +1,11 @@
 //! Booking: Student-Teachers of a course, their free slots and busy times, booking a session,
 //! reading it, its calendar file, cancel/reschedule, and "schedule later".
 
-use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, SignedIn};
 use app::api::sessions::{
     Availability, BusyTimes, CourseStudentTeachers, EnrollmentCredits, Session, SessionDetail,
 };
 use app::backend::AppState;
-use app::backend::auth::require_user;
 use app::backend::services::booking::{self, BookingRequest, UNABLE_TO_BOOK};
 use app::backend::store::unix_now;
 use app::error::AppError;
@@ -15,30 +14,40 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tower_sessions::Session as HttpSession;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
     /// RFC 3339 start of the range (default: now).
+    #[param(format = DateTime)]
     from: Option<String>,
-    /// RFC 3339 end of the range (default: 14 days after `from`; at most 62 days after it).
+    /// RFC 3339 end of the range, after `from` (default: 14 days after `from`; at most 62 days
+    /// after it).
+    #[param(format = DateTime)]
     to: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BookSessionRequest {
     /// The S-T's user id.
+    #[schema(min_length = 1)]
     st_id: String,
+    #[schema(min_length = 1)]
     course_id: String,
     /// RFC 3339; one of the S-T's free slots.
+    #[schema(format = DateTime)]
     start_at: String,
+    /// One of the lengths the S-T offers.
+    #[schema(minimum = 1)]
     duration_minutes: i64,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     /// RFC 3339; a free slot of the same length.
+    #[schema(format = DateTime)]
     start_at: String,
 }
 
@@ -141,7 +150,7 @@ fn unable_to_book() -> Response {
 )]
 pub async fn book(
     State(state): State<AppState>,
-    session: HttpSession,
+    SignedIn(user): SignedIn,
     headers: HeaderMap,
     ApiJson(body): ApiJson<BookSessionRequest>,
 ) -> Response {
@@ -156,17 +165,13 @@ pub async fn book(
         }
     };
     let now = unix_now();
-    let result = async {
-        let user = require_user(&state.db, &session, now).await?;
-        let request = BookingRequest {
-            st_id: &body.st_id,
-            course_id: &body.course_id,
-            start_at: &body.start_at,
-            duration_minutes: body.duration_minutes,
-        };
-        booking::book(&state.db, &user, &request, key.as_deref(), now).await
-    }
-    .await;
+    let request = BookingRequest {
+        st_id: &body.st_id,
+        course_id: &body.course_id,
+        start_at: &body.start_at,
+        duration_minutes: body.duration_minutes,
+    };
+    let result = booking::book(&state.db, &user, &request, key.as_deref(), now).await;
     match result {
         Ok(booked) => {
             let mut response = (StatusCode::CREATED, Json(booked.session)).into_response();
@@ -198,10 +203,9 @@ pub async fn book(
 )]
 pub async fn get_session(
     State(state): State<AppState>,
-    session: HttpSession,
+    SignedIn(user): SignedIn,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Session>, ApiError> {
-    let user = require_user(&state.db, &session, unix_now()).await?;
     Ok(Json(booking::get_session(&state.db, &user, &id).await?))
 }
 
@@ -221,13 +225,11 @@ pub async fn get_session(
 )]
 pub async fn calendar_export(
     State(state): State<AppState>,
-    session: HttpSession,
+    SignedIn(user): SignedIn,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let now = unix_now();
-    let user = require_user(&state.db, &session, now).await?;
     let (filename, calendar) =
-        booking::calendar_export(&state.db, &user, &id, &state.settings.public_url, now).await?;
+        booking::calendar_export(&state.db, &user, &id, &state.settings.public_url).await?;
     Ok((
         [
             (
@@ -252,17 +254,18 @@ pub async fn calendar_export(
     params(("id" = String, Path, description = "Session id")),
     responses(
         (status = 200, description = "Cancelled; the student's credit is returned", body = Session),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
         (status = 403, description = "Not a participant, or too late for the student to cancel", body = ErrorBody),
         (status = 409, description = "The session can no longer change", body = ErrorBody),
     )
 )]
 pub async fn cancel(
     State(state): State<AppState>,
-    session: HttpSession,
+    SignedIn(user): SignedIn,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Session>, ApiError> {
     let now = unix_now();
-    let user = require_user(&state.db, &session, now).await?;
     let SessionDetail { session, .. } = booking::cancel(&state.db, &user, &id, now).await?;
     Ok(Json(session))
 }
@@ -276,18 +279,20 @@ pub async fn cancel(
     request_body = RescheduleRequest,
     responses(
         (status = 200, body = Session),
+        (status = 400, description = "Missing or malformed body, or `start_at` is not an RFC 3339 time", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not a participant, or too late for the student", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
         (status = 409, description = "The new time is not free", body = ErrorBody),
     )
 )]
 pub async fn reschedule(
     State(state): State<AppState>,
-    session: HttpSession,
+    SignedIn(user): SignedIn,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RescheduleRequest>,
 ) -> Result<Json<Session>, ApiError> {
     let now = unix_now();
-    let user = require_user(&state.db, &session, now).await?;
     let SessionDetail { session, .. } =
         booking::reschedule(&state.db, &user, &id, &body.start_at, now).await?;
     Ok(Json(session))
@@ -302,6 +307,7 @@ pub async fn reschedule(
     params(("id" = String, Path, description = "Enrollment id")),
     responses(
         (status = 200, body = EnrollmentCredits),
+        (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the student's enrollment", body = ErrorBody),
         (status = 404, description = "No such enrollment", body = ErrorBody),
         (status = 409, description = "Every remaining credit is already deferred", body = ErrorBody),
@@ -309,9 +315,8 @@ pub async fn reschedule(
 )]
 pub async fn defer(
     State(state): State<AppState>,
-    session: HttpSession,
+    SignedIn(user): SignedIn,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<EnrollmentCredits>, ApiError> {
-    let user = require_user(&state.db, &session, unix_now()).await?;
     Ok(Json(booking::defer(&state.db, &user, &id).await?))
 }

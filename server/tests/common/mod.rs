@@ -113,12 +113,17 @@ pub async fn enrolled_students(
         .await
         .unwrap();
     }
+    // All from one address: a log-in in flight counts against the address's throttle (20 in
+    // 15 minutes) until its password checks out, so no more than a few run at once.
+    let in_flight = std::sync::Arc::new(tokio::sync::Semaphore::new(8));
     let mut logins = tokio::task::JoinSet::new();
     for i in 0..n {
         let browser = app.new_browser();
         let url = app.url("/api/auth/login");
         let origin = app.base_url.clone();
+        let in_flight = in_flight.clone();
         logins.spawn(async move {
+            let _turn = in_flight.acquire().await.unwrap();
             let response = browser
                 .post(url)
                 .header("origin", origin)
@@ -129,10 +134,13 @@ pub async fn enrolled_students(
                 .await
                 .unwrap();
             assert_eq!(response.status(), 200);
-            browser
+            (i, browser)
         });
     }
-    logins.join_all().await
+    // In the students' order: browser i is student i's.
+    let mut browsers = logins.join_all().await;
+    browsers.sort_by_key(|(i, _)| *i);
+    browsers.into_iter().map(|(_, browser)| browser).collect()
 }
 
 pub struct TestApp {
@@ -141,7 +149,9 @@ pub struct TestApp {
     pub db: Db,
     pub backend: &'static str,
     pub state: AppState,
-    database_url: String,
+    /// This app server's outbox worker; it runs as long as the app does.
+    pub background: Option<server::BackgroundWork>,
+    pub database_url: String,
     sqlite_dir: Option<PathBuf>,
 }
 
@@ -213,9 +223,10 @@ impl TestApp {
         )
     }
 
-    /// Signs up a new account in `client`'s cookie jar and returns its id.
+    /// Signs up a new account in `client`'s cookie jar, as its owner would with the emailed
+    /// link, and returns its id.
     pub async fn sign_up(&self, client: &reqwest::Client, name: &str, email: &str) -> String {
-        let (status, me) = self
+        let (status, started) = self
             .post_json(
                 client,
                 "/api/auth/signup",
@@ -224,8 +235,34 @@ impl TestApp {
                 }),
             )
             .await;
-        assert_eq!(status, 201, "sign up failed: {me}");
+        assert_eq!(status, 202, "sign up failed: {started}");
+        let token = self.signup_token(email).await;
+        let (status, me) = self
+            .post_json(
+                client,
+                "/api/auth/signup/confirm",
+                serde_json::json!({ "token": token }),
+            )
+            .await;
+        assert_eq!(status, 201, "confirming the sign-up failed: {me}");
         me["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The token of the confirmation link queued for `email`'s sign-up (read from the outbox,
+    /// where the worker finds it to build the email).
+    pub async fn signup_token(&self, email: &str) -> String {
+        let payloads: Vec<String> = sqlx::query_scalar(
+            "SELECT o.payload FROM outbox o, signup_requests r
+              WHERE o.kind = 'account_email' AND r.email = $1
+                AND o.payload LIKE '%' || r.id || '%'",
+        )
+        .bind(email)
+        .fetch_all(self.db.pool())
+        .await
+        .unwrap();
+        let payload: serde_json::Value =
+            serde_json::from_str(payloads.last().expect("a confirmation link was queued")).unwrap();
+        payload["token"].as_str().unwrap().to_owned()
     }
 
     /// The session's CSRF token, read from the forms of a page as a browser gets it.
@@ -327,7 +364,22 @@ async fn fresh_database_url_for(backend: &str) -> (String, Option<PathBuf>) {
     match backend {
         "postgres" => {
             let admin_url = admin_pg_url();
-            let name = format!("peerloop_test_{unique}");
+            // Spliced into CREATE DATABASE unquoted, and the 32-character unique part must still
+            // fit PostgreSQL's 63-byte names. scripts/test.sh gives each run its own prefix.
+            let prefix = std::env::var_os("PEERLOOP_TEST_DB_PREFIX").map_or_else(
+                || "peerloop_test_".to_owned(),
+                |prefix| prefix.to_string_lossy().into_owned(),
+            );
+            assert!(
+                (1..=31).contains(&prefix.len())
+                    && !prefix.starts_with(|c: char| c.is_ascii_digit())
+                    && prefix
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "PEERLOOP_TEST_DB_PREFIX must be 1 to 31 characters of a-z, 0-9 and _, not \
+                 starting with a digit; got {prefix:?}"
+            );
+            let name = format!("{prefix}{unique}");
             let mut admin = sqlx::postgres::PgConnection::connect(&admin_url)
                 .await
                 .unwrap_or_else(|error| {
@@ -430,11 +482,11 @@ async fn spawn_on(
         .await
         .expect("app state builds");
     let db = state.db.clone();
-    server::spawn_background_work(&state, &config);
-    let trust_forwarded_for = config.trust_forwarded_for;
+    let background = server::spawn_background_work(&state, &config);
+    let trusted_proxy_hops = config.trusted_proxy_hops;
     let served_state = state.clone();
     tokio::spawn(async move {
-        let app = server::router(served_state, trust_forwarded_for)
+        let app = server::router(served_state, trusted_proxy_hops)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).await.unwrap();
     });
@@ -448,6 +500,7 @@ async fn spawn_on(
         db,
         backend,
         state,
+        background: Some(background),
         database_url,
         sqlite_dir,
     }

@@ -25,12 +25,34 @@ pub struct SignUp<'a> {
     pub time_zone: &'a str,
 }
 
-pub async fn sign_up(
-    db: &Db,
-    session: &Session,
-    form: SignUp<'_>,
-    now: i64,
-) -> Result<SessionUser, AppError> {
+/// How long the link in a sign-up confirmation email works.
+pub const SIGNUP_LINK_SECS: i64 = 24 * 3600;
+
+/// Outbox job kind for account emails (sign-up confirmation, "someone tried your address").
+pub const ACCOUNT_EMAIL_KIND: &str = "account_email";
+
+/// An account email job. The confirmation token travels only in the job and the email; the
+/// database keeps its hash.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AccountEmailJob {
+    ConfirmSignUp { request_id: String, token: String },
+    SignUpAttempt { user_id: String },
+}
+
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Starts a sign-up. Valid input always gets the same answer (`api::auth::CHECK_YOUR_EMAIL`), so the form
+/// never tells whether an address has an account: a new address gets a link that creates the
+/// account, a taken one gets a note to its owner. The password is hashed either way, so both
+/// take as long.
+pub async fn sign_up(db: &Db, form: SignUp<'_>, now: i64) -> Result<(), AppError> {
     let account = validate_signup(
         form.name,
         form.email,
@@ -40,28 +62,107 @@ pub async fn sign_up(
     )
     .map_err(AppError::Invalid)?;
     let hash = auth::hash_password(&account.password).await?;
+    let mut tx = db.begin_write().await?;
+    let job = match store::users::id_by_email(&mut tx, &account.email.normalized).await? {
+        Some(user_id) => AccountEmailJob::SignUpAttempt { user_id },
+        None => {
+            let request_id = new_id();
+            let token = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            store::users::insert_signup_request(
+                &mut tx,
+                store::users::NewUser {
+                    id: &request_id,
+                    name: &account.name,
+                    email: &account.email.display,
+                    email_normalized: &account.email.normalized,
+                    time_zone: &account.time_zone,
+                    password_hash: &hash,
+                    now,
+                },
+                &token_hash(&token),
+                now + SIGNUP_LINK_SECS,
+            )
+            .await?;
+            AccountEmailJob::ConfirmSignUp { request_id, token }
+        }
+    };
+    let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
+    store::outbox::enqueue(&mut tx, ACCOUNT_EMAIL_KIND, &payload, now, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The email an account job sends; `None` when it no longer applies (the sign-up was
+/// confirmed or expired meanwhile, the account is gone).
+pub async fn email_for_job(
+    db: &Db,
+    job_id: &str,
+    job: &AccountEmailJob,
+    public_url: &str,
+) -> Result<Option<crate::backend::mail::Email>, AppError> {
+    Ok(match job {
+        AccountEmailJob::ConfirmSignUp { request_id, token } => {
+            store::users::signup_request_recipient(db, request_id)
+                .await?
+                .map(|(name, email)| {
+                    crate::backend::services::mail::confirm_sign_up_email(
+                        job_id, &name, &email, token, public_url,
+                    )
+                })
+        }
+        AccountEmailJob::SignUpAttempt { user_id } => {
+            store::users::find_by_id(db, user_id).await?.map(|user| {
+                crate::backend::services::mail::sign_up_attempt_email(
+                    job_id,
+                    &user.name,
+                    &user.email,
+                    public_url,
+                )
+            })
+        }
+    })
+}
+
+/// Finishes a sign-up from its emailed link: creates the account and signs it in.
+pub async fn confirm_sign_up(
+    db: &Db,
+    session: &Session,
+    token: &str,
+    now: i64,
+) -> Result<SessionUser, AppError> {
+    let expired = || {
+        AppError::NotFound(
+            "This link has expired or was already used. Sign up again to get a new one.".into(),
+        )
+    };
+    let mut tx = db.begin_write().await?;
+    let request = store::users::take_signup_request(&mut tx, &token_hash(token), now)
+        .await?
+        .ok_or_else(expired)?;
     let id = new_id();
-    let mut tx = db.pool().begin().await?;
     let created = store::users::insert(
         &mut tx,
         store::users::NewUser {
             id: &id,
-            name: &account.name,
-            email: &account.email.display,
-            email_normalized: &account.email.normalized,
-            time_zone: &account.time_zone,
-            password_hash: &hash,
+            name: &request.name,
+            email: &request.email,
+            email_normalized: &request.email_normalized,
+            time_zone: &request.time_zone,
+            password_hash: &request.password_hash,
             now,
         },
     )
     .await?;
     if !created {
-        let mut errors = FieldErrors::default();
-        errors.add(
-            "email",
-            "An account with this email already exists. Log in instead.",
-        );
-        return Err(AppError::Invalid(errors));
+        // Two links for one address: the first one used made the account.
+        tx.commit().await?;
+        return Err(AppError::Conflict(
+            "An account with this email already exists. Log in instead.".into(),
+        ));
     }
     tx.commit().await?;
     let user = store::users::find_by_id(db, &id)
@@ -83,11 +184,26 @@ pub async fn log_in(
     let account_subject = format!("account:{email}");
     let address_subject = format!("address:{client_address}");
     let since = now - LOGIN_WINDOW_SECS;
+    // Count and reserve in one write transaction, before the (slow) password check, so
+    // parallel guesses cannot all pass the count: each waits for the one before.
+    let attempt_id = new_id();
+    let mut tx = db.begin_write().await?;
+    store::users::lock_throttle(&mut tx, &account_subject, now).await?;
+    store::users::lock_throttle(&mut tx, &address_subject, now).await?;
     login_allowed(
-        store::users::count_failures(db, &account_subject, since).await?,
-        store::users::count_failures(db, &address_subject, since).await?,
+        store::users::count_failures(&mut tx, &account_subject, since).await?,
+        store::users::count_failures(&mut tx, &address_subject, since).await?,
     )
     .map_err(AppError::TooManyRequests)?;
+    store::users::reserve_attempt(
+        &mut tx,
+        &[&account_subject, &address_subject],
+        &attempt_id,
+        now,
+        since,
+    )
+    .await?;
+    tx.commit().await?;
 
     let (user, hash) = match store::users::find_login(db, &email).await? {
         Some((user, hash)) => (Some(user), hash),
@@ -97,11 +213,10 @@ pub async fn log_in(
     if auth::verify_password(hash, password).await
         && let Some(user) = user
     {
-        store::users::clear_failures(db, &account_subject).await?;
+        store::users::clear_after_success(db, &account_subject, &attempt_id).await?;
         auth::start_session(session, &user, now).await?;
         return Ok(user);
     }
-    store::users::record_failures(db, &[&account_subject, &address_subject], now, since).await?;
     Err(AppError::InvalidCredentials)
 }
 
@@ -158,7 +273,7 @@ pub async fn change_password(
         return Err(AppError::Invalid(errors));
     }
     let hash = auth::hash_password(new_password).await?;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     store::users::set_password_hash(&mut tx, &user.id, &hash).await?;
     let epoch = store::users::raise_session_epoch(&mut tx, &user.id).await?;
     tx.commit().await?;

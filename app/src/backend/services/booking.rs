@@ -192,13 +192,15 @@ pub async fn course_student_teachers(
     course_id: &str,
     now: i64,
 ) -> Result<CourseStudentTeachers, AppError> {
-    let mut conn = db.pool().acquire().await?;
+    // Never hold a connection while asking the pool for another: enough concurrent requests
+    // doing that each hold one and wait forever for a second.
     if crate::backend::store::catalog::find_published(db, course_id)
         .await?
         .is_none()
     {
         return Err(AppError::course_not_found());
     }
+    let mut conn = db.pool().acquire().await?;
     let teachers = store::course_student_teachers(&mut conn, course_id).await?;
     let from = timestamp(now);
     let to = from + SignedDuration::from_hours(24 * MAX_RANGE_DAYS);
@@ -434,6 +436,7 @@ async fn book_once(
             blocked: (blocked.start.as_second(), blocked.end.as_second()),
             status: BookingStatus::Scheduled.as_str(),
             hold_expires_at: None,
+            free_cancel_hours: stored.policy.free_until_hours_before,
         },
         now,
     )
@@ -572,13 +575,6 @@ pub fn times_in(start: i64, end: i64, zone_name: &str) -> String {
     )
 }
 
-async fn policy_of(conn: &mut AnyConnection, st_id: &str) -> Result<CancellationPolicy, AppError> {
-    Ok(store::load_availability(conn, st_id)
-        .await?
-        .map(|stored| stored.policy)
-        .unwrap_or_default())
-}
-
 fn detail(
     row: &BookingRow,
     role: Party,
@@ -616,8 +612,7 @@ pub async fn session_detail(
     let mut conn = db.pool().acquire().await?;
     let row = load_booking(&mut conn, id).await?;
     let role = participant(user, &row)?;
-    let policy = policy_of(&mut conn, &row.st_id).await?;
-    detail(&row, role, policy, now)
+    detail(&row, role, row.policy(), now)
 }
 
 /// SDSH (as student) or TDSH (as S-T): upcoming sessions soonest first, past ones latest first.
@@ -639,13 +634,8 @@ pub async fn session_lists(
         past: Vec::new(),
         deferred: Vec::new(),
     };
-    let mut policies = std::collections::HashMap::new();
     for row in rows {
-        if !policies.contains_key(&row.st_id) {
-            let policy = policy_of(&mut conn, &row.st_id).await?;
-            policies.insert(row.st_id.clone(), policy);
-        }
-        let entry = detail(&row, role, policies[&row.st_id], now)?;
+        let entry = detail(&row, role, row.policy(), now)?;
         if entry.is_upcoming {
             lists.upcoming.push(entry);
         } else {
@@ -678,7 +668,7 @@ pub async fn session_lists(
     Ok(lists)
 }
 
-/// Cancels a session for either participant under the S-T's policy; the slot is freed and the
+/// Cancels a session for either participant under the policy it was booked with; the slot is freed and the
 /// student's credit returned.
 pub async fn cancel(
     db: &Db,
@@ -691,7 +681,7 @@ pub async fn cancel(
     let role = participant(user, &row)?;
     let status = status_of(&row)?;
     booking::apply(status, BookingEvent::Cancelled).map_err(booking_error)?;
-    let policy = policy_of(&mut tx, &row.st_id).await?;
+    let policy = row.policy();
     let late = policy
         .may_change(role, now, row.start_at)
         .map_err(booking_error)?;
@@ -730,8 +720,8 @@ pub async fn reschedule(
             SlotRefusal::OutsideAvailability.to_string(),
         ));
     };
-    let late = stored
-        .policy
+    let policy = row.policy();
+    let late = policy
         .may_change(role, now, row.start_at)
         .map_err(booking_error)?;
     let booked = store::active_sessions(
@@ -784,7 +774,7 @@ pub async fn reschedule(
     let row = load_booking(&mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(booking_id = %id, late, "session rescheduled");
-    detail(&row, role, stored.policy, now)
+    detail(&row, role, policy, now)
 }
 
 /// "Schedule later": marks one unbooked credit of the student's enrollment as deferred.
@@ -809,7 +799,7 @@ pub async fn defer(
         ));
     }
     let (_, session_credits, deferred_credits) =
-        store::enrollment_credits(&mut tx, &user.id, &enrollment.course_id)
+        store::enrollment_credits(&mut tx, &enrollment.student_id, &enrollment.course_id)
             .await?
             .ok_or(AppError::Internal)?;
     tx.commit().await?;
@@ -854,34 +844,34 @@ pub async fn calendar_export(
     user: &SessionUser,
     id: &str,
     public_url: &str,
-    now: i64,
 ) -> Result<(String, String), AppError> {
     let mut conn = db.pool().acquire().await?;
     let row = load_booking(&mut conn, id).await?;
     participant(user, &row)?;
     Ok((
         crate::backend::ics::filename(id),
-        crate::backend::ics::session_calendar(&row, public_url, now),
+        crate::backend::ics::session_calendar(&row, public_url),
     ))
 }
 
-/// Loads what an email job needs; `None` when the job no longer applies (a reminder for a
-/// session that moved or ended).
+/// Loads what an email job needs; `None` when the job no longer applies: the booking changed
+/// since it was queued (a "booked" email delayed past a cancel, a reminder for a session that
+/// moved), or a reminder for a session no longer scheduled.
 pub async fn email_for_job(
     db: &Db,
     job_id: &str,
     job: &SessionEmailJob,
     public_url: &str,
-    now: i64,
 ) -> Result<Option<crate::backend::mail::Email>, AppError> {
     let mut conn = db.pool().acquire().await?;
     let row = load_booking(&mut conn, &job.booking_id).await?;
-    if job.kind == EmailKind::Reminder
-        && (row.status != BookingStatus::Scheduled.as_str() || row.sequence != job.sequence)
-    {
+    let superseded = row.sequence != job.sequence;
+    let unscheduled_reminder =
+        job.kind == EmailKind::Reminder && row.status != BookingStatus::Scheduled.as_str();
+    if superseded || unscheduled_reminder {
         return Ok(None);
     }
     Ok(Some(crate::backend::services::mail::session_email(
-        &row, job, job_id, public_url, now,
+        &row, job, job_id, public_url,
     )))
 }

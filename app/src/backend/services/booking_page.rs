@@ -75,6 +75,9 @@ pub async fn booking_page(
         .as_ref()
         .map(|(st, _)| st.as_str())
         .or(query.st_id);
+    let listed = course_student_teachers(db, query.course_id, now).await?;
+    // Acquired only after every call that takes its own connection (see
+    // `course_student_teachers`).
     let mut conn = db.pool().acquire().await?;
     let credits = store::enrollment_credits(&mut conn, &user.id, query.course_id)
         .await?
@@ -87,7 +90,6 @@ pub async fn booking_page(
             },
         );
     let viewer_zone = TimeZone::get(&user.time_zone).unwrap_or(TimeZone::UTC);
-    let listed = course_student_teachers(db, query.course_id, now).await?;
     let sts: Vec<StChoice> = listed
         .sts
         .iter()

@@ -43,7 +43,8 @@ pub async fn complete_module(
     module_id: &str,
     now: i64,
 ) -> Result<EnrollmentStatus, AppError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
+    learning::lock_enrollment(&mut tx, enrollment_id).await?;
     let enrollment = learning::find_enrollment(&mut tx, enrollment_id)
         .await?
         .ok_or_else(enrollment_not_found)?;
@@ -105,7 +106,7 @@ pub async fn apply_to_teach(
         );
         return Err(AppError::Invalid(fields));
     }
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let enrollment = learning::find_enrollment_for(&mut tx, &user.id, course_id).await?;
     let facts = TeachingEligibility {
         enrollment: enrollment.map(|e| parse_status(&e.status)).transpose()?,
@@ -130,7 +131,7 @@ pub async fn decide_application(
     decision: Decision,
     now: i64,
 ) -> Result<ApplicationStatus, AppError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let application = learning::find_application(&mut tx, application_id)
         .await?
         .ok_or_else(|| AppError::NotFound("We couldn't find that application.".into()))?;

@@ -1,4 +1,5 @@
-//! The emails about a session, in HTML and plain text, with times in the recipient's zone.
+//! The emails PeerLoop sends, in HTML and plain text: about a session (times in the
+//! recipient's zone) and about an account (confirming a sign-up).
 
 use crate::backend::mail::{Attachment, Email};
 use crate::backend::services::booking::{EmailKind, SessionEmailJob, times_in, when_in};
@@ -19,7 +20,6 @@ pub fn session_email(
     job: &SessionEmailJob,
     job_id: &str,
     public_url: &str,
-    now: i64,
 ) -> Email {
     let (to, name, zone, other, other_zone) = match job.recipient {
         Party::Student => (
@@ -76,8 +76,11 @@ pub fn session_email(
     );
     let attachment = (job.kind != EmailKind::Reminder).then(|| Attachment {
         filename: crate::backend::ics::filename(&row.id),
-        content_type: "text/calendar; charset=utf-8".into(),
-        content: crate::backend::ics::session_calendar(row, public_url, now),
+        content_type: format!(
+            "text/calendar; charset=utf-8; method={}",
+            crate::backend::ics::method(row)
+        ),
+        content: crate::backend::ics::session_calendar(row, public_url),
     });
     Email {
         idempotency_key: job_id.to_owned(),
@@ -87,4 +90,79 @@ pub fn session_email(
         text,
         attachment,
     }
+}
+
+/// A short account email: a greeting, paragraphs, one button-like link.
+fn account_email(
+    job_id: &str,
+    to: &str,
+    subject: String,
+    name: &str,
+    paragraphs: &[&str],
+    (link_text, link): (&str, &str),
+) -> Email {
+    let text = format!(
+        "Hi {name},\n\n{}\n\n{link_text}: {link}\n\n— PeerLoop\n",
+        paragraphs.join("\n\n")
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Hi {},</p>{}\
+         <p><a href=\"{}\">{}</a></p><p>— PeerLoop</p></body></html>",
+        escape(name),
+        paragraphs
+            .iter()
+            .map(|p| format!("<p>{}</p>", escape(p)))
+            .collect::<String>(),
+        escape(link),
+        escape(link_text),
+    );
+    Email {
+        idempotency_key: job_id.to_owned(),
+        to: to.to_owned(),
+        subject,
+        html,
+        text,
+        attachment: None,
+    }
+}
+
+/// The link that finishes a sign-up.
+pub fn confirm_sign_up_email(
+    job_id: &str,
+    name: &str,
+    email: &str,
+    token: &str,
+    public_url: &str,
+) -> Email {
+    let link = format!("{public_url}/signup/confirm?token={token}");
+    account_email(
+        job_id,
+        email,
+        "Confirm your email to finish signing up".into(),
+        name,
+        &[
+            "Thanks for signing up for PeerLoop. Open the link below to confirm this is your \
+             address and finish creating your account. The link works for 24 hours.",
+            "If you didn't sign up, ignore this email: no account is created without it.",
+        ],
+        ("Finish signing up", &link),
+    )
+}
+
+/// Someone signed up with an address that already has an account: its owner is told, and
+/// the sign-up form said nothing about it.
+pub fn sign_up_attempt_email(job_id: &str, name: &str, email: &str, public_url: &str) -> Email {
+    let link = format!("{public_url}/login");
+    account_email(
+        job_id,
+        email,
+        "Someone tried to sign up with your email".into(),
+        name,
+        &[
+            "Someone just tried to create a PeerLoop account with this address, which already \
+             has one. If it was you, log in instead.",
+            "If it wasn't you, nothing changed: your account and password are as they were.",
+        ],
+        ("Log in", &link),
+    )
 }

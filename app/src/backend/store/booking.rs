@@ -1,10 +1,10 @@
 //! Availability rules, bookings, session credits and idempotency keys.
 
-use crate::domain::availability::{DateOverride, Interval, Rules, WeeklyHours};
+use crate::domain::availability::{DateOverride, DayTime, Interval, Rules, WeeklyHours};
 use crate::domain::booking::CancellationPolicy;
 use crate::error::AppError;
 use jiff::Timestamp;
-use jiff::civil::{Date, Time, Weekday};
+use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use sqlx::AnyConnection;
 
@@ -17,14 +17,6 @@ pub struct StoredAvailability {
     pub time_zone_name: String,
     pub rules: Rules,
     pub policy: CancellationPolicy,
-}
-
-pub fn time_of_minute(minute: i64) -> Time {
-    if minute >= 1440 {
-        Time::MAX
-    } else {
-        Time::new((minute / 60) as i8, (minute % 60) as i8, 0, 0).unwrap_or(Time::MIN)
-    }
 }
 
 pub fn timestamp(seconds: i64) -> Timestamp {
@@ -74,8 +66,8 @@ pub async fn load_availability(
             .filter_map(|(weekday, start, end)| {
                 Some(WeeklyHours {
                     weekday: Weekday::from_monday_one_offset(weekday as i8).ok()?,
-                    start: time_of_minute(start),
-                    end: time_of_minute(end),
+                    start: DayTime::from_minute(start)?,
+                    end: DayTime::from_minute(end)?,
                 })
             })
             .collect(),
@@ -87,8 +79,8 @@ pub async fn load_availability(
                     "day_off" => DateOverride::DayOff(date),
                     _ => DateOverride::ExtraHours {
                         date,
-                        start: time_of_minute(start?),
-                        end: time_of_minute(end?),
+                        start: DayTime::from_minute(start?)?,
+                        end: DayTime::from_minute(end?)?,
                     },
                 })
             })
@@ -367,6 +359,8 @@ pub struct NewBooking<'a> {
     pub blocked: (i64, i64),
     pub status: &'a str,
     pub hold_expires_at: Option<i64>,
+    /// The cancellation policy the student was shown; it stays with the booking.
+    pub free_cancel_hours: i64,
 }
 
 /// Inserts a booking. The raw error is returned so the caller can tell an exclusion-constraint
@@ -379,8 +373,8 @@ pub async fn insert_booking(
     sqlx::query(
         "INSERT INTO bookings (id, st_id, student_id, course_id, enrollment_id, start_at, end_at,
                                blocked_start, blocked_end, status, hold_expires_at, created_at,
-                               updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                               updated_at, free_cancel_hours)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
     )
     .bind(booking.id)
     .bind(booking.st_id)
@@ -394,6 +388,7 @@ pub async fn insert_booking(
     .bind(booking.status)
     .bind(booking.hold_expires_at)
     .bind(now)
+    .bind(booking.free_cancel_hours)
     .execute(conn)
     .await
     .map(drop)
@@ -440,6 +435,20 @@ pub struct BookingRow {
     pub student_time_zone: String,
     pub course_title: String,
     pub cancelled_by: Option<String>,
+    /// The policy frozen at booking (`None` only for bookings made before it was stored).
+    pub free_cancel_hours: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl BookingRow {
+    /// The cancellation policy this booking was made under.
+    pub fn policy(&self) -> CancellationPolicy {
+        self.free_cancel_hours
+            .map(|hours| CancellationPolicy {
+                free_until_hours_before: hours,
+            })
+            .unwrap_or_default()
+    }
 }
 
 const BOOKING_SELECT: &str = "SELECT b.id, b.st_id, b.student_id, b.course_id, b.enrollment_id,
@@ -447,7 +456,7 @@ const BOOKING_SELECT: &str = "SELECT b.id, b.st_id, b.student_id, b.course_id, b
         CASE WHEN b.late_cancellation THEN 1 ELSE 0 END AS late_cancellation,
         t.name AS st_name, t.email AS st_email, t.time_zone AS st_time_zone,
         s.name AS student_name, s.email AS student_email, s.time_zone AS student_time_zone,
-        c.title AS course_title, b.cancelled_by
+        c.title AS course_title, b.cancelled_by, b.free_cancel_hours, b.updated_at
    FROM bookings b
    JOIN users t ON t.id = b.st_id
    JOIN users s ON s.id = b.student_id

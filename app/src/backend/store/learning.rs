@@ -33,6 +33,20 @@ pub struct EnrollmentRow {
     pub status: String,
 }
 
+/// Holds the enrollment's row lock until the transaction ends (Postgres; SQLite's write
+/// transaction holds the database's only write lock already), so changes that read the
+/// enrollment's progress and then write happen one at a time.
+pub async fn lock_enrollment(
+    conn: &mut sqlx::AnyConnection,
+    enrollment_id: &str,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE enrollments SET status = status WHERE id = $1")
+        .bind(enrollment_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn find_enrollment(
     conn: &mut sqlx::AnyConnection,
     enrollment_id: &str,

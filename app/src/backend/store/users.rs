@@ -91,6 +91,94 @@ pub async fn insert(conn: &mut AnyConnection, user: NewUser<'_>) -> Result<bool,
     super::inserted_unless_duplicate(inserted)
 }
 
+/// The id of the account with this (normalised) email, if any.
+pub async fn id_by_email(
+    conn: &mut AnyConnection,
+    email_normalized: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
+            .bind(email_normalized)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// A sign-up waiting for its email to be confirmed; `user.id` is the request's id.
+pub async fn insert_signup_request(
+    conn: &mut AnyConnection,
+    user: NewUser<'_>,
+    token_hash: &str,
+    expires_at: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO signup_requests (id, token_hash, name, email, email_normalized, time_zone,
+                                      password_hash, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(user.id)
+    .bind(token_hash)
+    .bind(user.name)
+    .bind(user.email)
+    .bind(user.email_normalized)
+    .bind(user.time_zone)
+    .bind(user.password_hash)
+    .bind(user.now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SignUpRequest {
+    pub name: String,
+    pub email: String,
+    pub email_normalized: String,
+    pub time_zone: String,
+    pub password_hash: String,
+}
+
+/// Removes and returns the unexpired sign-up whose link token hashes to `token_hash`.
+pub async fn take_signup_request(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<SignUpRequest>, AppError> {
+    Ok(sqlx::query_as(
+        "DELETE FROM signup_requests WHERE token_hash = $1 AND expires_at > $2
+         RETURNING name, email, email_normalized, time_zone, password_hash",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The pending sign-up a confirmation email is about: (name, email).
+pub async fn signup_request_recipient(
+    db: &Db,
+    request_id: &str,
+) -> Result<Option<(String, String)>, AppError> {
+    Ok(
+        sqlx::query_as("SELECT name, email FROM signup_requests WHERE id = $1")
+            .bind(request_id)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
+/// Forgets sign-ups whose link expired before `now` (the hourly sweep).
+pub async fn forget_expired_signups(db: &Db, now: i64) -> Result<u64, AppError> {
+    Ok(
+        sqlx::query("DELETE FROM signup_requests WHERE expires_at <= $1")
+            .bind(now)
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// Raises the session epoch, ending every session that began before; returns the new epoch.
 pub async fn raise_session_epoch(conn: &mut AnyConnection, user_id: &str) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
@@ -141,44 +229,90 @@ pub async fn profile_extras(db: &Db, user_id: &str) -> Result<(String, String), 
     )
 }
 
-pub async fn count_failures(db: &Db, subject: &str, since: i64) -> Result<i64, AppError> {
+/// Takes this subject's throttle lock for the rest of the transaction (a row lock on
+/// Postgres; SQLite's write transaction already holds the only write lock).
+pub async fn lock_throttle(
+    conn: &mut AnyConnection,
+    subject: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO login_throttle (subject, touched_at) VALUES ($1, $2)
+         ON CONFLICT (subject) DO UPDATE SET touched_at = excluded.touched_at",
+    )
+    .bind(subject)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn count_failures(
+    conn: &mut AnyConnection,
+    subject: &str,
+    since: i64,
+) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND failed_at > $2",
     )
     .bind(subject)
     .bind(since)
-    .fetch_one(db.pool())
+    .fetch_one(conn)
     .await?)
 }
 
-/// Records a failed log in for each subject, forgetting failures older than `forget_before`.
-pub async fn record_failures(
-    db: &Db,
+/// Counts a log-in attempt against each subject before its password is checked, forgetting
+/// failures older than `forget_before`. A successful attempt takes its reservation back.
+pub async fn reserve_attempt(
+    conn: &mut AnyConnection,
     subjects: &[&str],
+    attempt_id: &str,
     now: i64,
     forget_before: i64,
 ) -> Result<(), AppError> {
-    let mut tx = db.pool().begin().await?;
     for subject in subjects {
         sqlx::query("DELETE FROM login_failures WHERE subject = $1 AND failed_at <= $2")
             .bind(*subject)
             .bind(forget_before)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
-        sqlx::query("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
-            .bind(*subject)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO login_failures (subject, failed_at, attempt_id) VALUES ($1, $2, $3)",
+        )
+        .bind(*subject)
+        .bind(now)
+        .bind(attempt_id)
+        .execute(&mut *conn)
+        .await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
-pub async fn clear_failures(db: &Db, subject: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM login_failures WHERE subject = $1")
-        .bind(subject)
+/// After a successful log in: the account's failures are forgiven and this attempt's
+/// reservation against its address is taken back.
+pub async fn clear_after_success(
+    db: &Db,
+    account_subject: &str,
+    attempt_id: &str,
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM login_failures WHERE subject = $1 OR attempt_id = $2")
+        .bind(account_subject)
+        .bind(attempt_id)
         .execute(db.pool())
         .await?;
     Ok(())
+}
+
+/// Forgets failures and throttle locks older than `before` (the hourly sweep).
+pub async fn forget_old_failures(db: &Db, before: i64) -> Result<u64, AppError> {
+    let failures = sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM login_throttle WHERE touched_at <= $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
+    Ok(failures)
 }

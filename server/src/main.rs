@@ -13,6 +13,7 @@ async fn main() -> ExitCode {
         }
     };
     server::telemetry::init(config.log_format);
+    let shutdown = server::shutdown_signal();
 
     let leptos_options = config::leptos_options();
     let address = leptos_options.site_addr;
@@ -44,7 +45,7 @@ async fn main() -> ExitCode {
     let app = server::router(state, config.trusted_proxy_hops)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
-        .with_graceful_shutdown(server::shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await;
     // The job in flight (an email being sent) finishes before the database closes.
     background.stop(std::time::Duration::from_secs(30)).await;

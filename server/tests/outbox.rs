@@ -321,3 +321,58 @@ async fn killing_a_server_mid_send_delivers_every_email_exactly_once() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_send_in_flight_finish_before_the_server_exits() {
+    let app = app_without_worker().await;
+    // Resend answers slowly: the SIGTERM lands while a send is in flight.
+    let slow = axum::Router::new().route(
+        "/emails",
+        axum::routing::post(|headers: axum::http::HeaderMap| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+            axum::Json(json!({ "id": headers["idempotency-key"].to_str().unwrap() }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let resend_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, slow).await.unwrap() });
+    let now = unix_now();
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    outbox::enqueue(
+        &mut conn,
+        "account_email",
+        &json!({ "kind": "sign_up_attempt", "user_id": demo_id("user", "sam") }),
+        now,
+        now,
+    )
+    .await
+    .unwrap();
+    drop(conn);
+
+    let server = server_process(&app.database_url, &resend_url);
+    let claimed = "SELECT COUNT(*) FROM outbox WHERE lease_token IS NOT NULL";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while count(&app, claimed).await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job was never claimed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let terminated = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let output = server.wait_with_output().unwrap();
+    assert!(output.status.success(), "exit {:?}", output.status);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE status = 'done' AND lease_token IS NULL"
+        )
+        .await,
+        1,
+        "the send in flight finished and was recorded before the exit"
+    );
+}

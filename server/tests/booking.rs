@@ -5,32 +5,12 @@
 mod common;
 
 use common::{
-    TestApp, count, demo_id, enrolled_students, log_in_as, open_around_the_clock, spawn_app,
-    spawn_app_with,
+    TestApp, count, demo_id, enrolled_students, log_in_as, now, open_around_the_clock, priya,
+    rfc3339, rust_course, seconds, spawn_app, spawn_app_with,
 };
 use serde_json::{Value, json};
 
 const TAKEN: &str = "This time is no longer available. Select another.";
-
-fn rust_course() -> String {
-    demo_id("course", "rust-foundations")
-}
-
-fn priya() -> String {
-    demo_id("user", "priya")
-}
-
-fn now() -> i64 {
-    app::backend::store::unix_now()
-}
-
-fn rfc3339(seconds: i64) -> String {
-    jiff::Timestamp::from_second(seconds).unwrap().to_string()
-}
-
-fn seconds(text: &str) -> i64 {
-    text.parse::<jiff::Timestamp>().unwrap().as_second()
-}
 
 async fn credits(app: &TestApp, email: &str) -> i64 {
     count(

@@ -7,71 +7,10 @@
 mod common;
 
 use common::{
-    DEMO_PASSWORD, TestApp, count, demo_id, enrolled_students, log_in_as, spawn_app, spawn_app_with,
+    DEMO_PASSWORD, PASSWORD, TestApp, count, demo_id, enrolled_students, log_in_as, now,
+    open_around_the_clock, priya, rust_course, seconds, spawn_app, spawn_app_with,
 };
-use serde_json::{Value, json};
-
-fn rust_course() -> String {
-    demo_id("course", "rust-foundations")
-}
-
-fn priya() -> String {
-    demo_id("user", "priya")
-}
-
-fn now() -> i64 {
-    app::backend::store::unix_now()
-}
-
-fn rfc3339(seconds: i64) -> String {
-    jiff::Timestamp::from_second(seconds).unwrap().to_string()
-}
-
-fn seconds(text: &str) -> i64 {
-    text.parse::<jiff::Timestamp>().unwrap().as_second()
-}
-
-/// The CSRF token of the forms on `path`, as a browser without JavaScript gets it.
-async fn form_token(app: &TestApp, browser: &reqwest::Client, path: &str) -> String {
-    let html = browser
-        .get(app.url(path))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("request failed")
-        .text()
-        .await
-        .unwrap();
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).expect("the page has a form") + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_owned()
-}
-
-async fn availability(app: &TestApp, st_id: &str, days: i64) -> Vec<Value> {
-    let from = now();
-    let (status, body) = app
-        .get_json(&format!(
-            "/api/sts/{st_id}/availability?from={}&to={}",
-            rfc3339(from),
-            rfc3339(from + days * 86_400)
-        ))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body["slots"].as_array().unwrap().clone()
-}
-
-async fn book(app: &TestApp, browser: &reqwest::Client, start_at: &str, minutes: i64) -> Value {
-    let (status, body) = app
-        .post_json(
-            browser,
-            "/api/sessions",
-            json!({ "st_id": priya(), "course_id": rust_course(),
-                    "start_at": start_at, "duration_minutes": minutes }),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_redirects_only_to_paths_on_this_site() {
@@ -89,17 +28,14 @@ async fn log_in_redirects_only_to_paths_on_this_site() {
         "",
     ];
     for next in hostile.into_iter().map(Some).chain([None]) {
-        let browser = app.new_browser();
-        let token = form_token(&app, &browser, "/login").await;
-        let mut fields = vec![
-            ("csrf_token", token.as_str()),
-            ("email", "sam.rivera@example.com"),
-            ("password", DEMO_PASSWORD),
-        ];
-        if let Some(next) = next {
-            fields.push(("next", next));
-        }
-        let response = app.post_form(&browser, "/rpc/log_in", &fields).await;
+        let response = app
+            .log_in_with_form(
+                &app.new_browser(),
+                "sam.rivera@example.com",
+                DEMO_PASSWORD,
+                next,
+            )
+            .await;
         assert!(
             response.status().is_redirection(),
             "next {next:?}: {}",
@@ -109,32 +45,22 @@ async fn log_in_redirects_only_to_paths_on_this_site() {
         assert_eq!(location, "/dashboard", "next {next:?}");
     }
     // A NUL never gets that far: text with control characters is refused at the door.
-    let browser = app.new_browser();
-    let token = form_token(&app, &browser, "/login").await;
     let response = app
-        .post_form(
-            &browser,
-            "/rpc/log_in",
-            &[
-                ("csrf_token", &token),
-                ("email", "sam.rivera@example.com"),
-                ("password", DEMO_PASSWORD),
-                ("next", "/\u{0}x"),
-            ],
+        .log_in_with_form(
+            &app.new_browser(),
+            "sam.rivera@example.com",
+            DEMO_PASSWORD,
+            Some("/\u{0}x"),
         )
         .await;
     assert_eq!(response.status(), 400);
     let course = format!("/courses/{}?tab=modules", rust_course());
     let response = app
-        .post_form(
-            &browser,
-            "/rpc/log_in",
-            &[
-                ("csrf_token", &token),
-                ("email", "sam.rivera@example.com"),
-                ("password", DEMO_PASSWORD),
-                ("next", &course),
-            ],
+        .log_in_with_form(
+            &app.new_browser(),
+            "sam.rivera@example.com",
+            DEMO_PASSWORD,
+            Some(&course),
         )
         .await;
     assert_eq!(response.headers()["location"].to_str().unwrap(), course);
@@ -221,24 +147,20 @@ async fn anonymous_page_views_create_no_session_rows() {
     }
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sessions").await, 0);
     // A visitor's log-in form still works without JavaScript.
-    let browser = app.new_browser();
-    let token = form_token(&app, &browser, "/login").await;
     let response = app
-        .post_form(
-            &browser,
-            "/rpc/log_in",
-            &[
-                ("csrf_token", &token),
-                ("email", "sam.rivera@example.com"),
-                ("password", DEMO_PASSWORD),
-            ],
+        .log_in_with_form(
+            &app.new_browser(),
+            "sam.rivera@example.com",
+            DEMO_PASSWORD,
+            None,
         )
         .await;
     assert!(response.status().is_redirection());
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sessions").await, 1);
-    // And a forged one from a visitor whose token it is not does not.
+    // And a forged one, with a token that is not this visitor's own, does not.
+    let token = app.form_token(&app.new_browser(), "/login").await;
     let other = app.new_browser();
-    let _ = form_token(&app, &other, "/login").await;
+    let _ = app.form_token(&other, "/login").await;
     let response = app
         .post_form(
             &other,
@@ -256,29 +178,14 @@ async fn anonymous_page_views_create_no_session_rows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hour_before_midnight_is_offered() {
     let app = spawn_app().await;
-    sqlx::query("DELETE FROM st_weekly_hours WHERE st_id = $1")
-        .bind(priya())
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-    for weekday in 1..=7_i64 {
-        sqlx::query(
-            "INSERT INTO st_weekly_hours (st_id, weekday, start_minute, end_minute)
-             VALUES ($1, $2, 1380, 1440)",
-        )
-        .bind(priya())
-        .bind(weekday)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-    }
+    common::set_daily_hours(&app, &priya(), 23 * 60, 24 * 60).await;
     let zone: String = sqlx::query_scalar("SELECT time_zone FROM users WHERE id = $1")
         .bind(priya())
         .fetch_one(app.db.pool())
         .await
         .unwrap();
     let zone = jiff::tz::TimeZone::get(&zone).unwrap();
-    let slots = availability(&app, &priya(), 14).await;
+    let slots = app.free_slots_of(&priya(), 14).await;
     let hours: Vec<i8> = slots
         .iter()
         .filter(|slot| slot["duration_minutes"] == 60)
@@ -366,10 +273,11 @@ async fn completing_the_last_modules_at_once_completes_the_course() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_follows_the_policy_shown_when_booking() {
     let app = spawn_app().await;
-    common::open_around_the_clock(&app, &priya()).await;
+    open_around_the_clock(&app, &priya()).await;
     let sam = log_in_as(&app, "sam.rivera@example.com").await;
     // 30 hours ahead: free to cancel under the 24-hour policy shown at booking.
-    let slot = availability(&app, &priya(), 3)
+    let slot = app
+        .free_slots_of(&priya(), 3)
         .await
         .into_iter()
         .find(|s| {
@@ -377,7 +285,9 @@ async fn cancelling_follows_the_policy_shown_when_booking() {
             s["duration_minutes"] == 60 && start > now() + 30 * 3600 && start < now() + 40 * 3600
         })
         .expect("with every hour open there is a slot 30 to 40 hours ahead");
-    let session = book(&app, &sam, slot["start_at"].as_str().unwrap(), 60).await;
+    let session = app
+        .book_with_priya(&sam, slot["start_at"].as_str().unwrap(), 60)
+        .await;
     let id = session["id"].as_str().unwrap();
     sqlx::query("UPDATE st_availability SET free_cancel_hours = 72 WHERE st_id = $1")
         .bind(priya())
@@ -460,12 +370,15 @@ async fn calendar(app: &TestApp, browser: &reqwest::Client, id: &str) -> String 
 async fn calendar_files_say_request_or_cancel_and_who_takes_part() {
     let app = spawn_app().await;
     let sam = log_in_as(&app, "sam.rivera@example.com").await;
-    let slot = availability(&app, &priya(), 14)
+    let slot = app
+        .free_slots_of(&priya(), 14)
         .await
         .into_iter()
         .rfind(|s| s["duration_minutes"] == 60)
         .unwrap();
-    let session = book(&app, &sam, slot["start_at"].as_str().unwrap(), 60).await;
+    let session = app
+        .book_with_priya(&sam, slot["start_at"].as_str().unwrap(), 60)
+        .await;
     let id = session["id"].as_str().unwrap();
     let booked = calendar(&app, &sam, id).await;
     for line in [
@@ -514,7 +427,7 @@ async fn control_characters_in_text_input_are_a_400_not_a_500() {
             &app.new_browser(),
             "/api/auth/signup",
             json!({ "name": "Nul\u{0}Byte", "email": "nul@example.com",
-                    "password": common::PASSWORD, "time_zone": "UTC" }),
+                    "password": PASSWORD, "time_zone": "UTC" }),
         )
         .await;
     assert_eq!(status, 400, "{body}");
@@ -572,7 +485,7 @@ async fn sign_up_answers_a_taken_email_exactly_like_a_new_one() {
                 .post(app.url("/api/auth/signup"))
                 .header("origin", &app.base_url)
                 .json(&json!({ "name": "Someone", "email": email,
-                               "password": common::PASSWORD, "time_zone": "UTC" }))
+                               "password": PASSWORD, "time_zone": "UTC" }))
                 .send()
                 .await
                 .unwrap();

@@ -6,7 +6,7 @@ mod common;
 
 use app::backend::store::outbox::{self, LEASE_SECS};
 use app::backend::store::unix_now;
-use common::{count, demo_id, log_in_as, spawn_app_with};
+use common::{count, demo_id, log_in_as, priya, spawn_app_with};
 use serde_json::json;
 
 async fn app_without_worker() -> common::TestApp {
@@ -17,31 +17,15 @@ async fn app_without_worker() -> common::TestApp {
 async fn a_booked_email_still_queued_at_cancel_time_is_not_sent() {
     let app = app_without_worker().await;
     let sam = log_in_as(&app, "sam.rivera@example.com").await;
-    let from = unix_now();
-    let (_, availability) = app
-        .get_json(&format!(
-            "/api/sts/{}/availability?from={}&to={}",
-            demo_id("user", "priya"),
-            jiff::Timestamp::from_second(from).unwrap(),
-            jiff::Timestamp::from_second(from + 14 * 86_400).unwrap()
-        ))
-        .await;
-    let slot = availability["slots"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let slot = app
+        .free_slots_of(&priya(), 14)
+        .await
+        .into_iter()
         .rfind(|slot| slot["duration_minutes"] == 60)
-        .unwrap()
-        .clone();
-    let (status, session) = app
-        .post_json(
-            &sam,
-            "/api/sessions",
-            json!({ "st_id": demo_id("user", "priya"), "course_id": demo_id("course", "rust-foundations"),
-                    "start_at": slot["start_at"], "duration_minutes": 60 }),
-        )
+        .unwrap();
+    let session = app
+        .book_with_priya(&sam, slot["start_at"].as_str().unwrap(), 60)
         .await;
-    assert_eq!(status, 201, "{session}");
     let id = session["id"].as_str().unwrap();
     let (status, _) = app
         .post_json(&sam, &format!("/api/sessions/{id}/cancel"), json!({}))
@@ -240,25 +224,15 @@ async fn killing_a_server_mid_send_delivers_every_email_exactly_once() {
     let resend_url = fake.serve().await;
     // One booking; 500 emails about it, each its own job (and idempotency key).
     let sam = log_in_as(&app, "sam.rivera@example.com").await;
-    let from = unix_now();
-    let (_, availability) = app
-        .get_json(&format!(
-            "/api/sts/{}/availability?from={}&to={}",
-            demo_id("user", "priya"),
-            jiff::Timestamp::from_second(from).unwrap(),
-            jiff::Timestamp::from_second(from + 14 * 86_400).unwrap()
-        ))
-        .await;
-    let slot = availability["slots"][0].clone();
-    let (status, session) = app
-        .post_json(
+    let slot = app.free_slots_of(&priya(), 14).await[0].clone();
+    let session = app
+        .book_with_priya(
             &sam,
-            "/api/sessions",
-            json!({ "st_id": demo_id("user", "priya"), "course_id": demo_id("course", "rust-foundations"),
-                    "start_at": slot["start_at"], "duration_minutes": slot["duration_minutes"] }),
+            slot["start_at"].as_str().unwrap(),
+            slot["duration_minutes"].as_i64().unwrap(),
         )
         .await;
-    assert_eq!(status, 201, "{session}");
+    let from = unix_now();
     sqlx::query("DELETE FROM outbox")
         .execute(app.db.pool())
         .await

@@ -31,6 +31,27 @@ pub fn demo_id(kind: &str, key: &str) -> String {
     .to_string()
 }
 
+/// The demo course most journeys use, and the demo S-T who teaches it.
+pub fn rust_course() -> String {
+    demo_id("course", "rust-foundations")
+}
+
+pub fn priya() -> String {
+    demo_id("user", "priya")
+}
+
+pub fn now() -> i64 {
+    app::backend::store::unix_now()
+}
+
+pub fn rfc3339(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds).unwrap().to_string()
+}
+
+pub fn seconds(text: &str) -> i64 {
+    text.parse::<jiff::Timestamp>().unwrap().as_second()
+}
+
 /// Logs a demo account in from a new browser.
 pub async fn log_in_as(app: &TestApp, email: &str) -> reqwest::Client {
     let browser = app.new_browser();
@@ -48,6 +69,12 @@ pub async fn log_in_as(app: &TestApp, email: &str) -> reqwest::Client {
 /// Makes the S-T available around the clock, every day, so a test or benchmark finds slots at
 /// any distance from now whatever the weekday.
 pub async fn open_around_the_clock(app: &TestApp, st_id: &str) {
+    set_daily_hours(app, st_id, 0, 1440).await;
+}
+
+/// Gives the S-T the same hours every day, from `start_minute` to `end_minute` after local
+/// midnight (1440 is the end of the day).
+pub async fn set_daily_hours(app: &TestApp, st_id: &str, start_minute: i64, end_minute: i64) {
     sqlx::query("DELETE FROM st_weekly_hours WHERE st_id = $1")
         .bind(st_id)
         .execute(app.db.pool())
@@ -56,10 +83,12 @@ pub async fn open_around_the_clock(app: &TestApp, st_id: &str) {
     for weekday in 1..=7_i64 {
         sqlx::query(
             "INSERT INTO st_weekly_hours (st_id, weekday, start_minute, end_minute)
-             VALUES ($1, $2, 0, 1440)",
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(st_id)
         .bind(weekday)
+        .bind(start_minute)
+        .bind(end_minute)
         .execute(app.db.pool())
         .await
         .unwrap();
@@ -265,10 +294,16 @@ impl TestApp {
         payload["token"].as_str().unwrap().to_owned()
     }
 
-    /// The session's CSRF token, read from the forms of a page as a browser gets it.
+    /// The browser's CSRF token, read from the forms of the settings page as a browser gets it.
     pub async fn csrf_token(&self, client: &reqwest::Client) -> String {
+        self.form_token(client, "/settings").await
+    }
+
+    /// The CSRF token of the forms on `path`, as a browser without JavaScript gets it (the
+    /// cookie it repeats lands in `client`'s jar).
+    pub async fn form_token(&self, client: &reqwest::Client, path: &str) -> String {
         let html = client
-            .get(self.url("/settings"))
+            .get(self.url(path))
             .header("accept", "text/html")
             .send()
             .await
@@ -284,6 +319,59 @@ impl TestApp {
         let token = &html[start..start + html[start..].find('"').unwrap()];
         assert!(!token.is_empty(), "the CSRF field is empty");
         token.to_owned()
+    }
+
+    /// Logs in through the plain HTML form of /login (no JavaScript), with `next` if given.
+    pub async fn log_in_with_form(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+        next: Option<&str>,
+    ) -> reqwest::Response {
+        let token = self.form_token(client, "/login").await;
+        let mut fields = vec![
+            ("csrf_token", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ];
+        if let Some(next) = next {
+            fields.push(("next", next));
+        }
+        self.post_form(client, "/rpc/log_in", &fields).await
+    }
+
+    /// Free slots of `st_id` over the next `days` days, as the REST API lists them.
+    pub async fn free_slots_of(&self, st_id: &str, days: i64) -> Vec<serde_json::Value> {
+        let from = now();
+        let (status, body) = self
+            .get_json(&format!(
+                "/api/sts/{st_id}/availability?from={}&to={}",
+                rfc3339(from),
+                rfc3339(from + days * 86_400)
+            ))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["slots"].as_array().unwrap().clone()
+    }
+
+    /// Books `start_at` with Priya in Rust Foundations for `browser`'s student; the session.
+    pub async fn book_with_priya(
+        &self,
+        browser: &reqwest::Client,
+        start_at: &str,
+        minutes: i64,
+    ) -> serde_json::Value {
+        let (status, body) = self
+            .post_json(
+                browser,
+                "/api/sessions",
+                serde_json::json!({ "st_id": priya(), "course_id": rust_course(),
+                                    "start_at": start_at, "duration_minutes": minutes }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
     }
 
     /// Submits a form to a server function, as a plain HTML form on our site would (a browser

@@ -758,6 +758,12 @@ async fn with_a_resend_key_emails_go_to_resend_with_an_idempotency_key_and_are_r
     assert_eq!(status, 201);
     server::jobs::drain_due(&app.state, now).await.unwrap();
     assert_eq!(fake.requests.lock().unwrap().len(), 2, "both sent once");
+    // Meanwhile a participant renames themselves: a message rebuilt now would differ, and
+    // Resend refuses a changed payload under a key it has seen.
+    sqlx::query("UPDATE users SET name = 'Sam R.' WHERE email = 'sam.rivera@example.com'")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
     // The first attempt got a 503 and waits for its retry (30 s); run the worker as if then.
     server::jobs::drain_due(&app.state, || now() + 31)
         .await

@@ -86,18 +86,24 @@ async fn only_the_worker_holding_the_lease_finishes_a_job() {
         .unwrap()
         .expect("the lease expired");
     assert_eq!(second.id, first.id);
-    assert!(
-        outbox::mark_done(&mut conn, &second, now + LEASE_SECS)
-            .await
-            .unwrap()
-    );
-    // Worker a wakes up: it can neither finish nor reopen the job.
+    // Worker a wakes up while b still works on the job: it can neither finish it nor reopen it.
+    assert!(!outbox::mark_done(&mut conn, &first, now).await.unwrap());
     assert!(
         !outbox::mark_failed(&mut conn, &first, "timeout", now)
             .await
             .unwrap()
     );
-    assert!(!outbox::mark_done(&mut conn, &first, now).await.unwrap());
+    assert!(
+        outbox::mark_done(&mut conn, &second, now + LEASE_SECS)
+            .await
+            .unwrap()
+    );
+    // Nor, once b finished it, undo b's outcome.
+    assert!(
+        !outbox::mark_failed(&mut conn, &first, "timeout", now)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         count(
             &app,

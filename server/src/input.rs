@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::rest::ApiError;
+use crate::security::header_contains;
 
 /// Largest form or JSON body this check reads (the app's bodies are small).
 const MAX_TEXT_BODY_BYTES: usize = 1024 * 1024;
@@ -81,22 +82,17 @@ fn refusal(request_path: &str, wants_html: bool, found: char) -> Response {
 }
 
 pub async fn refuse_control_characters(request: Request, next: Next) -> Response {
-    let wants_html = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
+    let wants_html = header_contains(request.headers(), header::ACCEPT, "text/html");
     if let Some(found) = in_query_or_path(request.uri()) {
         return refusal(request.uri().path(), wants_html, found);
     }
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
-    let is_json = content_type.starts_with("application/json");
+    let headers = request.headers();
+    let is_form = header_contains(
+        headers,
+        header::CONTENT_TYPE,
+        "application/x-www-form-urlencoded",
+    );
+    let is_json = header_contains(headers, header::CONTENT_TYPE, "application/json");
     if request.method().is_safe() || !(is_form || is_json) {
         return next.run(request).await;
     }

@@ -150,12 +150,12 @@ pub async fn housekeeping(state: &AppState, now: i64) -> Result<(), AppError> {
     if let Err(error) = DbSessionStore::new(state.db.clone()).delete_expired().await {
         tracing::warn!(%error, "could not delete expired sessions");
     }
-    sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
-        .bind(now - IDEMPOTENCY_KEY_SECS)
-        .execute(state.db.pool())
-        .await?;
     let mut conn = state.db.pool().acquire().await?;
+    app::backend::store::booking::forget_idempotency_keys(&mut conn, now - IDEMPOTENCY_KEY_SECS)
+        .await?;
     outbox::forget_done(&mut conn, now - DONE_JOB_SECS).await?;
+    // The connection goes back before the next queries take their own (never hold one while
+    // asking the pool for another).
     drop(conn);
     app::backend::store::users::forget_old_failures(
         &state.db,

@@ -73,13 +73,7 @@ pub async fn build_state(
     let csrf_key = app::backend::store::secrets::get_or_create(
         &db,
         "csrf_cookie_key",
-        || {
-            format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            )
-        },
+        app::backend::auth::random_token,
         app::backend::store::unix_now(),
     )
     .await

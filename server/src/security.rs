@@ -112,11 +112,13 @@ pub async fn client_address(
     next.run(request).await
 }
 
-fn header_contains(headers: &HeaderMap, name: header::HeaderName, needle: &str) -> bool {
+/// Whether header `name` is present and contains `needle`, ignoring ASCII case as media types
+/// do (e.g. an `Accept` asking for HTML). `needle` is lower case.
+pub(crate) fn header_contains(headers: &HeaderMap, name: header::HeaderName, needle: &str) -> bool {
     headers
         .get(name)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.contains(needle))
+        .is_some_and(|value| value.to_ascii_lowercase().contains(needle))
 }
 
 /// The value of our cookie `name`, if the request carries it.
@@ -315,6 +317,25 @@ mod tests {
         assert_eq!(one_proxy.forwarded_client("not-an-address"), None);
         let no_proxy = RequestPolicy::new("https://peerloop.app", false, 0);
         assert_eq!(no_proxy.forwarded_client("198.51.100.7"), None);
+    }
+
+    #[test]
+    fn media_types_match_in_any_case() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            "Application/JSON; charset=UTF-8".parse().unwrap(),
+        );
+        assert!(header_contains(
+            &headers,
+            header::CONTENT_TYPE,
+            "application/json"
+        ));
+        assert!(!header_contains(
+            &headers,
+            header::ACCEPT,
+            "application/json"
+        ));
     }
 
     #[test]

@@ -197,11 +197,7 @@ impl CsrfKey {
 
     /// A new token: `<nonce>.<signature>`.
     pub fn mint(&self) -> String {
-        let nonce = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
+        let nonce = random_token();
         let signature = self.signature(&nonce);
         format!("{nonce}.{signature}")
     }
@@ -217,6 +213,21 @@ impl CsrfKey {
     pub fn form_matches(&self, cookie: &str, submitted: &str) -> bool {
         self.signed(cookie) && constant_time_eq(cookie.as_bytes(), submitted.as_bytes())
     }
+}
+
+/// 64 hex digits from two random UUIDs (244 random bits): nonces, link tokens, generated keys.
+pub fn random_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// SHA-256 of `text` in hex: how a secret link token is stored, so the database never holds it.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(text.as_bytes()))
 }
 
 fn hex(bytes: &[u8]) -> String {

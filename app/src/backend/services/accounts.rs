@@ -40,14 +40,6 @@ pub enum AccountEmailJob {
     SignUpAttempt { user_id: String },
 }
 
-fn token_hash(token: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
 /// Starts a sign-up. Valid input always gets the same answer (`api::auth::CHECK_YOUR_EMAIL`), so the form
 /// never tells whether an address has an account: a new address gets a link that creates the
 /// account, a taken one gets a note to its owner. The password is hashed either way, so both
@@ -67,11 +59,7 @@ pub async fn sign_up(db: &Db, form: SignUp<'_>, now: i64) -> Result<(), AppError
         Some(user_id) => AccountEmailJob::SignUpAttempt { user_id },
         None => {
             let request_id = new_id();
-            let token = format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            );
+            let token = auth::random_token();
             store::users::insert_signup_request(
                 &mut tx,
                 store::users::NewUser {
@@ -83,7 +71,7 @@ pub async fn sign_up(db: &Db, form: SignUp<'_>, now: i64) -> Result<(), AppError
                     password_hash: &hash,
                     now,
                 },
-                &token_hash(&token),
+                &auth::sha256_hex(&token),
                 now + SIGNUP_LINK_SECS,
             )
             .await?;
@@ -140,7 +128,7 @@ pub async fn confirm_sign_up(
         )
     };
     let mut tx = db.begin_write().await?;
-    let request = store::users::take_signup_request(&mut tx, &token_hash(token), now)
+    let request = store::users::take_signup_request(&mut tx, &auth::sha256_hex(token), now)
         .await?
         .ok_or_else(expired)?;
     let id = new_id();

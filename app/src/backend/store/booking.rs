@@ -394,6 +394,21 @@ pub async fn insert_booking(
     .map(drop)
 }
 
+/// Forgets idempotency keys created before `before` (the hourly sweep; keys are honoured for a
+/// day).
+pub async fn forget_idempotency_keys(
+    conn: &mut AnyConnection,
+    before: i64,
+) -> Result<u64, AppError> {
+    Ok(
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
+            .bind(before)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// Which of the two overlap constraints a Postgres error violated, if any.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Overlap {

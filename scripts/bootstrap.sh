@@ -64,21 +64,6 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   peerloop_cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force "${fast_install[@]}"
 fi
 
-if ! peerloop_cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-  log "cargo install cargo-leptos $CARGO_LEPTOS_VERSION"
-  # cargo-leptos's lockfile needs rustc 1.96 or newer; where the default toolchain is older, build
-  # this one tool with the rustup nightly if there is one (the tool, not the product).
-  tool_toolchain=()
-  rustc_minor=$(rustc --version 2>/dev/null | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
-  if [ "$debian_route" = 0 ] && [ "${rustc_minor:-0}" -lt 96 ] \
-    && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
-    tool_toolchain=(RUSTUP_TOOLCHAIN=nightly)
-  fi
-  # no_downloads: cargo-leptos must use the tools on PATH, never fetch binaries from the internet.
-  env "${tool_toolchain[@]}" bash -c 'source "$1/scripts/env.sh"; shift; peerloop_cargo "$@"' _ "$PEERLOOP_ROOT" \
-    install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force "${fast_install[@]}"
-fi
-
 # wasm-opt from npm's binaryen: Debian's binaryen 108 emits WASM that fails at hydration.
 npm_packages=()
 [ -x "$PEERLOOP_ROOT/.tools/node_modules/.bin/wasm-opt" ] || npm_packages+=("binaryen@$BINARYEN_NPM_VERSION")

@@ -1,12 +1,10 @@
 //! PeerLoop: the shared product crate, compiled for the server (`ssr`) and the browser (`hydrate`).
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod backend;
 pub mod components;
-pub mod domain;
-pub mod error;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
 
 use components::layout::{SiteFooter, SiteHeader};
 use components::session::SessionProvider;
@@ -32,7 +30,7 @@ use pages::teacher_dashboard::TeacherDashboardPage;
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    backend::csp::apply();
+    ssr::csp::apply();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -59,7 +59,7 @@ async fn run(app: TestApp) {
             .unwrap();
     let teachers = open_all_week(&app).await;
     let browsers = common::enrolled_students(&app, concurrency, &course_id, 1000).await;
-    let now = app::backend::store::unix_now();
+    let now = backend::store::unix_now();
     let from = jiff::Timestamp::from_second(now).unwrap();
     let to = jiff::Timestamp::from_second(now + 14 * 86_400).unwrap();
 

@@ -124,7 +124,7 @@ impl Config {
             Some(other) => return Err(invalid("PEERLOOP_ENV", other, "development or production")),
         };
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if app::backend::db::Backend::from_url(&database_url).is_none() {
+        if backend::db::Backend::from_url(&database_url).is_none() {
             // Never echo the URL: it may hold a password.
             return Err(invalid(
                 "DATABASE_URL",
@@ -172,8 +172,8 @@ impl Config {
         let demo_data = match get("PEERLOOP_DEMO_DATA").as_deref() {
             None => {
                 env.local_modes()
-                    && app::backend::db::Backend::from_url(&database_url)
-                        == Some(app::backend::db::Backend::Sqlite)
+                    && backend::db::Backend::from_url(&database_url)
+                        == Some(backend::db::Backend::Sqlite)
             }
             Some("true" | "1") => true,
             Some("false" | "0") => false,
@@ -229,7 +229,7 @@ impl Config {
             Some(other) => return Err(invalid("PEERLOOP_RUN_JOBS", other, "true or false")),
         };
         let job_lease_secs = match get("PEERLOOP_JOB_LEASE_SECS") {
-            None => app::backend::store::outbox::LEASE_SECS,
+            None => backend::store::outbox::LEASE_SECS,
             Some(value) => value
                 .parse::<i64>()
                 .ok()

@@ -1,10 +1,10 @@
 //! `/dev/mailbox`: every email the local mailer "sent", newest first, with its HTML body and
 //! calendar attachment. Local mode only; production answers 404.
 
-use app::backend::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use backend::AppState;
 
 type Message = (String, String, String, String, Option<String>, i64);
 

@@ -4,12 +4,12 @@
 //! sequences, bells, backspaces) have no place in names, emails or searches. Tab, line feed and
 //! carriage return stay allowed: bios and motivations are multi-line.
 
-use app::error::AppError;
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use wire::error::AppError;
 
 use crate::rest::ApiError;
 use crate::security::header_contains;

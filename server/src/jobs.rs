@@ -4,17 +4,17 @@
 //! finishing the same job, and the message kept from the first attempt makes every retry send
 //! the same bytes under the same idempotency key, so the provider delivers it once.
 
-use app::backend::AppState;
-use app::backend::mail::{Email, MailError};
-use app::backend::services::accounts::{self, ACCOUNT_EMAIL_KIND, AccountEmailJob};
-use app::backend::services::booking::{self, SESSION_EMAIL_KIND, SessionEmailJob};
-use app::backend::session_store::DbSessionStore;
-use app::backend::store::outbox::{self, Job};
-use app::backend::store::{new_id, unix_now};
-use app::error::AppError;
+use backend::AppState;
+use backend::mail::{Email, MailError};
+use backend::services::accounts::{self, ACCOUNT_EMAIL_KIND, AccountEmailJob};
+use backend::services::booking::{self, SESSION_EMAIL_KIND, SessionEmailJob};
+use backend::session_store::DbSessionStore;
+use backend::store::outbox::{self, Job};
+use backend::store::{new_id, unix_now};
 use std::time::Duration;
 use tokio::sync::watch;
 use tower_sessions::session_store::ExpiredDeletion;
+use wire::error::AppError;
 
 /// Seconds until the next attempt after `attempts` failures: 30 s doubling, at most an hour.
 pub fn backoff_secs(attempts: i64) -> i64 {
@@ -151,18 +151,14 @@ pub async fn housekeeping(state: &AppState, now: i64) -> Result<(), AppError> {
         tracing::warn!(%error, "could not delete expired sessions");
     }
     let mut conn = state.db.pool().acquire().await?;
-    app::backend::store::booking::forget_idempotency_keys(&mut conn, now - IDEMPOTENCY_KEY_SECS)
-        .await?;
+    backend::store::booking::forget_idempotency_keys(&mut conn, now - IDEMPOTENCY_KEY_SECS).await?;
     outbox::forget_done(&mut conn, now - DONE_JOB_SECS).await?;
     // The connection goes back before the next queries take their own (never hold one while
     // asking the pool for another).
     drop(conn);
-    app::backend::store::users::forget_old_failures(
-        &state.db,
-        now - app::domain::account::LOGIN_WINDOW_SECS,
-    )
-    .await?;
-    app::backend::store::users::forget_expired_signups(&state.db, now).await?;
+    backend::store::users::forget_old_failures(&state.db, now - domain::account::LOGIN_WINDOW_SECS)
+        .await?;
+    backend::store::users::forget_expired_signups(&state.db, now).await?;
     Ok(())
 }
 

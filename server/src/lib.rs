@@ -11,15 +11,15 @@ pub mod rest;
 pub mod security;
 pub mod telemetry;
 
-use app::backend::auth::{IDLE_TIMEOUT_SECS, SESSION_COOKIE};
-use app::backend::db::{Db, DbError};
-use app::backend::session_store::DbSessionStore;
-use app::backend::{AppState, Settings};
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
+use backend::auth::{IDLE_TIMEOUT_SECS, SESSION_COOKIE};
+use backend::db::{Db, DbError};
+use backend::session_store::DbSessionStore;
+use backend::{AppState, Settings};
 use config::Config;
 use leptos::config::LeptosOptions;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -38,21 +38,18 @@ pub enum StartupError {
     #[error(transparent)]
     Database(#[from] DbError),
     #[error("could not seed the demo data: {0:?}")]
-    DemoData(app::error::AppError),
+    DemoData(wire::error::AppError),
     #[error("could not load the server's keys: {0:?}")]
-    Secrets(app::error::AppError),
+    Secrets(wire::error::AppError),
 }
 
 /// Opens and migrates the database and seeds demo data when configured: everything that must
 /// succeed before the server accepts a request.
-pub async fn build_state(
-    config: &Config,
-    leptos_options: LeptosOptions,
-) -> Result<AppState, StartupError> {
+pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     let db = Db::connect(config.database_url.expose(), config.db_max_connections).await?;
     db.migrate().await?;
     if config.demo_data
-        && app::backend::seed::ensure_demo_data(&db)
+        && backend::seed::ensure_demo_data(&db)
             .await
             .map_err(StartupError::DemoData)?
     {
@@ -63,27 +60,26 @@ pub async fn build_state(
         local_mode: config.env.local_modes(),
         job_lease_secs: config.job_lease_secs,
     };
-    let mailer: Arc<dyn app::backend::mail::Mailer> = match &config.resend {
+    let mailer: Arc<dyn backend::mail::Mailer> = match &config.resend {
         Some(resend) => Arc::new(adapters::mail::ResendMailer::new(
             resend.clone(),
             config.mail_from.clone(),
         )),
         None => Arc::new(adapters::mail::LocalMailbox::new(db.clone())),
     };
-    let csrf_key = app::backend::store::secrets::get_or_create(
+    let csrf_key = backend::store::secrets::get_or_create(
         &db,
         "csrf_cookie_key",
-        app::backend::auth::random_token,
-        app::backend::store::unix_now(),
+        backend::auth::random_token,
+        backend::store::unix_now(),
     )
     .await
     .map_err(StartupError::Secrets)?;
     Ok(AppState {
-        leptos_options,
         db,
         settings: Arc::new(settings),
         mailer,
-        csrf_key: app::backend::auth::CsrfKey::new(csrf_key.as_bytes()),
+        csrf_key: backend::auth::CsrfKey::new(csrf_key.as_bytes()),
     })
 }
 
@@ -125,11 +121,26 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-pub fn router(state: AppState, trusted_proxy_hops: usize) -> Router {
+/// The router's state: the backend's, and what Leptos needs to render and serve the site.
+#[derive(Clone, axum::extract::FromRef)]
+struct HostState {
+    app: AppState,
+    leptos_options: LeptosOptions,
+}
+
+pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops: usize) -> Router {
     let page_routes = page_routes();
     let (rest_routes, openapi) = rest::router_and_document();
     let openapi = std::sync::Arc::new(openapi);
-    let leptos_options = state.leptos_options.clone();
+    let host = HostState {
+        app: state.clone(),
+        leptos_options: leptos_options.clone(),
+    };
+    // Pages and server functions find the backend's state in the Leptos context.
+    let provide_state = {
+        let state = state.clone();
+        move || leptos::prelude::provide_context(state.clone())
+    };
 
     let forms = security::FormPolicy {
         csrf_key: state.csrf_key.clone(),
@@ -197,12 +208,17 @@ pub fn router(state: AppState, trusted_proxy_hops: usize) -> Router {
             "/api/openapi.json",
             get(move || rest::openapi_json(openapi.clone())),
         )
-        .merge(rest_routes)
+        .merge(rest_routes.with_state(state))
         .route("/api/{*path}", axum::routing::any(rest::unknown_endpoint))
-        .leptos_routes(&state, page_routes, move || shell(leptos_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&host, page_routes, provide_state.clone(), move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            HostState,
+            _,
+        >(provide_state, shell))
         .layer(middleware)
-        .with_state(state)
+        .with_state(host)
 }
 
 /// Resolves when the process is asked to stop (SIGTERM from an orchestrator, or Ctrl-C), so

@@ -21,7 +21,7 @@ async fn main() -> ExitCode {
         eprintln!("peerloop: configuration error: {error}");
         return ExitCode::FAILURE;
     }
-    let state = match server::build_state(&config, leptos_options).await {
+    let state = match server::build_state(&config).await {
         Ok(state) => state,
         Err(error) => {
             tracing::error!(%error, "cannot start");
@@ -42,7 +42,7 @@ async fn main() -> ExitCode {
         "PeerLoop is serving http://{address}"
     );
     let background = server::spawn_background_work(&state, &config);
-    let app = server::router(state, config.trusted_proxy_hops)
+    let app = server::router(state, leptos_options, config.trusted_proxy_hops)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -1,9 +1,9 @@
 //! Operations endpoints for load balancers and orchestrators.
 
-use app::backend::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use backend::AppState;
 use serde_json::{Value, json};
 
 /// The process is up and serving.

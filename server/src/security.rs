@@ -1,16 +1,16 @@
 //! Request safety: who the client is, that state changes come from our own pages (Origin), and
 //! that plain form posts carry the browser's CSRF token.
 
-use app::backend::auth::{CSRF_COOKIE, CsrfKey, CsrfToken, SESSION_COOKIE};
-use app::backend::request::ClientAddress;
-use app::error::AppError;
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use backend::auth::{CSRF_COOKIE, CsrfKey, CsrfToken, SESSION_COOKIE};
+use backend::request::ClientAddress;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use wire::error::AppError;
 
 use crate::rest::ApiError;
 
@@ -233,7 +233,7 @@ pub async fn csrf_for_forms(
         return ApiError(AppError::BadRequest("That form is too large.".into())).into_response();
     };
     let submitted = form_urlencoded::parse(&bytes)
-        .find(|(name, _)| name == app::api::forms::CSRF_FIELD)
+        .find(|(name, _)| name == wire::forms::CSRF_FIELD)
         .map(|(_, value)| value.into_owned())
         .unwrap_or_default();
     if policy.csrf_key.form_matches(&cookie_token, &submitted) {

@@ -41,7 +41,7 @@ async fn sign_up_emails_a_link_that_creates_and_signs_in_the_account() {
         "no account before the address is confirmed"
     );
 
-    server::jobs::drain_due(&app.state, app::backend::store::unix_now)
+    server::jobs::drain_due(&app.state, backend::store::unix_now)
         .await
         .unwrap();
     let (to, subject, text): (String, String, String) =
@@ -165,7 +165,7 @@ async fn a_taken_email_gets_no_second_account_and_its_owner_is_told() {
         0,
         "no link that could make a second account"
     );
-    server::jobs::drain_due(&app.state, app::backend::store::unix_now)
+    server::jobs::drain_due(&app.state, backend::store::unix_now)
         .await
         .unwrap();
     let mail: Vec<(String, String)> = sqlx::query_as("SELECT sent_to, subject FROM dev_mailbox")
@@ -595,8 +595,7 @@ async fn sessions_past_their_absolute_lifetime_are_ended() {
     for (id, data) in rows {
         let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
         if let Some(started) = data.get_mut("started_at") {
-            *started =
-                json!(started.as_i64().unwrap() - app::backend::auth::ABSOLUTE_LIFETIME_SECS - 1);
+            *started = json!(started.as_i64().unwrap() - backend::auth::ABSOLUTE_LIFETIME_SECS - 1);
         }
         sqlx::query("UPDATE sessions SET data = $1 WHERE id = $2")
             .bind(data.to_string())

@@ -551,10 +551,9 @@ async fn a_pending_payment_hold_is_released_when_it_expires() {
             .iter()
             .any(|s| s["start_at"] == slot["start_at"])
     );
-    let released = app::backend::services::booking::release_expired_holds(&app.db, now()).await;
+    let released = backend::services::booking::release_expired_holds(&app.db, now()).await;
     assert_eq!(released, Ok(0), "the hold has not expired yet");
-    let released =
-        app::backend::services::booking::release_expired_holds(&app.db, now() + 601).await;
+    let released = backend::services::booking::release_expired_holds(&app.db, now() + 601).await;
     assert_eq!(released, Ok(1));
     assert!(
         free_slots(&app, 60, 14)

@@ -286,7 +286,7 @@ async fn every_response_carries_a_request_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_data_is_seeded_once() {
     let app = spawn_app().await;
-    assert!(!app::backend::seed::ensure_demo_data(&app.db).await.unwrap());
+    assert!(!backend::seed::ensure_demo_data(&app.db).await.unwrap());
     let (courses, modules): (i64, i64) = (
         sqlx::query_scalar("SELECT COUNT(*) FROM courses")
             .fetch_one(app.db.pool())
@@ -303,11 +303,11 @@ async fn demo_data_is_seeded_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_seeders_cannot_duplicate_demo_data() {
     let (url, _dir) = common::fresh_database_url().await;
-    let db = app::backend::db::Db::connect(&url, 4).await.unwrap();
+    let db = backend::db::Db::connect(&url, 4).await.unwrap();
     db.migrate().await.unwrap();
     let seeders = (0..4).map(|_| {
         let db = db.clone();
-        tokio::spawn(async move { app::backend::seed::ensure_demo_data(&db).await })
+        tokio::spawn(async move { backend::seed::ensure_demo_data(&db).await })
     });
     for seeder in seeders {
         // A seeder may lose the race with a database error, but never duplicates rows.

@@ -4,8 +4,8 @@
 
 mod common;
 
-use app::backend::store::outbox::{self, LEASE_SECS};
-use app::backend::store::unix_now;
+use backend::store::outbox::{self, LEASE_SECS};
+use backend::store::unix_now;
 use common::{count, demo_id, log_in_as, priya, spawn_app_with};
 use serde_json::json;
 

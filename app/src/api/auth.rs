@@ -1,74 +1,25 @@
 //! Accounts: sign up, log in and out, settings (SETT), and who is viewing the page.
 
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
-use serde::{Deserialize, Serialize};
-
-/// The person viewing a page, if signed in.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Viewer {
-    pub id: String,
-    pub name: String,
-    pub time_zone: String,
-    pub is_admin: bool,
-    pub is_creator: bool,
-    pub is_student_teacher: bool,
-}
-
-/// What the settings page (SETT) edits.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AccountSettings {
-    pub name: String,
-    pub email: String,
-    /// Whether mail reaches the address: ok, bounced, complained or failed.
-    pub email_status: String,
-    pub time_zone: String,
-    pub bio: String,
-}
-
-/// The signed-in user, as `GET /api/me` returns them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Me {
-    pub id: String,
-    pub name: String,
-    pub email: String,
-    /// IANA time zone, e.g. "Europe/Berlin".
-    pub time_zone: String,
-    /// "student" for everyone, plus "creator" (owns courses), "student_teacher" (certified to
-    /// teach a course) and "admin".
-    pub roles: Vec<String>,
-    pub courses_taught: Vec<TaughtCourse>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct TaughtCourse {
-    pub course_id: String,
-    pub title: String,
-}
-
-/// What every valid sign-up is told, whether or not the address already has an account.
-pub const CHECK_YOUR_EMAIL: &str =
-    "Check your email: we sent a link to finish creating your account.";
+pub use wire::auth::*;
+use wire::error::AppError;
 
 #[cfg(feature = "ssr")]
 fn now() -> i64 {
-    crate::backend::store::unix_now()
+    backend::store::unix_now()
 }
 
 #[server(prefix = "/rpc", endpoint = "viewer", input = GetUrl)]
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let state = crate::backend::state()?;
-            let session = crate::backend::request::session().await?;
-            let Some(user) = crate::backend::auth::current_user(&state.db, &session, now()).await?
-            else {
+            let state = crate::ssr::state()?;
+            let session = crate::ssr::request::session().await?;
+            let Some(user) = backend::auth::current_user(&state.db, &session, now()).await? else {
                 return Ok(None);
             };
-            let me = crate::backend::services::accounts::me(&state.db, &user).await?;
+            let me = backend::services::accounts::me(&state.db, &user).await?;
             let has_role = |role: &str| me.roles.iter().any(|r| r == role);
             Ok(Some(Viewer {
                 is_creator: has_role("creator"),
@@ -91,10 +42,10 @@ pub async fn sign_up(
     password: String,
     time_zone: String,
 ) -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            use crate::backend::services::accounts;
-            let state = crate::backend::state()?;
+            use backend::services::accounts;
+            let state = crate::ssr::state()?;
             let form = accounts::SignUp {
                 name: &name,
                 email: &email,
@@ -107,7 +58,7 @@ pub async fn sign_up(
                 ("time_zone", &time_zone),
             ];
             let started = accounts::sign_up(&state.db, form, now()).await;
-            crate::backend::flash::keep_failure("sign_up", &values, started).await?;
+            crate::ssr::flash::keep_failure("sign_up", &values, started).await?;
             leptos_axum::redirect("/signup/sent");
             Ok(())
         }
@@ -119,18 +70,14 @@ pub async fn sign_up(
 /// Finishes a sign-up with the token from the confirmation email, and signs the new account in.
 #[server(prefix = "/rpc", endpoint = "confirm_sign_up")]
 pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let state = crate::backend::state()?;
-            let session = crate::backend::request::session().await?;
-            let confirmed = crate::backend::services::accounts::confirm_sign_up(
-                &state.db,
-                &session,
-                &token,
-                now(),
-            )
-            .await;
-            crate::backend::flash::keep_failure("confirm_sign_up", &[], confirmed).await?;
+            let state = crate::ssr::state()?;
+            let session = crate::ssr::request::session().await?;
+            let confirmed =
+                backend::services::accounts::confirm_sign_up(&state.db, &session, &token, now())
+                    .await;
+            crate::ssr::flash::keep_failure("confirm_sign_up", &[], confirmed).await?;
             leptos_axum::redirect("/dashboard");
             Ok(())
         }
@@ -141,12 +88,12 @@ pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "log_in")]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let state = crate::backend::state()?;
-            let session = crate::backend::request::session().await?;
-            let address = crate::backend::request::client_address().await;
-            let logged_in = crate::backend::services::accounts::log_in(
+            let state = crate::ssr::state()?;
+            let session = crate::ssr::request::session().await?;
+            let address = crate::ssr::request::client_address().await;
+            let logged_in = backend::services::accounts::log_in(
                 &state.db,
                 &session,
                 &email,
@@ -155,8 +102,8 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
                 now(),
             )
             .await;
-            crate::backend::flash::keep_failure("log_in", &[("email", &email)], logged_in).await?;
-            crate::backend::request::redirect_to(next.as_deref(), "/dashboard");
+            crate::ssr::flash::keep_failure("log_in", &[("email", &email)], logged_in).await?;
+            crate::ssr::request::redirect_to(next.as_deref(), "/dashboard");
             Ok(())
         }
         .await,
@@ -166,10 +113,10 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
 
 #[server(prefix = "/rpc", endpoint = "log_out")]
 pub async fn log_out() -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let session = crate::backend::request::session().await?;
-            crate::backend::services::accounts::log_out(&session).await?;
+            let session = crate::ssr::request::session().await?;
+            backend::services::accounts::log_out(&session).await?;
             leptos_axum::redirect("/");
             Ok(())
         }
@@ -180,13 +127,11 @@ pub async fn log_out() -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "log_out_everywhere")]
 pub async fn log_out_everywhere() -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let state = crate::backend::state()?;
-            let session = crate::backend::request::session().await?;
-            let user = crate::backend::auth::require_user(&state.db, &session, now()).await?;
-            crate::backend::services::accounts::log_out_everywhere(&state.db, &session, &user)
-                .await?;
+            let (state, user) = crate::ssr::signed_in().await?;
+            let session = crate::ssr::request::session().await?;
+            backend::services::accounts::log_out_everywhere(&state.db, &session, &user).await?;
             leptos_axum::redirect("/login");
             Ok(())
         }
@@ -197,12 +142,10 @@ pub async fn log_out_everywhere() -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "account_settings", input = GetUrl)]
 pub async fn get_account_settings() -> Result<AccountSettings, AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let state = crate::backend::state()?;
-            let session = crate::backend::request::session().await?;
-            let user = crate::backend::auth::require_user(&state.db, &session, now()).await?;
-            crate::backend::services::accounts::settings(&state.db, &user).await
+            let (state, user) = crate::ssr::signed_in().await?;
+            backend::services::accounts::settings(&state.db, &user).await
         }
         .await,
     )
@@ -211,18 +154,16 @@ pub async fn get_account_settings() -> Result<AccountSettings, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "update_profile")]
 pub async fn update_profile(name: String, time_zone: String, bio: String) -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            use crate::backend::services::accounts;
-            let state = crate::backend::state()?;
-            let session = crate::backend::request::session().await?;
-            let user = crate::backend::auth::require_user(&state.db, &session, now()).await?;
+            use backend::services::accounts;
+            let (state, user) = crate::ssr::signed_in().await?;
             let form = accounts::ProfileUpdate {
                 name: &name,
                 time_zone: &time_zone,
                 bio: &bio,
             };
-            crate::backend::flash::keep_failure(
+            crate::ssr::flash::keep_failure(
                 "profile",
                 &[
                     ("name", name.as_str()),
@@ -243,15 +184,14 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let state = crate::backend::state()?;
-            let session = crate::backend::request::session().await?;
-            let user = crate::backend::auth::require_user(&state.db, &session, now()).await?;
-            crate::backend::flash::keep_failure(
+            let (state, user) = crate::ssr::signed_in().await?;
+            let session = crate::ssr::request::session().await?;
+            crate::ssr::flash::keep_failure(
                 "password",
                 &[],
-                crate::backend::services::accounts::change_password(
+                backend::services::accounts::change_password(
                     &state.db,
                     &session,
                     &user,
@@ -267,23 +207,15 @@ pub async fn change_password(
     .await
 }
 
-/// A demo account offered for one-click log in (local mode only).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DemoAccount {
-    pub name: String,
-    pub email: String,
-    pub description: String,
-}
-
 #[server(prefix = "/rpc", endpoint = "demo_accounts", input = GetUrl)]
 pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let state = crate::backend::state()?;
+            let state = crate::ssr::state()?;
             if !state.settings.local_mode {
                 return Ok(Vec::new());
             }
-            Ok(crate::backend::seed::demo_accounts())
+            Ok(backend::seed::demo_accounts())
         }
         .await,
     )
@@ -292,12 +224,11 @@ pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "demo_log_in")]
 pub async fn demo_log_in(email: String) -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let state = crate::backend::state()?;
-            let session = crate::backend::request::session().await?;
-            crate::backend::services::accounts::demo_log_in(&state, &session, &email, now())
-                .await?;
+            let state = crate::ssr::state()?;
+            let session = crate::ssr::request::session().await?;
+            backend::services::accounts::demo_log_in(&state, &session, &email, now()).await?;
             leptos_axum::redirect("/dashboard");
             Ok(())
         }

@@ -4,45 +4,18 @@
 // argument per form field, so saving it takes many.
 #![allow(clippy::too_many_arguments)]
 
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AvailabilitySettings {
-    pub time_zone: String,
-    /// Each day's hours as typed, e.g. "09:00-17:00", Monday first (`domain::availability::WEEKDAYS`).
-    pub weekly: Vec<String>,
-    /// Each offered length and whether it is on.
-    pub lengths: Vec<(i64, bool)>,
-    pub buffer_before_minutes: i64,
-    pub buffer_after_minutes: i64,
-    pub minimum_notice_hours: i64,
-    pub horizon_days: i64,
-    pub free_cancel_hours: i64,
-    pub overrides: Vec<OverrideRow>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OverrideRow {
-    pub id: String,
-    pub date: String,
-    /// "Day off" or "Extra hours 10:00-12:00".
-    pub label: String,
-}
+pub use wire::availability::*;
+use wire::error::AppError;
 
 #[server(prefix = "/rpc", endpoint = "my_availability", input = GetUrl)]
 pub async fn get_my_availability() -> Result<AvailabilitySettings, AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let (state, user) = crate::api::learning::signed_in().await?;
-            crate::backend::services::availability::settings(
-                &state.db,
-                &user,
-                crate::backend::store::unix_now(),
-            )
-            .await
+            let (state, user) = crate::ssr::signed_in().await?;
+            backend::services::availability::settings(&state.db, &user, backend::store::unix_now())
+                .await
         }
         .await,
     )
@@ -68,10 +41,10 @@ pub async fn save_availability(
     horizon_days: String,
     free_cancel_hours: String,
 ) -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            use crate::backend::services::availability::{SettingsForm, save};
-            let (state, user) = crate::api::learning::signed_in().await?;
+            use backend::services::availability::{SettingsForm, save};
+            let (state, user) = crate::ssr::signed_in().await?;
             let weekly = [&mon, &tue, &wed, &thu, &fri, &sat, &sun];
             let lengths = [
                 (30, length_30.is_some()),
@@ -106,10 +79,10 @@ pub async fn save_availability(
                 ("horizon_days", &horizon_days),
                 ("free_cancel_hours", &free_cancel_hours),
             ];
-            crate::backend::flash::keep_failure(
+            crate::ssr::flash::keep_failure(
                 "availability",
                 &typed,
-                save(&state.db, &user, &form, crate::backend::store::unix_now()).await,
+                save(&state.db, &user, &form, backend::store::unix_now()).await,
             )
             .await
         }
@@ -121,18 +94,18 @@ pub async fn save_availability(
 /// Adds a day off (no hours) or extra hours ("10:00-12:00") on one of the S-T's dates.
 #[server(prefix = "/rpc", endpoint = "add_availability_override")]
 pub async fn add_availability_override(date: String, hours: String) -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let (state, user) = crate::api::learning::signed_in().await?;
-            crate::backend::flash::keep_failure(
+            let (state, user) = crate::ssr::signed_in().await?;
+            crate::ssr::flash::keep_failure(
                 "override",
                 &[("date", &date), ("hours", &hours)],
-                crate::backend::services::availability::add_override(
+                backend::services::availability::add_override(
                     &state.db,
                     &user,
                     &date,
                     &hours,
-                    crate::backend::store::unix_now(),
+                    backend::store::unix_now(),
                 )
                 .await,
             )
@@ -145,10 +118,10 @@ pub async fn add_availability_override(date: String, hours: String) -> Result<()
 
 #[server(prefix = "/rpc", endpoint = "remove_availability_override")]
 pub async fn remove_availability_override(id: String) -> Result<(), AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let (state, user) = crate::api::learning::signed_in().await?;
-            crate::backend::services::availability::remove_override(&state.db, &user, &id).await
+            let (state, user) = crate::ssr::signed_in().await?;
+            backend::services::availability::remove_override(&state.db, &user, &id).await
         }
         .await,
     )

@@ -1,34 +1,16 @@
 //! Form plumbing shared by every page: the CSRF token and no-JS failure messages.
 
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-
-/// A failed submission of a plain form, shown when its page renders again.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FormFailure {
-    pub form: String,
-    pub error: AppError,
-    pub values: BTreeMap<String, String>,
-}
-
-impl FormFailure {
-    pub fn value(&self, field: &str) -> Option<String> {
-        self.values.get(field).cloned()
-    }
-}
-
-/// Name of the hidden field that carries the CSRF token in every form.
-pub const CSRF_FIELD: &str = "csrf_token";
+use wire::error::AppError;
+pub use wire::forms::*;
 
 #[server(prefix = "/rpc", endpoint = "take_form_failure", input = GetUrl)]
 pub async fn take_form_failure(form: String) -> Result<Option<FormFailure>, AppError> {
-    crate::backend::request::respond(
+    crate::ssr::request::respond(
         async move {
-            let session = crate::backend::request::session().await?;
-            Ok(crate::backend::flash::take(&session, &form).await)
+            let session = crate::ssr::request::session().await?;
+            Ok(crate::ssr::flash::take(&session, &form).await)
         }
         .await,
     )

@@ -1,5 +1,5 @@
 use crate::api::courses::CourseSummary;
-use crate::domain::catalog::duration_label;
+use domain::catalog::duration_label;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -2,8 +2,8 @@
 //! JavaScript, from the session flash that the server kept for the page.
 
 use crate::api::forms::{FormFailure, take_form_failure};
-use crate::error::AppError;
 use leptos::prelude::*;
+use wire::error::AppError;
 
 /// The latest failure of one form: the action's result when hydrated, the flash otherwise.
 #[derive(Clone, Copy)]

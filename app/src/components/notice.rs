@@ -1,7 +1,7 @@
 use crate::components::status::set_http_status;
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use wire::error::AppError;
 
 /// The error page body: a clear message, and a way forward.
 #[component]

@@ -3,9 +3,9 @@
 
 use crate::api::auth::{LogIn, LogOut, SignUp, Viewer, get_viewer};
 use crate::api::forms::CSRF_FIELD;
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
+use wire::error::AppError;
 
 #[derive(Clone, Copy)]
 pub struct SessionContext {
@@ -54,12 +54,7 @@ pub fn CsrfField() -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn token_for_this_render() -> String {
     use_context::<axum::http::request::Parts>()
-        .and_then(|parts| {
-            parts
-                .extensions
-                .get::<crate::backend::auth::CsrfToken>()
-                .cloned()
-        })
+        .and_then(|parts| parts.extensions.get::<backend::auth::CsrfToken>().cloned())
         .map(|token| token.0)
         .unwrap_or_default()
 }

@@ -3,7 +3,7 @@
 
 use crate::api::sessions::{SessionDetail, SessionLists, my_sessions};
 use crate::components::sign_in::signed_in_page;
-use crate::domain::booking::BookingStatus;
+use domain::booking::BookingStatus;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -1,7 +1,7 @@
 use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
+use wire::error::AppError;
 
 /// Sends a visitor who is not signed in to log in, and back to `here` afterwards. On the server
 /// this is a 302; in the browser, a client-side navigation.

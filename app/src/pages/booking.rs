@@ -502,7 +502,7 @@ fn BookingAlert() -> impl IntoView {
             .or_else(|| reschedule_result.get().and_then(Result::err));
         error.map(|error| {
             let message = match error {
-                crate::error::AppError::Internal => "Unable to book. Please try again.".to_owned(),
+                wire::error::AppError::Internal => "Unable to book. Please try again.".to_owned(),
                 other => other.to_string(),
             };
             view! { <p class="form-alert" role="alert" data-testid="booking-error">{message}</p> }

@@ -7,16 +7,16 @@ use crate::api::learning::{
 use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::notice::ErrorNotice;
 use crate::components::session::CsrfField;
-use crate::domain::catalog::duration_label;
-use crate::domain::ladder::{ApplicationStatus, EnrollmentStatus};
-use crate::error::AppError;
 use crate::pages::not_found::NotFound;
 use crate::pages::profiles::TeacherList;
+use domain::catalog::duration_label;
+use domain::ladder::{ApplicationStatus, EnrollmentStatus};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use wire::error::AppError;
 
 #[component]
 pub fn CourseDetailPage() -> impl IntoView {

@@ -3,12 +3,12 @@
 use crate::api::learning::{StudentTeacher, creator_profile, get_student_teacher_profile};
 use crate::components::course_card::CourseCard;
 use crate::components::notice::ErrorNotice;
-use crate::error::AppError;
 use crate::pages::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use wire::error::AppError;
 
 #[component]
 pub fn CreatorProfilePage() -> impl IntoView {

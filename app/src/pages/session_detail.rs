@@ -5,7 +5,7 @@ use crate::api::sessions::{CancelSession, SessionDetail, get_session_detail};
 use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
 use crate::components::sign_in::signed_in_page;
-use crate::domain::booking::{BookingStatus, Party};
+use domain::booking::{BookingStatus, Party};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

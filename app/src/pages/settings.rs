@@ -7,7 +7,7 @@ use crate::components::form::{Field, FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
 use crate::components::sign_in::signed_in_page;
 use crate::components::time_zone::TimeZoneOptions;
-use crate::domain::account::{check_name, check_password};
+use domain::account::{check_name, check_password};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

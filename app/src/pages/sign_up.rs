@@ -2,7 +2,7 @@ use crate::api::auth::{ConfirmSignUp, demo_accounts};
 use crate::components::form::{Field, FormAlert, FormFeedback};
 use crate::components::session::{CsrfField, use_session};
 use crate::components::time_zone::{TimeZoneOptions, detect_time_zone_into};
-use crate::domain::account::{check_email, check_name, check_password};
+use domain::account::{check_email, check_name, check_password};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -4,7 +4,7 @@
 use crate::api::learning::{EnrolledCourse, student_dashboard};
 use crate::components::session_list::DashboardSessions;
 use crate::components::sign_in::signed_in_page;
-use crate::domain::ladder::{ApplicationStatus, EnrollmentStatus, Progress};
+use domain::ladder::{ApplicationStatus, EnrollmentStatus, Progress};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

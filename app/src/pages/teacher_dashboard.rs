@@ -10,7 +10,7 @@ use crate::components::form::{Field, FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
 use crate::components::session_list::DashboardSessions;
 use crate::components::sign_in::signed_in_page;
-use crate::domain::availability::WEEKDAYS;
+use domain::availability::WEEKDAYS;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -2,8 +2,8 @@
 //! mailbox, which keeps every message in the database for `/dev/mailbox`.
 
 use crate::config::ResendConfig;
-use app::backend::db::Db;
-use app::backend::mail::{Email, MailError, Mailer};
+use backend::db::Db;
+use backend::mail::{Email, MailError, Mailer};
 use base64::Engine;
 use serde_json::json;
 
@@ -103,7 +103,7 @@ impl Mailer for LocalMailbox {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (idempotency_key) DO NOTHING",
         )
-        .bind(app::backend::store::new_id())
+        .bind(backend::store::new_id())
         .bind(&email.idempotency_key)
         .bind(&email.to)
         .bind(&email.subject)
@@ -112,7 +112,7 @@ impl Mailer for LocalMailbox {
         .bind(attachment.map(|a| a.filename.clone()))
         .bind(attachment.map(|a| a.content_type.clone()))
         .bind(attachment.map(|a| a.content.clone()))
-        .bind(app::backend::store::unix_now())
+        .bind(backend::store::unix_now())
         .execute(self.db.pool())
         .await
         .map(drop)

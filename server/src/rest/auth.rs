@@ -1,14 +1,15 @@
-use super::error::{ApiError, ApiJson, ErrorBody, SignedIn};
-use app::api::auth::Me;
-use app::backend::AppState;
-use app::backend::request::ClientAddress;
-use app::backend::services::accounts;
-use app::backend::store::unix_now;
+use super::error::{ApiError, ApiJson, ErrorBody};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
+use backend::AppState;
+use backend::auth::SignedIn;
+use backend::request::ClientAddress;
+use backend::services::accounts;
+use backend::store::unix_now;
 use serde::Deserialize;
 use tower_sessions::Session;
+use wire::auth::Me;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,7 +76,7 @@ pub async fn sign_up(
     Ok((
         StatusCode::ACCEPTED,
         Json(SignUpStarted {
-            message: app::api::auth::CHECK_YOUR_EMAIL,
+            message: wire::auth::CHECK_YOUR_EMAIL,
         }),
     ))
 }

@@ -1,10 +1,10 @@
 use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
-use app::api::courses::{CourseDetail, CourseSummary};
-use app::backend::AppState;
-use app::backend::services::catalog;
 use axum::Json;
 use axum::extract::State;
+use backend::AppState;
+use backend::services::catalog;
 use serde::{Deserialize, Serialize};
+use wire::courses::{CourseDetail, CourseSummary};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

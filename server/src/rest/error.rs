@@ -1,22 +1,9 @@
-use app::error::AppError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-
-/// The body of every REST error response.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// Stable machine-readable code: bad_request, unauthorized, forbidden, not_found, conflict,
-    /// unavailable, internal.
-    pub error: &'static str,
-    /// Text to show a person.
-    pub message: String,
-    /// For `invalid`: a message per form field.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields: Option<std::collections::BTreeMap<String, String>>,
-}
+use wire::error::AppError;
+pub use wire::error::ErrorBody;
 
 /// An [`AppError`] leaving the REST API as `{"error", "message"}` with its status.
 #[derive(Debug)]
@@ -32,12 +19,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = ErrorBody {
-            error: self.0.code(),
-            message: self.0.to_string(),
-            fields: self.0.field_errors().map(|fields| fields.0.clone()),
-        };
-        (status, Json(body)).into_response()
+        (status, Json(ErrorBody::from(&self.0))).into_response()
     }
 }
 
@@ -82,27 +64,3 @@ pub struct ApiPath<T>(pub T);
 #[derive(axum::extract::FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
-
-/// The signed-in user of a REST call. An extractor, so it runs before the body is read: an
-/// anonymous client learns it must sign in (401) before anything about its request body.
-pub struct SignedIn(pub app::backend::auth::SessionUser);
-
-impl axum::extract::FromRequestParts<app::backend::AppState> for SignedIn {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &app::backend::AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let session = tower_sessions::Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, message)| {
-                tracing::error!(message, "session layer missing");
-                ApiError(AppError::Internal)
-            })?;
-        let user =
-            app::backend::auth::require_user(&state.db, &session, app::backend::store::unix_now())
-                .await?;
-        Ok(SignedIn(user))
-    }
-}

@@ -9,9 +9,9 @@ mod sessions;
 
 pub use error::{ApiError, ErrorBody};
 
-use app::backend::AppState;
 use axum::Json;
 use axum::http::Uri;
+use backend::AppState;
 use std::sync::Arc;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -109,7 +109,7 @@ pub async fn openapi_json(
 
 /// JSON 404 for any `/api/...` path that no endpoint serves.
 pub async fn unknown_endpoint(uri: Uri) -> ApiError {
-    ApiError(app::error::AppError::NotFound(format!(
+    ApiError(wire::error::AppError::NotFound(format!(
         "No API endpoint at {}.",
         uri.path()
     )))

@@ -1,19 +1,20 @@
 //! Booking: Student-Teachers of a course, their free slots and busy times, booking a session,
 //! reading it, its calendar file, cancel/reschedule, and "schedule later".
 
-use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, SignedIn};
-use app::api::sessions::{
-    Availability, BusyTimes, CourseStudentTeachers, EnrollmentCredits, Session, SessionDetail,
-};
-use app::backend::AppState;
-use app::backend::services::booking::{self, BookingRequest, UNABLE_TO_BOOK};
-use app::backend::store::unix_now;
-use app::error::AppError;
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use backend::AppState;
+use backend::auth::SignedIn;
+use backend::services::booking::{self, BookingRequest, UNABLE_TO_BOOK};
+use backend::store::unix_now;
 use serde::Deserialize;
+use wire::error::AppError;
+use wire::sessions::{
+    Availability, BusyTimes, CourseStudentTeachers, EnrollmentCredits, Session, SessionDetail,
+};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -121,7 +122,7 @@ fn unable_to_book() -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         Json(ErrorBody {
-            error: "internal",
+            error: "internal".into(),
             message: UNABLE_TO_BOOK.into(),
             fields: None,
         }),

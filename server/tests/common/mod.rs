@@ -4,8 +4,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset of these helpers
 
-use app::backend::AppState;
-use app::backend::db::Db;
+use backend::AppState;
+use backend::db::Db;
 use leptos::config::LeptosOptions;
 use server::config::Config;
 use sqlx::Connection;
@@ -41,7 +41,7 @@ pub fn priya() -> String {
 }
 
 pub fn now() -> i64 {
-    app::backend::store::unix_now()
+    backend::store::unix_now()
 }
 
 pub fn rfc3339(seconds: i64) -> String {
@@ -566,7 +566,7 @@ async fn spawn_on(
         .site_pkg_dir("pkg")
         .site_addr(address)
         .build();
-    let state: AppState = server::build_state(&config, leptos_options)
+    let state: AppState = server::build_state(&config)
         .await
         .expect("app state builds");
     let db = state.db.clone();
@@ -574,7 +574,7 @@ async fn spawn_on(
     let trusted_proxy_hops = config.trusted_proxy_hops;
     let served_state = state.clone();
     tokio::spawn(async move {
-        let app = server::router(served_state, trusted_proxy_hops)
+        let app = server::router(served_state, leptos_options, trusted_proxy_hops)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         axum::serve(listener, app).await.unwrap();
     });

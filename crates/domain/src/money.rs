@@ -1,0 +1,127 @@
+//! Money is an integer number of minor units (cents) in one ISO 4217 currency.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A non-negative amount in a currency's minor unit, e.g. 2500 USD cents = $25.00.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Money {
+    pub cents: i64,
+    pub currency: Currency,
+}
+
+/// The currencies PeerLoop prices in. All of them have two decimal places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Currency {
+    Usd,
+    Eur,
+    Gbp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("unknown currency code {0:?}")]
+    UnknownCurrency(String),
+    #[error("amounts cannot be negative")]
+    Negative,
+}
+
+impl Currency {
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Usd => "usd",
+            Currency::Eur => "eur",
+            Currency::Gbp => "gbp",
+        }
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            Currency::Usd => "$",
+            Currency::Eur => "€",
+            Currency::Gbp => "£",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, MoneyError> {
+        match code.to_ascii_lowercase().as_str() {
+            "usd" => Ok(Currency::Usd),
+            "eur" => Ok(Currency::Eur),
+            "gbp" => Ok(Currency::Gbp),
+            _ => Err(MoneyError::UnknownCurrency(code.to_owned())),
+        }
+    }
+}
+
+impl Money {
+    pub fn new(cents: i64, currency: Currency) -> Result<Self, MoneyError> {
+        if cents < 0 {
+            return Err(MoneyError::Negative);
+        }
+        Ok(Money { cents, currency })
+    }
+
+    pub fn is_free(self) -> bool {
+        self.cents == 0
+    }
+}
+
+impl fmt::Display for Money {
+    /// "$25.00", "€9.50", with thousands separators ("$1,250.00").
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let whole = self.cents / 100;
+        let fraction = self.cents % 100;
+        let digits = whole.to_string();
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        write!(f, "{}{grouped}.{fraction:02}", self.currency.symbol())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formats_with_symbol_and_two_decimals() {
+        let price = Money::new(2500, Currency::Usd).unwrap();
+        assert_eq!(price.to_string(), "$25.00");
+        assert_eq!(Money::new(5, Currency::Eur).unwrap().to_string(), "€0.05");
+        assert_eq!(
+            Money::new(125_000, Currency::Gbp).unwrap().to_string(),
+            "£1,250.00"
+        );
+        assert_eq!(
+            Money::new(123_456_789, Currency::Usd).unwrap().to_string(),
+            "$1,234,567.89"
+        );
+    }
+
+    #[test]
+    fn rejects_negative_amounts_and_unknown_currencies() {
+        assert_eq!(Money::new(-1, Currency::Usd), Err(MoneyError::Negative));
+        assert_eq!(Currency::parse("USD"), Ok(Currency::Usd));
+        assert!(matches!(
+            Currency::parse("btc"),
+            Err(MoneyError::UnknownCurrency(_))
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn display_round_trips_to_the_same_cents(cents in 0i64..10_000_000_000) {
+            let shown = Money::new(cents, Currency::Usd).unwrap().to_string();
+            let digits: String = shown.chars().filter(char::is_ascii_digit).collect();
+            prop_assert_eq!(digits.parse::<i64>().unwrap(), cents);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Booked 1-on-1 sessions as the REST API and the pages see them. Times on the wire are
+//! RFC 3339 in UTC; pages get them pre-formatted in the viewer's zone as well.
+
+use domain::booking::{BookingStatus, Party};
+use serde::{Deserialize, Serialize};
+
+/// A booked session: the seed's contract for `POST /api/sessions` and `GET /api/sessions/:id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    pub id: String,
+    pub st_id: String,
+    pub student_id: String,
+    pub course_id: String,
+    /// RFC 3339, UTC.
+    pub start_at: String,
+    /// RFC 3339, UTC.
+    pub end_at: String,
+    pub status: BookingStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FreeSlot {
+    pub start_at: String,
+    pub end_at: String,
+    pub duration_minutes: i64,
+}
+
+/// `GET /api/sts/:id/availability`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Availability {
+    pub st_id: String,
+    /// The S-T's own IANA time zone.
+    pub time_zone: String,
+    pub slots: Vec<FreeSlot>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BusyInterval {
+    pub start_at: String,
+    pub end_at: String,
+}
+
+/// `GET /api/sts/:id/bookings`: when the S-T is busy (sessions with their buffers), and nothing
+/// about who booked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BusyTimes {
+    pub st_id: String,
+    pub busy: Vec<BusyInterval>,
+}
+
+/// A certified S-T of a course, as `GET /api/courses/:id/sts` lists them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CourseStudentTeacher {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+    /// Average rating from session feedback; none until someone rates.
+    pub rating: Option<f64>,
+    pub sessions_taught: i64,
+    /// The first free slot within the S-T's booking horizon, if any.
+    pub next_free_slot: Option<FreeSlot>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CourseStudentTeachers {
+    pub course_id: String,
+    pub sts: Vec<CourseStudentTeacher>,
+}
+
+/// `POST /api/enrollments/:id/deferred`: the enrollment's credits after deferring one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrollmentCredits {
+    pub enrollment_id: String,
+    pub course_id: String,
+    /// Sessions the student may still book.
+    pub session_credits: i64,
+    /// Of those, how many the student chose to schedule later.
+    pub deferred_credits: i64,
+}
+
+/// A session as a participant sees it on SDSH, TDSH and its own page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionDetail {
+    pub session: Session,
+    pub course_title: String,
+    /// The other participant's name.
+    pub with_name: String,
+    pub viewer_role: Party,
+    pub viewer_time_zone: String,
+    /// E.g. "Tue 1 Dec 2026, 10:00–11:00".
+    pub when_viewer: String,
+    /// The same time in the other participant's zone, e.g. "15:30–16:30 in Asia/Kolkata".
+    pub when_other: String,
+    pub is_upcoming: bool,
+    pub late_cancellation: bool,
+    pub can_change: bool,
+    pub policy: String,
+}
+
+/// SDSH/TDSH session lists, plus the "schedule when ready" cards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionLists {
+    pub upcoming: Vec<SessionDetail>,
+    pub past: Vec<SessionDetail>,
+    pub deferred: Vec<DeferredCredit>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeferredCredit {
+    pub enrollment_id: String,
+    pub course_id: String,
+    pub course_title: String,
+    pub deferred_credits: i64,
+}
+
+/// Everything the booking page (SBOK) shows, in the viewer's zone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookingPage {
+    pub course_id: String,
+    pub course_title: String,
+    pub viewer_time_zone: String,
+    /// The viewer's enrollment in the course, if any.
+    pub credits: Option<EnrollmentCredits>,
+    pub sts: Vec<StChoice>,
+    pub calendar: Option<StCalendar>,
+    /// When moving an existing session: which one, and when it is now.
+    pub rescheduling: Option<Rescheduling>,
+    /// Sent with the booking form, so a double submission books once.
+    pub idempotency_key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rescheduling {
+    pub session_id: String,
+    pub when: String,
+    pub duration_minutes: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StChoice {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+    /// The next free time in the viewer's zone, e.g. "Tue 1 Dec 2026, 10:00–10:30".
+    pub next_free: Option<String>,
+    pub selected: bool,
+}
+
+/// One S-T's month: which days have free slots, and the chosen day's slots.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StCalendar {
+    pub st_id: String,
+    pub st_name: String,
+    pub st_time_zone: String,
+    pub policy: String,
+    /// YYYY-MM
+    pub month: String,
+    /// "December 2026"
+    pub month_label: String,
+    pub previous_month: Option<String>,
+    pub next_month: Option<String>,
+    /// Monday-first weeks; days of neighbouring months are padding.
+    pub weeks: Vec<Vec<CalendarDay>>,
+    pub day: Option<DaySlots>,
+    /// The slot being confirmed, if it is still free.
+    pub confirm: Option<SlotChoice>,
+    /// Set when the requested slot is no longer free.
+    pub unavailable: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalendarDay {
+    /// YYYY-MM-DD in the viewer's zone.
+    pub date: String,
+    pub day_of_month: i8,
+    pub in_month: bool,
+    pub has_slots: bool,
+    pub is_today: bool,
+    pub is_selected: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DaySlots {
+    pub date: String,
+    /// "Tuesday 1 December"
+    pub label: String,
+    pub slots: Vec<SlotChoice>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SlotChoice {
+    pub start_at: String,
+    pub duration_minutes: i64,
+    /// In the viewer's zone: "10:00–11:00".
+    pub label: String,
+    /// In the S-T's zone: "16:30–17:30 in Asia/Kolkata".
+    pub st_label: String,
+}

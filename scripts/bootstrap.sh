@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing to build, run and test PeerLoop; a second run skips what is there.
+# Every step says what it installs; on a new machine the whole run takes a few minutes.
 # Usage: scripts/bootstrap.sh [--with-e2e]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -55,18 +56,23 @@ if [ "$debian_route" = 1 ]; then
   fi
 fi
 
-# Tool binaries are built without fat LTO: the same programs, in a fraction of the compile time.
-fast_install=(--config profile.release.lto=false --config profile.release.codegen-units=16 --config profile.release.opt-level=1 --config profile.release.debug=false --config profile.release.strip=true)
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: a locked dependency (webpki-roots 1.0.11) is missing from the registry mirror.
-  peerloop_cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force "${fast_install[@]}"
+  peerloop_cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force "${peerloop_fast_install[@]}"
 fi
 
-# wasm-opt from npm's binaryen: Debian's binaryen 108 emits WASM that fails at hydration.
+# The release build's tools for the browser bundle, from npm (prebuilt, nothing to compile):
+# wasm-opt from binaryen (Debian's binaryen 108 emits WASM that fails at hydration), esbuild to
+# minify the JS glue, lightningcss for the stylesheet.
 npm_packages=()
-[ -x "$PEERLOOP_ROOT/.tools/node_modules/.bin/wasm-opt" ] || npm_packages+=("binaryen@$BINARYEN_NPM_VERSION")
+tools_bin="$PEERLOOP_ROOT/.tools/node_modules/.bin"
+"$tools_bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_NPM_VERSION%%.*}" \
+  || npm_packages+=("binaryen@$BINARYEN_NPM_VERSION")
+[ "$("$tools_bin/esbuild" --version 2>/dev/null)" = "$ESBUILD_VERSION" ] || npm_packages+=("esbuild@$ESBUILD_VERSION")
+"$tools_bin/lightningcss" --version 2>/dev/null | grep -q "$LIGHTNINGCSS_VERSION" \
+  || npm_packages+=("lightningcss-cli@$LIGHTNINGCSS_VERSION")
 if [ ${#npm_packages[@]} -gt 0 ]; then
   log "npm install ${npm_packages[*]} (into .tools/)"
   mkdir -p "$PEERLOOP_ROOT/.tools"

@@ -17,6 +17,8 @@ export PEERLOOP_ROOT
 export WASM_BINDGEN_VERSION=0.2.130
 export CARGO_LEPTOS_VERSION=0.3.11
 export BINARYEN_NPM_VERSION=132.0.0
+export ESBUILD_VERSION=0.28.2
+export LIGHTNINGCSS_VERSION=1.33.0
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -40,13 +42,22 @@ peerloop_uses_debian_toolchain() {
 # instead of in a temporary directory, so an interrupted tool build resumes where it stopped.
 peerloop_cargo() {
   # cargo-leptos looks wasm-opt up on PATH: npm's binaryen (see bootstrap.sh) must come first.
-  local settings=("CARGO_TARGET_DIR=$PEERLOOP_TARGET_DIR" "PATH=$PEERLOOP_ROOT/.tools/node_modules/.bin:$PATH")
+  # LEPTOS_OUTPUT_NAME is read at compile time (it names the bundle the pages load); every build
+  # sets the same value cargo-leptos does, so no build invalidates another's leptos crates.
+  local settings=("CARGO_TARGET_DIR=$PEERLOOP_TARGET_DIR" "PATH=$PEERLOOP_ROOT/.tools/node_modules/.bin:$PATH"
+    "LEPTOS_OUTPUT_NAME=peerloop")
   if peerloop_uses_debian_toolchain; then
     # cargo reads RUSTC_BOOTSTRAP itself, so it cannot live in .cargo/config.toml.
     settings+=(RUSTUP_TOOLCHAIN=debian RUSTC_BOOTSTRAP=1)
   fi
   env "${settings[@]}" cargo "$@"
 }
+
+# Tool binaries run for seconds: built without fat LTO and with little optimisation, they are the
+# same programs in a fraction of the compile time.
+peerloop_fast_install=(--config profile.release.lto=false --config profile.release.codegen-units=16
+  --config profile.release.opt-level=1 --config profile.release.debug=false
+  --config profile.release.strip=true --config profile.release.incremental=false)
 
 # Extra cargo-leptos arguments for the WASM half.
 peerloop_leptos_lib_args() {

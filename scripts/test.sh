@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs every check CI runs, in order:
-# formatting, clippy (server and WASM builds), unit and property tests, the integration suite
+# formatting, the layering of the crates, clippy (server and WASM builds), unit and property tests, the integration suite
 # on SQLite and on PostgreSQL, the release build, and the Playwright e2e suite.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -21,15 +21,18 @@ scripts/bootstrap.sh --with-e2e
 step "cargo fmt --check"
 peerloop_cargo fmt --all -- --check
 
+step "layers: no crate depends on one above it; the backend builds without Leptos"
+scripts/check-layers.sh
+
 step "clippy: server build (ssr)"
-peerloop_cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+peerloop_cargo clippy --workspace --exclude frontend --all-targets --features app/ssr -- -D warnings
 
 step "clippy: browser build (hydrate, wasm32)"
 mapfile -t wasm_args < <(peerloop_wasm_cargo_args)
 peerloop_cargo clippy -p app -p frontend --features app/hydrate "${wasm_args[@]}" -- -D warnings
 
 step "unit, property and integration tests on SQLite"
-PEERLOOP_TEST_DB=sqlite peerloop_cargo test -p app -p server --features app/ssr
+PEERLOOP_TEST_DB=sqlite peerloop_cargo test --workspace --exclude frontend --features app/ssr
 
 pg_url="${PEERLOOP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export PEERLOOP_TEST_PG_URL="$pg_url"
@@ -44,7 +47,7 @@ if psql "$pg_url" -Atqc "SELECT 1" >/dev/null 2>&1; then
   # Also when the run stops early: a failing test, Ctrl-C.
   trap 'drop_run_databases || true' EXIT
   # Same package selection as the SQLite run, so the build is reused.
-  PEERLOOP_TEST_DB=postgres peerloop_cargo test -p app -p server --features app/ssr --tests
+  PEERLOOP_TEST_DB=postgres peerloop_cargo test --workspace --exclude frontend --features app/ssr --tests
   drop_run_databases
   trap - EXIT
 elif [ "${CI:-}" = "true" ]; then

@@ -3,7 +3,7 @@
 //! reachable, on PostgreSQL. Run with `cargo bench -p server --bench booking`.
 //! `PEERLOOP_BENCH_BOOKINGS` (default 400) and `PEERLOOP_BENCH_CONCURRENCY` (default 16) tune it.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/journeys/common/mod.rs"]
 mod common;
 
 use common::TestApp;

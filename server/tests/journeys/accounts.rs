@@ -1,7 +1,7 @@
 //! Accounts and their security properties: sign up, log in and out, session rotation and
 //! expiry, log out everywhere, Origin and CSRF checks, login throttling.
 
-mod common;
+use crate::common;
 
 use common::{PASSWORD, spawn_app, spawn_app_with};
 use serde_json::json;

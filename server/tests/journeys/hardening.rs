@@ -4,7 +4,7 @@
 //! cancellation policy, pool starvation on the booking page, admin "schedule later", calendar
 //! methods, control characters in input, and sign-in checked before the body.
 
-mod common;
+use crate::common;
 
 use common::{
     DEMO_PASSWORD, PASSWORD, TestApp, count, demo_id, enrolled_students, log_in_as, now,

@@ -2,7 +2,7 @@
 //! `PEERLOOP_TEST_DB` picks the backend: `sqlite` (default; a temp file) or `postgres` (a new
 //! database on `PEERLOOP_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/test).
 
-#![allow(dead_code)] // each test binary uses its own subset of these helpers
+#![allow(dead_code)] // the benchmark uses a subset of these helpers
 
 use backend::AppState;
 use backend::db::Db;

@@ -2,7 +2,7 @@
 //! a retry sends the bytes of the first attempt, and an email whose booking changed after it was
 //! queued is dropped. These tests drive the outbox themselves: their apps run no worker.
 
-mod common;
+use crate::common;
 
 use backend::store::outbox::{self, LEASE_SECS};
 use backend::store::unix_now;

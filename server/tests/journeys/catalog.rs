@@ -1,7 +1,7 @@
 //! Journey: browse the catalog and open a course (home → CDET), over REST, server functions and
 //! server-rendered pages, plus the operations endpoints every deployment relies on.
 
-mod common;
+use crate::common;
 
 use common::spawn_app;
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! characters) and every status that comes back must be one the document lists for it. Request
 //! bodies refuse unknown fields, and say so.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, log_in_as, spawn_app};
 use serde_json::Value;

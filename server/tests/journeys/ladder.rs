@@ -2,7 +2,7 @@
 //! and the authorization matrix: for every call that takes an id, another user gets 403 or 404
 //! and nothing changes.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, count, log_in_as, spawn_app, spawn_app_with};
 use serde_json::{Value, json};

@@ -1,0 +1,225 @@
+//! Booking a session: the request, its idempotency key, and the one write transaction that
+//! checks every integrity rule and queues the emails.
+
+use super::*;
+
+/// What `POST /api/sessions` asks for.
+pub struct BookingRequest<'a> {
+    pub st_id: &'a str,
+    pub course_id: &'a str,
+    pub start_at: &'a str,
+    pub duration_minutes: i64,
+}
+
+/// The result of a booking request: the session, and whether this request created it (a
+/// retried request with the same idempotency key gets the first one's session).
+pub struct Booked {
+    pub session: Session,
+    pub created: bool,
+}
+
+/// The first booking made with this idempotency key, if the key was used for this very
+/// request; a different request under the same key is refused.
+async fn replayed(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    key: &str,
+    request: &str,
+) -> Result<Option<Session>, AppError> {
+    let Some((first_request, booking_id)) = store::find_idempotency_key(conn, user_id, key).await?
+    else {
+        return Ok(None);
+    };
+    if first_request != request {
+        return Err(AppError::BadRequest(
+            "This Idempotency-Key was already used for a different booking request.".into(),
+        ));
+    }
+    Ok(Some(session_of(&load_booking(conn, &booking_id).await?)?))
+}
+
+fn validate_request(request: &BookingRequest<'_>) -> Result<Timestamp, AppError> {
+    let mut fields = FieldErrors::default();
+    let start = request.start_at.trim().parse::<Timestamp>();
+    if start.is_err() {
+        fields.add(
+            "start_at",
+            "Use an RFC 3339 date and time, e.g. 2026-12-01T15:00:00Z.",
+        );
+    }
+    if !(1..=MAX_SESSION_MINUTES).contains(&request.duration_minutes) {
+        fields.add(
+            "duration_minutes",
+            format!("Sessions last 1 to {MAX_SESSION_MINUTES} minutes."),
+        );
+    }
+    if request.st_id.trim().is_empty() {
+        fields.add("st_id", "Choose a Student-Teacher.");
+    }
+    if request.course_id.trim().is_empty() {
+        fields.add("course_id", "Choose a course.");
+    }
+    match start {
+        Ok(start) if fields.is_empty() => Ok(start),
+        _ => Err(AppError::Invalid(fields)),
+    }
+}
+
+pub const IDEMPOTENCY_KEY_MAX: usize = 255;
+
+/// Books a session for the signed-in student. See the module docs for the integrity rules.
+pub async fn book(
+    db: &Db,
+    user: &SessionUser,
+    request: &BookingRequest<'_>,
+    idempotency_key: Option<&str>,
+    now: i64,
+) -> Result<Booked, AppError> {
+    let start = validate_request(request)?;
+    if let Some(key) = idempotency_key
+        && (key.is_empty() || key.len() > IDEMPOTENCY_KEY_MAX)
+    {
+        return Err(AppError::BadRequest(format!(
+            "Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} characters."
+        )));
+    }
+    if request.st_id == user.id {
+        return Err(AppError::BadRequest(
+            "You can't book a session with yourself.".into(),
+        ));
+    }
+    let canonical = format!(
+        "{}|{}|{}|{}",
+        request.st_id,
+        request.course_id,
+        start.as_second(),
+        request.duration_minutes
+    );
+    let attempt = book_once(db, user, request, start, idempotency_key, &canonical, now).await;
+    match (attempt, idempotency_key) {
+        // A concurrent request with the same key may have won (Postgres): answer with its
+        // booking rather than a conflict.
+        (Err(AppError::Conflict(message)), Some(key)) => {
+            let mut conn = db.pool().acquire().await?;
+            match replayed(&mut conn, &user.id, key, &canonical).await? {
+                Some(session) => Ok(Booked {
+                    session,
+                    created: false,
+                }),
+                None => Err(AppError::Conflict(message)),
+            }
+        }
+        (result, _) => result,
+    }
+}
+
+async fn book_once(
+    db: &Db,
+    user: &SessionUser,
+    request: &BookingRequest<'_>,
+    start: Timestamp,
+    idempotency_key: Option<&str>,
+    canonical: &str,
+    now: i64,
+) -> Result<Booked, AppError> {
+    let mut tx = db.begin_write().await?;
+    if let Some(key) = idempotency_key
+        && let Some(session) = replayed(&mut tx, &user.id, key, canonical).await?
+    {
+        return Ok(Booked {
+            session,
+            created: false,
+        });
+    }
+    if !crate::store::learning::is_certified(&mut tx, request.st_id, request.course_id).await? {
+        return Err(AppError::NotFound(
+            "This Student-Teacher doesn't teach this course.".into(),
+        ));
+    }
+    let Some((enrollment_id, credits, _)) =
+        store::enrollment_credits(&mut tx, &user.id, request.course_id).await?
+    else {
+        return Err(AppError::Forbidden(
+            "Enroll in this course to book sessions.".into(),
+        ));
+    };
+    if credits <= 0 {
+        return Err(AppError::Conflict(
+            "You have no sessions left in this course.".into(),
+        ));
+    }
+    let Some(stored) = store::load_availability(&mut tx, request.st_id).await? else {
+        return Err(AppError::Conflict(
+            SlotRefusal::OutsideAvailability.to_string(),
+        ));
+    };
+    let booked = store::active_sessions(
+        &mut tx,
+        request.st_id,
+        start.as_second() - NEIGHBOURHOOD_SECS,
+        start.as_second() + NEIGHBOURHOOD_SECS,
+        None,
+    )
+    .await?;
+    let slot = check_slot(
+        &stored.rules,
+        &booked,
+        timestamp(now),
+        start,
+        request.duration_minutes,
+    )
+    .map_err(refusal)?;
+    let session = (slot.start.as_second(), slot.end.as_second());
+    if store::student_is_busy(&mut tx, &user.id, session.0, session.1, None).await? {
+        return Err(student_busy());
+    }
+    let blocked = stored.rules.blocked(Interval {
+        start: slot.start,
+        end: slot.end,
+    });
+    let id = new_id();
+    let insert = store::insert_booking(
+        &mut tx,
+        &NewBooking {
+            id: &id,
+            st_id: request.st_id,
+            student_id: &user.id,
+            course_id: request.course_id,
+            enrollment_id: &enrollment_id,
+            session,
+            blocked: (blocked.start.as_second(), blocked.end.as_second()),
+            status: BookingStatus::Scheduled.as_str(),
+            hold_expires_at: None,
+            free_cancel_hours: stored.policy.free_until_hours_before,
+        },
+        now,
+    )
+    .await;
+    if let Err(error) = insert {
+        return Err(match store::overlap_violation(&error) {
+            Some(Overlap::StudentTeacher) => time_taken(),
+            Some(Overlap::Student) => student_busy(),
+            None => error.into(),
+        });
+    }
+    if !store::spend_credit(&mut tx, &enrollment_id).await? {
+        return Err(AppError::Conflict(
+            "You have no sessions left in this course.".into(),
+        ));
+    }
+    if let Some(key) = idempotency_key
+        && !store::insert_idempotency_key(&mut tx, &user.id, key, canonical, &id, now).await?
+    {
+        // The same key is being used by a concurrent request that got there first.
+        return Err(time_taken());
+    }
+    enqueue_emails(&mut tx, &id, EmailKind::Confirmed, 0, now).await?;
+    enqueue_reminders(&mut tx, &id, 0, session.0, now).await?;
+    let row = load_booking(&mut tx, &id).await?;
+    tx.commit().await?;
+    tracing::info!(booking_id = %id, st_id = %request.st_id, "session booked");
+    Ok(Booked {
+        session: session_of(&row)?,
+        created: true,
+    })
+}

@@ -1,0 +1,174 @@
+//! Changes to a booked session: cancel, reschedule, "schedule later", and releasing expired
+//! payment holds.
+
+use super::*;
+
+/// Cancels a session for either participant under the policy it was booked with; the slot is freed and the
+/// student's credit returned.
+pub async fn cancel(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    now: i64,
+) -> Result<SessionDetail, AppError> {
+    let mut tx = db.begin_write().await?;
+    let row = load_booking(&mut tx, id).await?;
+    let role = participant(user, &row)?;
+    let status = status_of(&row)?;
+    booking::apply(status, BookingEvent::Cancelled).map_err(booking_error)?;
+    let policy = row.policy();
+    let late = policy
+        .may_change(role, now, row.start_at)
+        .map_err(booking_error)?;
+    if !store::record_cancellation(&mut tx, id, status.as_str(), &user.id, late, now).await? {
+        return Err(AppError::Conflict(
+            "This session changed meanwhile. Reload and try again.".into(),
+        ));
+    }
+    if status == BookingStatus::Scheduled {
+        store::return_credit(&mut tx, &row.enrollment_id).await?;
+    }
+    enqueue_emails(&mut tx, id, EmailKind::Cancelled, row.sequence + 1, now).await?;
+    let row = load_booking(&mut tx, id).await?;
+    tx.commit().await?;
+    tracing::info!(booking_id = %id, late, "session cancelled");
+    detail(&row, role, policy, now)
+}
+
+/// Moves a session to another free slot of the same length; it keeps its id and its calendar
+/// event (SEQUENCE rises).
+pub async fn reschedule(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    start_at: &str,
+    now: i64,
+) -> Result<SessionDetail, AppError> {
+    let start = parse_instant("start_at", start_at)?;
+    let mut tx = db.begin_write().await?;
+    let row = load_booking(&mut tx, id).await?;
+    let role = participant(user, &row)?;
+    let status = status_of(&row)?;
+    booking::apply(status, BookingEvent::Rescheduled).map_err(booking_error)?;
+    let Some(stored) = store::load_availability(&mut tx, &row.st_id).await? else {
+        return Err(AppError::Conflict(
+            SlotRefusal::OutsideAvailability.to_string(),
+        ));
+    };
+    let policy = row.policy();
+    let late = policy
+        .may_change(role, now, row.start_at)
+        .map_err(booking_error)?;
+    let booked = store::active_sessions(
+        &mut tx,
+        &row.st_id,
+        start.as_second() - NEIGHBOURHOOD_SECS,
+        start.as_second() + NEIGHBOURHOOD_SECS,
+        Some(id),
+    )
+    .await?;
+    let duration = (row.end_at - row.start_at) / 60;
+    let slot =
+        check_slot(&stored.rules, &booked, timestamp(now), start, duration).map_err(refusal)?;
+    let session = (slot.start.as_second(), slot.end.as_second());
+    if store::student_is_busy(&mut tx, &row.student_id, session.0, session.1, Some(id)).await? {
+        return Err(student_busy());
+    }
+    let blocked = stored.rules.blocked(Interval {
+        start: slot.start,
+        end: slot.end,
+    });
+    let moved = store::move_booking(
+        &mut tx,
+        id,
+        row.sequence,
+        session,
+        (blocked.start.as_second(), blocked.end.as_second()),
+        late,
+        now,
+    )
+    .await;
+    match moved {
+        Ok(true) => {}
+        Ok(false) => {
+            return Err(AppError::Conflict(
+                "This session changed meanwhile. Reload and try again.".into(),
+            ));
+        }
+        Err(error) => {
+            return Err(match store::overlap_violation(&error) {
+                Some(Overlap::StudentTeacher) => time_taken(),
+                Some(Overlap::Student) => student_busy(),
+                None => error.into(),
+            });
+        }
+    }
+    let sequence = row.sequence + 1;
+    enqueue_emails(&mut tx, id, EmailKind::Rescheduled, sequence, now).await?;
+    enqueue_reminders(&mut tx, id, sequence, session.0, now).await?;
+    let row = load_booking(&mut tx, id).await?;
+    tx.commit().await?;
+    tracing::info!(booking_id = %id, late, "session rescheduled");
+    detail(&row, role, policy, now)
+}
+
+/// "Schedule later": marks one unbooked credit of the student's enrollment as deferred.
+pub async fn defer(
+    db: &Db,
+    user: &SessionUser,
+    enrollment_id: &str,
+) -> Result<EnrollmentCredits, AppError> {
+    let mut tx = db.begin_write().await?;
+    let enrollment = crate::store::learning::find_enrollment(&mut tx, enrollment_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("We couldn't find that enrollment.".into()))?;
+    domain::access::authorize(
+        Some(&user.actor()),
+        domain::access::Access::Enrollment {
+            student_id: &enrollment.student_id,
+        },
+    )?;
+    if !store::defer_credit(&mut tx, enrollment_id).await? {
+        return Err(AppError::Conflict(
+            "Every session left in this course is already set to schedule later.".into(),
+        ));
+    }
+    let (_, session_credits, deferred_credits) =
+        store::enrollment_credits(&mut tx, &enrollment.student_id, &enrollment.course_id)
+            .await?
+            .ok_or(AppError::Internal)?;
+    tx.commit().await?;
+    Ok(EnrollmentCredits {
+        enrollment_id: enrollment_id.to_owned(),
+        course_id: enrollment.course_id,
+        session_credits,
+        deferred_credits,
+    })
+}
+
+/// Releases pending-payment bookings whose hold has expired. Returns how many were released.
+pub async fn release_expired_holds(db: &Db, now: i64) -> Result<usize, AppError> {
+    let mut tx = db.begin_write().await?;
+    let expired = store::expired_holds(&mut tx, now).await?;
+    let mut released = 0;
+    for id in &expired {
+        let next = booking::apply(BookingStatus::PendingPayment, BookingEvent::HoldExpired)
+            .map_err(booking_error)?;
+        if store::set_status(
+            &mut tx,
+            id,
+            BookingStatus::PendingPayment.as_str(),
+            next.as_str(),
+            now,
+        )
+        .await?
+        {
+            released += 1;
+        }
+    }
+    tx.commit().await?;
+    if released > 0 {
+        tracing::info!(released, "released expired booking holds");
+    }
+    Ok(released)
+}

@@ -1,0 +1,145 @@
+//! A session as its participants see it: one session, the dashboards' lists and the calendar
+//! file, with times in the viewer's zone.
+
+use super::*;
+
+/// `GET /api/sessions/:id`: participants only.
+pub async fn get_session(db: &Db, user: &SessionUser, id: &str) -> Result<Session, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let row = load_booking(&mut conn, id).await?;
+    participant(user, &row)?;
+    session_of(&row)
+}
+
+/// "Tue 1 Dec 2026, 10:00–11:00" in `zone_name`.
+pub fn when_in(start: i64, end: i64, zone_name: &str) -> String {
+    let zone = zone(zone_name);
+    let start = timestamp(start).to_zoned_datetime(zone.clone());
+    let end = timestamp(end).to_zoned_datetime(zone);
+    format!(
+        "{}–{}",
+        start.strftime("%a %-d %b %Y, %H:%M"),
+        end.strftime("%H:%M")
+    )
+}
+
+/// "15:30–16:30 in Asia/Kolkata".
+pub fn times_in(start: i64, end: i64, zone_name: &str) -> String {
+    let zone = zone(zone_name);
+    format!(
+        "{}–{} in {zone_name}",
+        timestamp(start)
+            .to_zoned_datetime(zone.clone())
+            .strftime("%H:%M"),
+        timestamp(end).to_zoned_datetime(zone).strftime("%H:%M")
+    )
+}
+
+pub(super) fn detail(
+    row: &BookingRow,
+    role: Party,
+    policy: CancellationPolicy,
+    now: i64,
+) -> Result<SessionDetail, AppError> {
+    let (viewer_zone, other_zone, with_name) = match role {
+        Party::Student => (&row.student_time_zone, &row.st_time_zone, &row.st_name),
+        Party::StudentTeacher => (&row.st_time_zone, &row.student_time_zone, &row.student_name),
+    };
+    let status = status_of(row)?;
+    let can_change = status.is_active() && policy.may_change(role, now, row.start_at).is_ok();
+    Ok(SessionDetail {
+        session: session_of(row)?,
+        course_title: row.course_title.clone(),
+        with_name: with_name.clone(),
+        viewer_role: role,
+        viewer_time_zone: viewer_zone.clone(),
+        when_viewer: when_in(row.start_at, row.end_at, viewer_zone),
+        when_other: times_in(row.start_at, row.end_at, other_zone),
+        is_upcoming: row.end_at > now && status.is_active(),
+        late_cancellation: row.late_cancellation != 0,
+        can_change,
+        policy: policy.describe(),
+    })
+}
+
+/// A session as its participant sees it (its own page).
+pub async fn session_detail(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    now: i64,
+) -> Result<SessionDetail, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let row = load_booking(&mut conn, id).await?;
+    let role = participant(user, &row)?;
+    detail(&row, role, row.policy(), now)
+}
+
+/// SDSH (as student) or TDSH (as S-T): upcoming sessions soonest first, past ones latest first.
+pub async fn session_lists(
+    db: &Db,
+    user: &SessionUser,
+    as_teacher: bool,
+    now: i64,
+) -> Result<SessionLists, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let rows = store::bookings_of(&mut conn, &user.id, as_teacher).await?;
+    let role = if as_teacher {
+        Party::StudentTeacher
+    } else {
+        Party::Student
+    };
+    let mut lists = SessionLists {
+        upcoming: Vec::new(),
+        past: Vec::new(),
+        deferred: Vec::new(),
+    };
+    for row in rows {
+        let entry = detail(&row, role, row.policy(), now)?;
+        if entry.is_upcoming {
+            lists.upcoming.push(entry);
+        } else {
+            lists.past.push(entry);
+        }
+    }
+    lists.past.reverse();
+    if !as_teacher {
+        let deferred: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT e.id, c.id, c.title, e.deferred_credits
+               FROM enrollments e JOIN courses c ON c.id = e.course_id
+              WHERE e.student_id = $1 AND e.deferred_credits > 0
+              ORDER BY c.title",
+        )
+        .bind(&user.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        lists.deferred = deferred
+            .into_iter()
+            .map(
+                |(enrollment_id, course_id, course_title, deferred_credits)| DeferredCredit {
+                    enrollment_id,
+                    course_id,
+                    course_title,
+                    deferred_credits,
+                },
+            )
+            .collect();
+    }
+    Ok(lists)
+}
+
+/// The session's calendar file, for its participants: (file name, text).
+pub async fn calendar_export(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    public_url: &str,
+) -> Result<(String, String), AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let row = load_booking(&mut conn, id).await?;
+    participant(user, &row)?;
+    Ok((
+        crate::ics::filename(id),
+        crate::ics::session_calendar(&row, public_url),
+    ))
+}

@@ -1,0 +1,54 @@
+//! Session credits of an enrollment: spent, returned and deferred ("schedule later").
+
+use super::*;
+
+/// (enrollment id, credits left, credits deferred) of the student in the course.
+pub async fn enrollment_credits(
+    conn: &mut AnyConnection,
+    student_id: &str,
+    course_id: &str,
+) -> Result<Option<(String, i64, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, session_credits, deferred_credits FROM enrollments
+          WHERE student_id = $1 AND course_id = $2",
+    )
+    .bind(student_id)
+    .bind(course_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Spends one credit (a deferred one first); false when none is left.
+pub async fn spend_credit(conn: &mut AnyConnection, enrollment_id: &str) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE enrollments
+            SET session_credits = session_credits - 1,
+                deferred_credits = CASE WHEN deferred_credits > 0 THEN deferred_credits - 1
+                                        ELSE 0 END
+          WHERE id = $1 AND session_credits > 0",
+    )
+    .bind(enrollment_id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn return_credit(conn: &mut AnyConnection, enrollment_id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE enrollments SET session_credits = session_credits + 1 WHERE id = $1")
+        .bind(enrollment_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks one more unbooked credit as "schedule later"; false when every credit is deferred.
+pub async fn defer_credit(conn: &mut AnyConnection, enrollment_id: &str) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE enrollments SET deferred_credits = deferred_credits + 1
+          WHERE id = $1 AND deferred_credits < session_credits",
+    )
+    .bind(enrollment_id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

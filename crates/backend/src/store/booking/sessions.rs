@@ -1,0 +1,319 @@
+//! Booked sessions: inserting, finding, listing, moving and changing their status, and the
+//! overlap checks the booking rules need.
+
+use super::*;
+
+/// Active sessions of the S-T whose blocked time touches `[from, to)`, other than `except`.
+pub async fn active_sessions(
+    conn: &mut AnyConnection,
+    st_id: &str,
+    from: i64,
+    to: i64,
+    except: Option<&str>,
+) -> Result<Vec<Interval>, AppError> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT start_at, end_at FROM bookings
+          WHERE st_id = $1 AND status IN {ACTIVE_STATUSES}
+            AND blocked_start < $3 AND blocked_end > $2 AND id <> $4
+          ORDER BY start_at"
+    ))
+    .bind(st_id)
+    .bind(from)
+    .bind(to)
+    .bind(except.unwrap_or(""))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(start, end)| Interval {
+            start: timestamp(start),
+            end: timestamp(end),
+        })
+        .collect())
+}
+
+/// Busy intervals (sessions with their buffers) of the S-T overlapping `[from, to)`.
+pub async fn busy_intervals(
+    conn: &mut AnyConnection,
+    st_id: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, i64)>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT blocked_start, blocked_end FROM bookings
+          WHERE st_id = $1 AND status IN {ACTIVE_STATUSES}
+            AND blocked_start < $3 AND blocked_end > $2
+          ORDER BY blocked_start"
+    ))
+    .bind(st_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Whether the student has another active session overlapping `[start, end)`.
+pub async fn student_is_busy(
+    conn: &mut AnyConnection,
+    student_id: &str,
+    start: i64,
+    end: i64,
+    except: Option<&str>,
+) -> Result<bool, AppError> {
+    let count: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM bookings
+          WHERE student_id = $1 AND status IN {ACTIVE_STATUSES}
+            AND start_at < $3 AND end_at > $2 AND id <> $4"
+    ))
+    .bind(student_id)
+    .bind(start)
+    .bind(end)
+    .bind(except.unwrap_or(""))
+    .fetch_one(conn)
+    .await?;
+    Ok(count > 0)
+}
+
+pub struct NewBooking<'a> {
+    pub id: &'a str,
+    pub st_id: &'a str,
+    pub student_id: &'a str,
+    pub course_id: &'a str,
+    pub enrollment_id: &'a str,
+    pub session: (i64, i64),
+    pub blocked: (i64, i64),
+    pub status: &'a str,
+    pub hold_expires_at: Option<i64>,
+    /// The cancellation policy the student was shown; it stays with the booking.
+    pub free_cancel_hours: i64,
+}
+
+/// Inserts a booking. The raw error is returned so the caller can tell an exclusion-constraint
+/// violation (Postgres: the time was taken meanwhile) from a failure.
+pub async fn insert_booking(
+    conn: &mut AnyConnection,
+    booking: &NewBooking<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO bookings (id, st_id, student_id, course_id, enrollment_id, start_at, end_at,
+                               blocked_start, blocked_end, status, hold_expires_at, created_at,
+                               updated_at, free_cancel_hours)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
+    )
+    .bind(booking.id)
+    .bind(booking.st_id)
+    .bind(booking.student_id)
+    .bind(booking.course_id)
+    .bind(booking.enrollment_id)
+    .bind(booking.session.0)
+    .bind(booking.session.1)
+    .bind(booking.blocked.0)
+    .bind(booking.blocked.1)
+    .bind(booking.status)
+    .bind(booking.hold_expires_at)
+    .bind(now)
+    .bind(booking.free_cancel_hours)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// Which of the two overlap constraints a Postgres error violated, if any.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Overlap {
+    StudentTeacher,
+    Student,
+}
+
+pub fn overlap_violation(error: &sqlx::Error) -> Option<Overlap> {
+    let sqlx::Error::Database(error) = error else {
+        return None;
+    };
+    // 23P01: exclusion_violation.
+    if error.code().as_deref() != Some("23P01") {
+        return None;
+    }
+    Some(match error.constraint() {
+        Some("bookings_student_free") => Overlap::Student,
+        _ => Overlap::StudentTeacher,
+    })
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct BookingRow {
+    pub id: String,
+    pub st_id: String,
+    pub student_id: String,
+    pub course_id: String,
+    pub enrollment_id: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub status: String,
+    pub sequence: i64,
+    pub late_cancellation: i64,
+    pub st_name: String,
+    pub st_email: String,
+    pub st_time_zone: String,
+    pub student_name: String,
+    pub student_email: String,
+    pub student_time_zone: String,
+    pub course_title: String,
+    pub cancelled_by: Option<String>,
+    /// The policy frozen at booking (`None` only for bookings made before it was stored).
+    pub free_cancel_hours: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl BookingRow {
+    /// The cancellation policy this booking was made under.
+    pub fn policy(&self) -> CancellationPolicy {
+        self.free_cancel_hours
+            .map(|hours| CancellationPolicy {
+                free_until_hours_before: hours,
+            })
+            .unwrap_or_default()
+    }
+}
+
+const BOOKING_SELECT: &str = "SELECT b.id, b.st_id, b.student_id, b.course_id, b.enrollment_id,
+        b.start_at, b.end_at, b.status, b.sequence,
+        CASE WHEN b.late_cancellation THEN 1 ELSE 0 END AS late_cancellation,
+        t.name AS st_name, t.email AS st_email, t.time_zone AS st_time_zone,
+        s.name AS student_name, s.email AS student_email, s.time_zone AS student_time_zone,
+        c.title AS course_title, b.cancelled_by, b.free_cancel_hours, b.updated_at
+   FROM bookings b
+   JOIN users t ON t.id = b.st_id
+   JOIN users s ON s.id = b.student_id
+   JOIN courses c ON c.id = b.course_id";
+
+pub async fn find_booking(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<BookingRow>, AppError> {
+    Ok(sqlx::query_as(&format!("{BOOKING_SELECT} WHERE b.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The user's sessions as student or as S-T, soonest first.
+pub async fn bookings_of(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    as_teacher: bool,
+) -> Result<Vec<BookingRow>, AppError> {
+    let column = if as_teacher {
+        "b.st_id"
+    } else {
+        "b.student_id"
+    };
+    Ok(sqlx::query_as(&format!(
+        "{BOOKING_SELECT} WHERE {column} = $1 ORDER BY b.start_at, b.id"
+    ))
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Compare-and-set status change; false when the booking was not in `from` any more.
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE bookings SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn record_cancellation(
+    conn: &mut AnyConnection,
+    id: &str,
+    from_status: &str,
+    by: &str,
+    late: bool,
+    now: i64,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE bookings SET status = 'cancelled', cancelled_by = $3, cancelled_at = $5,
+                late_cancellation = $4, sequence = sequence + 1, updated_at = $5
+          WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(from_status)
+    .bind(by)
+    .bind(late)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Moves a booking to a new time (same id), raising its calendar SEQUENCE. Compare-and-set on
+/// the sequence the caller read.
+pub async fn move_booking(
+    conn: &mut AnyConnection,
+    id: &str,
+    sequence: i64,
+    session: (i64, i64),
+    blocked: (i64, i64),
+    late: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(&format!(
+        "UPDATE bookings SET start_at = $3, end_at = $4, blocked_start = $5, blocked_end = $6,
+                sequence = sequence + 1, updated_at = $8,
+                late_cancellation = CASE WHEN $7 THEN TRUE ELSE late_cancellation END
+          WHERE id = $1 AND sequence = $2 AND status IN {ACTIVE_STATUSES}"
+    ))
+    .bind(id)
+    .bind(sequence)
+    .bind(session.0)
+    .bind(session.1)
+    .bind(blocked.0)
+    .bind(blocked.1)
+    .bind(late)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Pending-payment bookings whose hold has expired: (id, enrollment id).
+pub async fn expired_holds(conn: &mut AnyConnection, now: i64) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM bookings WHERE status = 'pending_payment' AND hold_expires_at <= $1",
+    )
+    .bind(now)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Certified S-Ts of a course with their time zone and sessions taught:
+/// (user id, name, time zone, completed sessions).
+pub async fn course_student_teachers(
+    conn: &mut AnyConnection,
+    course_id: &str,
+) -> Result<Vec<(String, String, String, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.name, u.time_zone,
+                (SELECT COUNT(*) FROM bookings b
+                  WHERE b.st_id = u.id AND b.status = 'completed')
+           FROM st_certifications s JOIN users u ON u.id = s.user_id
+          WHERE s.course_id = $1
+          ORDER BY u.name",
+    )
+    .bind(course_id)
+    .fetch_all(conn)
+    .await?)
+}

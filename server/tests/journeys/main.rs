@@ -1,0 +1,12 @@
+//! The integration suite: every journey against a real app server on SQLite or PostgreSQL
+//! (`PEERLOOP_TEST_DB`). One test binary, so the server is linked once per build.
+
+mod common;
+
+mod accounts;
+mod booking;
+mod catalog;
+mod hardening;
+mod ladder;
+mod openapi;
+mod outbox;

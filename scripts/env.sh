@@ -36,14 +36,16 @@ peerloop_uses_debian_toolchain() {
   return 0
 }
 
-# cargo with this machine's build settings, set for that one command. Every cargo and cargo leptos
-# call of every script goes through here (cargo-leptos spawns cargo itself and passes its
-# environment on), as does `cargo install`: with CARGO_TARGET_DIR set, cargo install builds there
-# instead of in a temporary directory, so an interrupted tool build resumes where it stopped.
+# cargo with this machine's build settings, set for that one command. Every cargo call of every
+# script goes through here, including cargo leptos in watch.sh (cargo-leptos spawns cargo itself
+# and passes its environment on) and `cargo install`: with CARGO_TARGET_DIR set, cargo install
+# builds there instead of in a temporary directory, so an interrupted tool build resumes where it
+# stopped.
 peerloop_cargo() {
-  # cargo-leptos looks wasm-opt up on PATH: npm's binaryen (see bootstrap.sh) must come first.
-  # LEPTOS_OUTPUT_NAME is read at compile time (it names the bundle the pages load); every build
-  # sets the same value cargo-leptos does, so no build invalidates another's leptos crates.
+  # cargo-leptos (watch.sh) looks wasm-opt up on PATH: npm's binaryen (see bootstrap.sh) must come
+  # first. LEPTOS_OUTPUT_NAME is read at compile time (it names the bundle the pages load,
+  # /pkg/peerloop.js and .wasm); every build sets the value build-release.sh's bundle has and
+  # cargo-leptos also sets, so no build invalidates another's leptos crates.
   local settings=("CARGO_TARGET_DIR=$PEERLOOP_TARGET_DIR" "PATH=$PEERLOOP_ROOT/.tools/node_modules/.bin:$PATH"
     "LEPTOS_OUTPUT_NAME=peerloop")
   if peerloop_uses_debian_toolchain; then
@@ -59,14 +61,15 @@ peerloop_fast_install=(--config profile.release.lto=false --config profile.relea
   --config profile.release.opt-level=1 --config profile.release.debug=false
   --config profile.release.strip=true --config profile.release.incremental=false)
 
-# Extra cargo-leptos arguments for the WASM half.
+# Extra cargo-leptos arguments for the WASM half (scripts/watch.sh).
 peerloop_leptos_lib_args() {
   if peerloop_uses_debian_toolchain; then
     printf '%s\n' "--lib-cargo-args=-Zbuild-std=std,panic_abort"
   fi
 }
 
-# Extra cargo arguments for a direct wasm32 cargo call (clippy of the hydrate build).
+# Extra cargo arguments for a direct wasm32 cargo call (the release build's WASM, clippy of the
+# hydrate build).
 peerloop_wasm_cargo_args() {
   printf '%s\n' "--target=wasm32-unknown-unknown"
   if peerloop_uses_debian_toolchain; then

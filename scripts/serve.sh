@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Serves the release build (scripts/build-release.sh) outside cargo-leptos, with the settings
-# cargo-leptos would pass. DATABASE_URL and the other .env.example variables apply.
+# Serves the release build (scripts/build-release.sh) from target/site: runs the server binary
+# with the Leptos site settings the build assumes (bundle name, site root, pkg dir, address).
+# DATABASE_URL and the other .env.example variables apply.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PEERLOOP_ROOT"

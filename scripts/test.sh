@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs every check CI runs, in order:
-# formatting, the layering of the crates, clippy (server and WASM builds), unit and property tests, the integration suite
-# on SQLite and on PostgreSQL, the release build, and the Playwright e2e suite.
+# formatting, the layering of the crates, clippy (server and WASM builds), unit and property
+# tests, the integration suite on SQLite and on PostgreSQL, the release build, and the
+# Playwright e2e suite.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PEERLOOP_ROOT"
@@ -29,7 +30,7 @@ peerloop_cargo clippy --workspace --exclude frontend --all-targets --features ap
 
 step "clippy: browser build (hydrate, wasm32)"
 mapfile -t wasm_args < <(peerloop_wasm_cargo_args)
-peerloop_cargo clippy -p app -p frontend --features app/hydrate "${wasm_args[@]}" -- -D warnings
+peerloop_cargo clippy -p domain -p wire -p app -p frontend --features app/hydrate "${wasm_args[@]}" -- -D warnings
 
 step "unit, property and integration tests on SQLite"
 PEERLOOP_TEST_DB=sqlite peerloop_cargo test --workspace --exclude frontend --features app/ssr

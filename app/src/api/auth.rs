@@ -14,21 +14,12 @@ fn now() -> i64 {
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     crate::ssr::request::respond(
         async move {
-            let state = crate::ssr::state()?;
-            let session = crate::ssr::request::session().await?;
-            let Some(user) = backend::auth::current_user(&state.db, &session, now()).await? else {
+            let (state, Some(user)) = crate::ssr::viewer().await? else {
                 return Ok(None);
             };
-            let me = backend::services::accounts::me(&state.db, &user).await?;
-            let has_role = |role: &str| me.roles.iter().any(|r| r == role);
-            Ok(Some(Viewer {
-                is_creator: has_role("creator"),
-                is_student_teacher: has_role("student_teacher"),
-                id: me.id,
-                name: me.name,
-                time_zone: me.time_zone,
-                is_admin: user.is_admin,
-            }))
+            backend::services::accounts::viewer(&state.db, &user)
+                .await
+                .map(Some)
         }
         .await,
     )

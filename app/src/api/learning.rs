@@ -10,13 +10,10 @@ pub use wire::learning::*;
 pub async fn get_course_progress(course_id: String) -> Result<Option<CourseProgress>, AppError> {
     crate::ssr::request::respond(
         async move {
-            let state = crate::ssr::state()?;
-            let session = crate::ssr::request::session().await?;
-            let now = backend::store::unix_now();
-            let Some(user) = backend::auth::current_user(&state.db, &session, now).await? else {
+            let (state, Some(user)) = crate::ssr::viewer().await? else {
                 return Ok(None);
             };
-            backend::store::learning::course_progress(&state.db, &user.id, &course_id).await
+            backend::services::dashboards::course_progress(&state.db, &user, &course_id).await
         }
         .await,
     )
@@ -28,7 +25,7 @@ pub async fn course_teachers(course_id: String) -> Result<Vec<StudentTeacher>, A
     crate::ssr::request::respond(
         async move {
             let state = crate::ssr::state()?;
-            backend::store::learning::course_teachers(&state.db, &course_id).await
+            backend::services::dashboards::course_teachers(&state.db, &course_id).await
         }
         .await,
     )
@@ -40,7 +37,7 @@ pub async fn student_dashboard() -> Result<Vec<EnrolledCourse>, AppError> {
     crate::ssr::request::respond(
         async move {
             let (state, user) = crate::ssr::signed_in().await?;
-            backend::store::learning::enrolled_courses(&state.db, &user.id).await
+            backend::services::dashboards::student_dashboard(&state.db, &user).await
         }
         .await,
     )
@@ -52,7 +49,7 @@ pub async fn teacher_dashboard() -> Result<Vec<crate::api::auth::TaughtCourse>, 
     crate::ssr::request::respond(
         async move {
             let (state, user) = crate::ssr::signed_in().await?;
-            backend::store::learning::courses_taught(&state.db, &user.id).await
+            backend::services::dashboards::courses_taught(&state.db, &user.id).await
         }
         .await,
     )
@@ -64,13 +61,7 @@ pub async fn get_creator_dashboard() -> Result<CreatorDashboard, AppError> {
     crate::ssr::request::respond(
         async move {
             let (state, user) = crate::ssr::signed_in().await?;
-            domain::access::authorize(
-                Some(&user.actor()),
-                domain::access::Access::CreatorDashboard {
-                    creator_id: &user.id,
-                },
-            )?;
-            backend::store::learning::creator_dashboard(&state.db, &user.id).await
+            backend::services::dashboards::creator_dashboard(&state.db, &user).await
         }
         .await,
     )
@@ -82,9 +73,7 @@ pub async fn creator_profile(creator_id: String) -> Result<CreatorProfilePage, A
     crate::ssr::request::respond(
         async move {
             let state = crate::ssr::state()?;
-            backend::store::learning::creator_profile(&state.db, &creator_id)
-                .await?
-                .ok_or_else(|| AppError::NotFound("We couldn't find that creator.".into()))
+            backend::services::dashboards::creator_profile(&state.db, &creator_id).await
         }
         .await,
     )
@@ -98,9 +87,7 @@ pub async fn get_student_teacher_profile(
     crate::ssr::request::respond(
         async move {
             let state = crate::ssr::state()?;
-            backend::store::learning::student_teacher_profile(&state.db, &user_id)
-                .await?
-                .ok_or_else(|| AppError::NotFound("We couldn't find that Student-Teacher.".into()))
+            backend::services::dashboards::student_teacher_profile(&state.db, &user_id).await
         }
         .await,
     )

@@ -34,9 +34,7 @@ pub async fn get_booking_page(
                 duration_minutes: minutes,
                 reschedule: reschedule.as_deref().filter(|s| !s.is_empty()),
             };
-            let mut page = booking_page(&state.db, &user, &query, now()).await?;
-            page.idempotency_key = backend::store::new_id();
-            Ok(page)
+            booking_page(&state.db, &user, &query, now()).await
         }
         .await,
     )

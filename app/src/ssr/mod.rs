@@ -33,3 +33,11 @@ pub async fn signed_in() -> Result<(AppState, SessionUser), AppError> {
         .map_err(|NotSignedIn(error)| error)?;
     Ok((state, user))
 }
+
+/// The state and the signed-in user, or `None` for a visitor (pages that show more to members).
+pub async fn viewer() -> Result<(AppState, Option<SessionUser>), AppError> {
+    let state = state()?;
+    let session = request::session().await?;
+    let user = backend::auth::current_user(&state.db, &session, backend::store::unix_now()).await?;
+    Ok((state, user))
+}

@@ -297,7 +297,7 @@ pub async fn update_profile(
 }
 
 pub async fn me(db: &Db, user: &SessionUser) -> Result<wire::auth::Me, AppError> {
-    let courses_taught = store::learning::courses_taught(db, &user.id).await?;
+    let courses_taught = super::dashboards::courses_taught(db, &user.id).await?;
     let mut roles = vec!["student".to_owned()];
     if store::learning::owns_courses(db, &user.id).await? {
         roles.push("creator".into());
@@ -315,6 +315,20 @@ pub async fn me(db: &Db, user: &SessionUser) -> Result<wire::auth::Me, AppError>
         time_zone: user.time_zone.clone(),
         roles,
         courses_taught,
+    })
+}
+
+/// Who is viewing the page, with the roles the site's menus depend on.
+pub async fn viewer(db: &Db, user: &SessionUser) -> Result<wire::auth::Viewer, AppError> {
+    let me = me(db, user).await?;
+    let has_role = |role: &str| me.roles.iter().any(|r| r == role);
+    Ok(wire::auth::Viewer {
+        is_creator: has_role("creator"),
+        is_student_teacher: has_role("student_teacher"),
+        id: me.id,
+        name: me.name,
+        time_zone: me.time_zone,
+        is_admin: user.is_admin,
     })
 }
 

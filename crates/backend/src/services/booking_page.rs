@@ -130,7 +130,8 @@ pub async fn booking_page(
         sts,
         calendar,
         rescheduling: rescheduling.map(|(_, r)| r),
-        idempotency_key: String::new(),
+        // A fresh key per render: the confirm form sends it, so a resubmitted form books once.
+        idempotency_key: crate::store::new_id(),
     })
 }
 

@@ -1,12 +1,30 @@
+//! The course catalog (home) and the course detail page (CDET): search, and the store's rows
+//! turned into the wire types.
+
 use crate::db::Db;
 use crate::store;
-use domain::catalog::{like_pattern, normalize_search};
-use wire::courses::{CourseDetail, CourseSummary};
+use crate::store::catalog::{CourseRow, ModuleRow};
+use domain::catalog::{Level, like_pattern, normalize_search};
+use domain::money::{Currency, Money};
+use wire::courses::{CourseDetail, CourseModule, CourseSummary, CreatorProfile, CreatorRef};
 use wire::error::AppError;
 
 pub async fn list_courses(db: &Db, search: Option<&str>) -> Result<Vec<CourseSummary>, AppError> {
     let pattern = search.and_then(normalize_search).map(|s| like_pattern(&s));
-    store::catalog::list_published(db, pattern.as_deref()).await
+    store::catalog::list_published(db, pattern.as_deref())
+        .await?
+        .into_iter()
+        .map(summary)
+        .collect()
+}
+
+/// One creator's published courses, alphabetically (their public profile).
+pub async fn courses_by_creator(db: &Db, creator_id: &str) -> Result<Vec<CourseSummary>, AppError> {
+    store::catalog::list_published_by_creator(db, creator_id)
+        .await?
+        .into_iter()
+        .map(summary)
+        .collect()
 }
 
 pub async fn get_course(db: &Db, id: &str) -> Result<CourseDetail, AppError> {
@@ -14,7 +32,67 @@ pub async fn get_course(db: &Db, id: &str) -> Result<CourseDetail, AppError> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::course_not_found());
     }
-    store::catalog::find_published(db, id)
+    let row = store::catalog::find_published(db, id)
         .await?
-        .ok_or_else(AppError::course_not_found)
+        .ok_or_else(AppError::course_not_found)?;
+    let modules = store::catalog::modules_of(db, id).await?;
+    detail(row, modules)
+}
+
+fn price(row: &CourseRow) -> Result<Money, AppError> {
+    let currency = Currency::parse(&row.currency).map_err(corrupt_row)?;
+    Money::new(row.price_cents, currency).map_err(corrupt_row)
+}
+
+fn level(row: &CourseRow) -> Result<Level, AppError> {
+    Level::parse(&row.level).ok_or_else(|| corrupt_row(format!("level {:?}", row.level)))
+}
+
+fn summary(row: CourseRow) -> Result<CourseSummary, AppError> {
+    Ok(CourseSummary {
+        price: price(&row)?,
+        level: level(&row)?,
+        id: row.id,
+        title: row.title,
+        summary: row.summary,
+        creator: CreatorRef {
+            id: row.creator_id,
+            name: row.creator_name,
+        },
+        module_count: row.module_count,
+        total_minutes: row.total_minutes,
+    })
+}
+
+fn detail(row: CourseRow, modules: Vec<ModuleRow>) -> Result<CourseDetail, AppError> {
+    Ok(CourseDetail {
+        price: price(&row)?,
+        level: level(&row)?,
+        id: row.id,
+        title: row.title,
+        summary: row.summary,
+        description: row.description,
+        creator: CreatorProfile {
+            id: row.creator_id,
+            name: row.creator_name,
+            bio: row.creator_bio,
+        },
+        modules: modules
+            .into_iter()
+            .map(|m| CourseModule {
+                id: m.id,
+                position: m.position,
+                title: m.title,
+                summary: m.summary,
+                duration_minutes: m.duration_minutes,
+            })
+            .collect(),
+        total_minutes: row.total_minutes,
+    })
+}
+
+/// A stored value the schema's CHECK constraints should have made impossible.
+fn corrupt_row(detail: impl std::fmt::Display) -> AppError {
+    tracing::error!(%detail, "course row holds a value outside the domain");
+    AppError::Internal
 }

@@ -6,5 +6,6 @@ pub mod availability;
 pub mod booking;
 pub mod booking_page;
 pub mod catalog;
+pub mod dashboards;
 pub mod learning;
 pub mod mail;

@@ -1,32 +1,32 @@
+//! Published courses and their modules, as stored.
+
 use crate::db::Db;
-use domain::catalog::Level;
-use domain::money::{Currency, Money};
-use wire::courses::{CourseDetail, CourseModule, CourseSummary, CreatorProfile, CreatorRef};
 use wire::error::AppError;
 
+/// A published course with its creator and module totals.
 #[derive(sqlx::FromRow)]
-struct CourseRow {
-    id: String,
-    title: String,
-    summary: String,
-    description: String,
-    level: String,
-    price_cents: i64,
-    currency: String,
-    creator_id: String,
-    creator_name: String,
-    creator_bio: String,
-    module_count: i64,
-    total_minutes: i64,
+pub struct CourseRow {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub level: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub creator_id: String,
+    pub creator_name: String,
+    pub creator_bio: String,
+    pub module_count: i64,
+    pub total_minutes: i64,
 }
 
 #[derive(sqlx::FromRow)]
-struct ModuleRow {
-    id: String,
-    position: i64,
-    title: String,
-    summary: String,
-    duration_minutes: i64,
+pub struct ModuleRow {
+    pub id: String,
+    pub position: i64,
+    pub title: String,
+    pub summary: String,
+    pub duration_minutes: i64,
 }
 
 const COURSE_COLUMNS: &str = "
@@ -45,7 +45,7 @@ const COURSE_COLUMNS: &str = "
 pub async fn list_published(
     db: &Db,
     like_pattern: Option<&str>,
-) -> Result<Vec<CourseSummary>, AppError> {
+) -> Result<Vec<CourseRow>, AppError> {
     let rows: Vec<CourseRow> = match like_pattern {
         None => {
             sqlx::query_as(&format!("{COURSE_COLUMNS} ORDER BY c.title, c.id"))
@@ -65,97 +65,40 @@ pub async fn list_published(
             .await?
         }
     };
-    rows.into_iter().map(CourseRow::into_summary).collect()
+    Ok(rows)
 }
 
 /// One creator's published courses, alphabetically.
 pub async fn list_published_by_creator(
     db: &Db,
     creator_id: &str,
-) -> Result<Vec<CourseSummary>, AppError> {
+) -> Result<Vec<CourseRow>, AppError> {
     let rows: Vec<CourseRow> = sqlx::query_as(&format!(
         "{COURSE_COLUMNS} AND c.creator_id = $1 ORDER BY c.title, c.id"
     ))
     .bind(creator_id)
     .fetch_all(db.pool())
     .await?;
-    rows.into_iter().map(CourseRow::into_summary).collect()
+    Ok(rows)
 }
 
-pub async fn find_published(db: &Db, id: &str) -> Result<Option<CourseDetail>, AppError> {
-    let Some(row) = sqlx::query_as::<_, CourseRow>(&format!("{COURSE_COLUMNS} AND c.id = $1"))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-    else {
-        return Ok(None);
-    };
-    let modules: Vec<ModuleRow> = sqlx::query_as(
+/// A published course.
+pub async fn find_published(db: &Db, id: &str) -> Result<Option<CourseRow>, AppError> {
+    Ok(
+        sqlx::query_as::<_, CourseRow>(&format!("{COURSE_COLUMNS} AND c.id = $1"))
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
+/// A course's modules in order.
+pub async fn modules_of(db: &Db, course_id: &str) -> Result<Vec<ModuleRow>, AppError> {
+    Ok(sqlx::query_as(
         "SELECT id, position, title, summary, duration_minutes
            FROM course_modules WHERE course_id = $1 ORDER BY position",
     )
-    .bind(id)
+    .bind(course_id)
     .fetch_all(db.pool())
-    .await?;
-    row.into_detail(modules).map(Some)
-}
-
-impl CourseRow {
-    fn price(&self) -> Result<Money, AppError> {
-        let currency = Currency::parse(&self.currency).map_err(corrupt_row)?;
-        Money::new(self.price_cents, currency).map_err(corrupt_row)
-    }
-
-    fn level(&self) -> Result<Level, AppError> {
-        Level::parse(&self.level).ok_or_else(|| corrupt_row(format!("level {:?}", self.level)))
-    }
-
-    fn into_summary(self) -> Result<CourseSummary, AppError> {
-        Ok(CourseSummary {
-            price: self.price()?,
-            level: self.level()?,
-            id: self.id,
-            title: self.title,
-            summary: self.summary,
-            creator: CreatorRef {
-                id: self.creator_id,
-                name: self.creator_name,
-            },
-            module_count: self.module_count,
-            total_minutes: self.total_minutes,
-        })
-    }
-
-    fn into_detail(self, modules: Vec<ModuleRow>) -> Result<CourseDetail, AppError> {
-        Ok(CourseDetail {
-            price: self.price()?,
-            level: self.level()?,
-            id: self.id,
-            title: self.title,
-            summary: self.summary,
-            description: self.description,
-            creator: CreatorProfile {
-                id: self.creator_id,
-                name: self.creator_name,
-                bio: self.creator_bio,
-            },
-            modules: modules
-                .into_iter()
-                .map(|m| CourseModule {
-                    id: m.id,
-                    position: m.position,
-                    title: m.title,
-                    summary: m.summary,
-                    duration_minutes: m.duration_minutes,
-                })
-                .collect(),
-            total_minutes: self.total_minutes,
-        })
-    }
-}
-
-/// A stored value the schema's CHECK constraints should have made impossible.
-fn corrupt_row(detail: impl std::fmt::Display) -> AppError {
-    tracing::error!(%detail, "course row holds a value outside the domain");
-    AppError::Internal
+    .await?)
 }

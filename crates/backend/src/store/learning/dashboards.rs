@@ -1,139 +1,156 @@
-//! Read models of the dashboards (SDSH, TDSH, CDSH) and the public profiles.
+//! The rows behind the dashboards (SDSH, TDSH, CDSH) and the public profiles; the dashboards
+//! service turns them into what the pages show.
 
 use super::*;
-use domain::ladder::{ApplicationStatus, EnrollmentStatus};
-use std::collections::HashMap;
-use wire::learning::{
-    ApplicationSummary, CourseProgress, CreatorCourse, CreatorDashboard, CreatorProfilePage,
-    EnrolledCourse, PendingApplication, StudentTeacher, StudentTeacherProfile,
-};
 
-fn enrollment_status(value: &str) -> Result<EnrollmentStatus, AppError> {
-    EnrollmentStatus::parse(value).ok_or(AppError::Internal)
+/// One application to teach, as stored.
+#[derive(sqlx::FromRow)]
+pub struct ApplicationRecord {
+    pub course_id: String,
+    pub id: String,
+    pub status: String,
+    pub decline_reason: Option<String>,
 }
 
-/// The latest application per course of one applicant.
-async fn latest_applications(
+/// Every application of one applicant, oldest first (so the last per course is the latest).
+pub async fn applications_of(
     db: &Db,
     applicant_id: &str,
-) -> Result<HashMap<String, ApplicationSummary>, AppError> {
-    let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+) -> Result<Vec<ApplicationRecord>, AppError> {
+    Ok(sqlx::query_as(
         "SELECT course_id, id, status, decline_reason FROM teaching_applications
           WHERE applicant_id = $1 ORDER BY created_at, id",
     )
     .bind(applicant_id)
     .fetch_all(db.pool())
-    .await?;
-    let mut latest = HashMap::new();
-    for (course_id, id, status, decline_reason) in rows {
-        let status = ApplicationStatus::parse(&status).ok_or(AppError::Internal)?;
-        latest.insert(
-            course_id,
-            ApplicationSummary {
-                id,
-                status,
-                decline_reason,
-            },
-        );
-    }
-    Ok(latest)
+    .await?)
 }
 
-pub async fn course_progress(
-    db: &Db,
-    user_id: &str,
-    course_id: &str,
-) -> Result<Option<CourseProgress>, AppError> {
-    let mut conn = db.pool().acquire().await?;
-    let Some(enrollment) = find_enrollment_for(&mut conn, user_id, course_id).await? else {
-        return Ok(None);
-    };
-    let completed_module_ids: Vec<String> = sqlx::query_scalar(
+pub async fn completed_module_ids(
+    conn: &mut sqlx::AnyConnection,
+    enrollment_id: &str,
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
         "SELECT module_id FROM module_completions WHERE enrollment_id = $1 ORDER BY module_id",
     )
-    .bind(&enrollment.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let (_, total_modules) = progress(&mut conn, &enrollment.id, course_id).await?;
-    let is_student_teacher = is_certified(&mut conn, user_id, course_id).await?;
-    drop(conn);
-    let application = latest_applications(db, user_id).await?.remove(course_id);
-    Ok(Some(CourseProgress {
-        status: enrollment_status(&enrollment.status)?,
-        enrollment_id: enrollment.id,
-        completed_module_ids,
-        total_modules,
-        application,
-        is_student_teacher,
-    }))
+    .bind(enrollment_id)
+    .fetch_all(conn)
+    .await?)
 }
 
-pub async fn enrolled_courses(db: &Db, user_id: &str) -> Result<Vec<EnrolledCourse>, AppError> {
-    let rows: Vec<(String, String, String, String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT e.id, c.id, c.title, e.status,
-                (SELECT COUNT(*) FROM module_completions mc WHERE mc.enrollment_id = e.id),
-                (SELECT COUNT(*) FROM course_modules m WHERE m.course_id = c.id),
+/// An enrollment of a student with its progress counts.
+#[derive(sqlx::FromRow)]
+pub struct EnrolledRow {
+    pub enrollment_id: String,
+    pub course_id: String,
+    pub title: String,
+    pub status: String,
+    pub completed_modules: i64,
+    pub total_modules: i64,
+    pub certifications: i64,
+}
+
+/// The student's enrollments, newest first.
+pub async fn enrollments_of(db: &Db, student_id: &str) -> Result<Vec<EnrolledRow>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT e.id AS enrollment_id, c.id AS course_id, c.title, e.status,
+                (SELECT COUNT(*) FROM module_completions mc WHERE mc.enrollment_id = e.id)
+                  AS completed_modules,
+                (SELECT COUNT(*) FROM course_modules m WHERE m.course_id = c.id) AS total_modules,
                 (SELECT COUNT(*) FROM st_certifications s
-                  WHERE s.course_id = c.id AND s.user_id = e.student_id)
+                  WHERE s.course_id = c.id AND s.user_id = e.student_id) AS certifications
            FROM enrollments e JOIN courses c ON c.id = e.course_id
           WHERE e.student_id = $1
           ORDER BY e.enrolled_at DESC, c.title",
     )
-    .bind(user_id)
+    .bind(student_id)
     .fetch_all(db.pool())
-    .await?;
-    let mut applications = latest_applications(db, user_id).await?;
-    rows.into_iter()
-        .map(
-            |(enrollment_id, course_id, title, status, done, total, certified)| {
-                Ok(EnrolledCourse {
-                    application: applications.remove(&course_id),
-                    enrollment_id,
-                    course_id,
-                    title,
-                    status: enrollment_status(&status)?,
-                    completed_modules: done,
-                    total_modules: total,
-                    is_student_teacher: certified > 0,
-                })
-            },
-        )
-        .collect()
+    .await?)
 }
 
-fn teacher((user_id, name, time_zone, bio): (String, String, String, String)) -> StudentTeacher {
-    StudentTeacher {
-        user_id,
-        name,
-        time_zone,
-        bio,
-    }
+/// A person as their public profile shows them.
+#[derive(sqlx::FromRow)]
+pub struct PersonRow {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+    pub bio: String,
 }
 
-pub async fn course_teachers(db: &Db, course_id: &str) -> Result<Vec<StudentTeacher>, AppError> {
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+pub async fn find_person(db: &Db, user_id: &str) -> Result<Option<PersonRow>, AppError> {
+    Ok(
+        sqlx::query_as("SELECT id, name, time_zone, bio FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
+/// The course's certified S-Ts, earliest certified first.
+pub async fn course_teachers(db: &Db, course_id: &str) -> Result<Vec<PersonRow>, AppError> {
+    Ok(sqlx::query_as(
         "SELECT u.id, u.name, u.time_zone, u.bio FROM st_certifications s
            JOIN users u ON u.id = s.user_id
           WHERE s.course_id = $1 ORDER BY s.certified_at, u.name",
     )
     .bind(course_id)
     .fetch_all(db.pool())
-    .await?;
-    Ok(rows.into_iter().map(teacher).collect())
+    .await?)
 }
 
-pub async fn creator_dashboard(db: &Db, creator_id: &str) -> Result<CreatorDashboard, AppError> {
-    let courses: Vec<(String, String, i64, i64)> = sqlx::query_as(
+/// Everyone certified to teach any of the creator's courses, by name.
+pub async fn creator_teachers(db: &Db, creator_id: &str) -> Result<Vec<PersonRow>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT u.id, u.name, u.time_zone, u.bio FROM st_certifications s
+           JOIN users u ON u.id = s.user_id JOIN courses c ON c.id = s.course_id
+          WHERE c.creator_id = $1 ORDER BY u.name, u.id",
+    )
+    .bind(creator_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// One of the creator's courses with its counts.
+#[derive(sqlx::FromRow)]
+pub struct CreatorCourseRow {
+    pub id: String,
+    pub title: String,
+    pub enrolled: i64,
+    pub student_teachers: i64,
+}
+
+pub async fn creator_courses(db: &Db, creator_id: &str) -> Result<Vec<CreatorCourseRow>, AppError> {
+    Ok(sqlx::query_as(
         "SELECT c.id, c.title,
-                (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = c.id),
+                (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = c.id) AS enrolled,
                 (SELECT COUNT(*) FROM st_certifications s WHERE s.course_id = c.id)
+                  AS student_teachers
            FROM courses c WHERE c.creator_id = $1 ORDER BY c.title",
     )
     .bind(creator_id)
     .fetch_all(db.pool())
-    .await?;
-    let pending: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT a.id, c.id, c.title, u.id, u.name, a.motivation
+    .await?)
+}
+
+/// A pending application to teach one of the creator's courses.
+#[derive(sqlx::FromRow)]
+pub struct PendingApplicationRow {
+    pub id: String,
+    pub course_id: String,
+    pub course_title: String,
+    pub applicant_id: String,
+    pub applicant_name: String,
+    pub motivation: String,
+}
+
+/// Applications waiting for the creator's decision, oldest first.
+pub async fn pending_applications(
+    db: &Db,
+    creator_id: &str,
+) -> Result<Vec<PendingApplicationRow>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, c.id AS course_id, c.title AS course_title, u.id AS applicant_id,
+                u.name AS applicant_name, a.motivation
            FROM teaching_applications a
            JOIN courses c ON c.id = a.course_id
            JOIN users u ON u.id = a.applicant_id
@@ -142,83 +159,5 @@ pub async fn creator_dashboard(db: &Db, creator_id: &str) -> Result<CreatorDashb
     )
     .bind(creator_id)
     .fetch_all(db.pool())
-    .await?;
-    Ok(CreatorDashboard {
-        courses: courses
-            .into_iter()
-            .map(|(id, title, enrolled, student_teachers)| CreatorCourse {
-                id,
-                title,
-                enrolled,
-                student_teachers,
-            })
-            .collect(),
-        pending: pending
-            .into_iter()
-            .map(
-                |(id, course_id, course_title, applicant_id, applicant_name, motivation)| {
-                    PendingApplication {
-                        id,
-                        course_id,
-                        course_title,
-                        applicant_id,
-                        applicant_name,
-                        motivation,
-                    }
-                },
-            )
-            .collect(),
-    })
-}
-
-pub async fn creator_profile(
-    db: &Db,
-    creator_id: &str,
-) -> Result<Option<CreatorProfilePage>, AppError> {
-    let creator: Option<(String, String, String)> =
-        sqlx::query_as("SELECT id, name, bio FROM users WHERE id = $1")
-            .bind(creator_id)
-            .fetch_optional(db.pool())
-            .await?;
-    let Some((id, name, bio)) = creator else {
-        return Ok(None);
-    };
-    let courses = crate::store::catalog::list_published_by_creator(db, &id).await?;
-    if courses.is_empty() {
-        return Ok(None);
-    }
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT DISTINCT u.id, u.name, u.time_zone, u.bio FROM st_certifications s
-           JOIN users u ON u.id = s.user_id JOIN courses c ON c.id = s.course_id
-          WHERE c.creator_id = $1 ORDER BY u.name, u.id",
-    )
-    .bind(&id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(Some(CreatorProfilePage {
-        id,
-        name,
-        bio,
-        courses,
-        student_teachers: rows.into_iter().map(teacher).collect(),
-    }))
-}
-
-pub async fn student_teacher_profile(
-    db: &Db,
-    user_id: &str,
-) -> Result<Option<StudentTeacherProfile>, AppError> {
-    let courses = courses_taught(db, user_id).await?;
-    if courses.is_empty() {
-        return Ok(None);
-    }
-    let row: (String, String, String, String) =
-        sqlx::query_as("SELECT id, name, time_zone, bio FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(db.pool())
-            .await?;
-    Ok(Some(StudentTeacherProfile {
-        teacher: teacher(row),
-        courses,
-    }))
+    .await?)
 }

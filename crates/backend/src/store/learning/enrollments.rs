@@ -2,19 +2,15 @@
 
 use super::*;
 
-/// Courses this user is certified to teach, by title.
-pub async fn courses_taught(db: &Db, user_id: &str) -> Result<Vec<TaughtCourse>, AppError> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
+/// (course id, title) of the courses this user is certified to teach, by title.
+pub async fn courses_taught(db: &Db, user_id: &str) -> Result<Vec<(String, String)>, AppError> {
+    Ok(sqlx::query_as(
         "SELECT c.id, c.title FROM st_certifications s JOIN courses c ON c.id = s.course_id
           WHERE s.user_id = $1 ORDER BY c.title",
     )
     .bind(user_id)
     .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(course_id, title)| TaughtCourse { course_id, title })
-        .collect())
+    .await?)
 }
 
 pub async fn owns_courses(db: &Db, user_id: &str) -> Result<bool, AppError> {

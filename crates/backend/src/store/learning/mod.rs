@@ -1,8 +1,7 @@
 //! Enrollments and their progress, the S-T ladder (applications, certification), and the
-//! dashboards' and profiles' read models.
+//! rows behind the dashboards and profiles.
 
 use crate::db::Db;
-use wire::auth::TaughtCourse;
 use wire::error::AppError;
 
 mod dashboards;

@@ -1,7 +1,8 @@
 //! Booking benchmark: latency (p50/p99) of `GET /api/sts/:id/availability` and of
-//! `POST /api/sessions`, and bookings per second, against a real app server on SQLite and, when
-//! reachable, on PostgreSQL. Run with `cargo bench -p server --bench booking`.
-//! `PEERLOOP_BENCH_BOOKINGS` (default 400) and `PEERLOOP_BENCH_CONCURRENCY` (default 16) tune it.
+//! `POST /api/sessions`, and requests per second, against a real app server on SQLite and, when
+//! reachable, on PostgreSQL, at 16 and at 64 concurrent clients (a fresh database each), printed
+//! as one table. Run with `scripts/cargo bench -p server --bench booking`.
+//! `PEERLOOP_BENCH_BOOKINGS` (default 800) and `PEERLOOP_BENCH_CLIENTS` (default "16,64") tune it.
 
 #[path = "../tests/journeys/common/mod.rs"]
 mod common;
@@ -25,14 +26,30 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[rank.saturating_sub(1).min(sorted.len() - 1)]
 }
 
-fn report(label: &str, mut latencies: Vec<Duration>, elapsed: Duration) {
-    latencies.sort();
+/// Latencies of one kind of request, and how many were served per second.
+struct Figures {
+    count: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    per_second: f64,
+}
+
+impl Figures {
+    fn of(mut latencies: Vec<Duration>, elapsed: Duration) -> Self {
+        latencies.sort();
+        Figures {
+            count: latencies.len(),
+            p50_ms: percentile(&latencies, 50.0).as_secs_f64() * 1e3,
+            p99_ms: percentile(&latencies, 99.0).as_secs_f64() * 1e3,
+            per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        }
+    }
+}
+
+fn print_row(backend: &str, clients: usize, what: &str, figures: &Figures) {
     println!(
-        "{label:<44} n={:<5} p50={:>7.2} ms  p99={:>7.2} ms  {:>8.1}/s",
-        latencies.len(),
-        percentile(&latencies, 50.0).as_secs_f64() * 1e3,
-        percentile(&latencies, 99.0).as_secs_f64() * 1e3,
-        latencies.len() as f64 / elapsed.as_secs_f64()
+        "| {backend:<8} | {clients:>7} | {what:<28} | {:>5} | {:>8.2} | {:>8.2} | {:>8.1} |",
+        figures.count, figures.p50_ms, figures.p99_ms, figures.per_second
     );
 }
 
@@ -49,16 +66,16 @@ async fn open_all_week(app: &TestApp) -> Vec<String> {
     teachers
 }
 
-async fn run(app: TestApp) {
-    let concurrency = setting("PEERLOOP_BENCH_CONCURRENCY", 16);
-    let bookings = setting("PEERLOOP_BENCH_BOOKINGS", 400);
+/// (availability, booking) figures of one app at `concurrency` clients.
+async fn run(app: &TestApp, concurrency: usize) -> (Figures, Figures) {
+    let bookings = setting("PEERLOOP_BENCH_BOOKINGS", 800);
     let course_id: String =
         sqlx::query_scalar("SELECT id FROM courses WHERE title = 'Rust Foundations'")
             .fetch_one(app.db.pool())
             .await
             .unwrap();
-    let teachers = open_all_week(&app).await;
-    let browsers = common::enrolled_students(&app, concurrency, &course_id, 1000).await;
+    let teachers = open_all_week(app).await;
+    let browsers = common::enrolled_students(app, concurrency, &course_id, 1000).await;
     let now = backend::store::unix_now();
     let from = jiff::Timestamp::from_second(now).unwrap();
     let to = jiff::Timestamp::from_second(now + 14 * 86_400).unwrap();
@@ -84,11 +101,7 @@ async fn run(app: TestApp) {
         });
     }
     let latencies: Vec<Duration> = workers.join_all().await.into_iter().flatten().collect();
-    report(
-        &format!("{} availability (14 days)", app.backend),
-        latencies,
-        started.elapsed(),
-    );
+    let availability = Figures::of(latencies, started.elapsed());
 
     // Bookings: distinct free slots, spread over the S-Ts, booked by all workers at once.
     let mut slots = Vec::new();
@@ -140,11 +153,7 @@ async fn run(app: TestApp) {
         });
     }
     let latencies: Vec<Duration> = workers.join_all().await.into_iter().flatten().collect();
-    report(
-        &format!("{} booking (POST /api/sessions)", app.backend),
-        latencies,
-        started.elapsed(),
-    );
+    (availability, Figures::of(latencies, started.elapsed()))
 }
 
 fn main() {
@@ -152,14 +161,31 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    let clients: Vec<usize> = std::env::var("PEERLOOP_BENCH_CLIENTS")
+        .unwrap_or_else(|_| "16,64".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
     runtime.block_on(async {
+        println!(
+            "| database | clients | request                      |     n |  p50 ms  |  p99 ms  |   per s  |"
+        );
+        println!("|---|---:|---|---:|---:|---:|---:|");
         for backend in ["sqlite", "postgres"] {
-            let app =
-                common::spawn_app_on_backend(backend, &[("PEERLOOP_DB_MAX_CONNECTIONS", "20")])
-                    .await;
-            match app {
-                Some(app) => run(app).await,
-                None => println!("{backend}: not reachable, skipped"),
+            for &concurrency in &clients {
+                let app = common::spawn_app_on_backend(
+                    backend,
+                    &[("PEERLOOP_DB_MAX_CONNECTIONS", "20")],
+                )
+                .await;
+                let Some(app) = app else {
+                    println!("| {backend} | {concurrency} | not reachable, skipped | | | | |");
+                    continue;
+                };
+                let (availability, booking) = run(&app, concurrency).await;
+                print_row(backend, concurrency, "GET availability (14 days)", &availability);
+                print_row(backend, concurrency, "POST /api/sessions", &booking);
+                drop(app);
             }
         }
     });

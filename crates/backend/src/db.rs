@@ -8,10 +8,13 @@
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Executor};
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -60,6 +63,48 @@ pub enum DbError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: this process's writers take turns here, first come first served, before
+    /// `BEGIN IMMEDIATE`. SQLite has one write lock per database, and a connection that finds it
+    /// taken waits in SQLite's busy handler, which sleeps in growing steps (up to 100 ms at a
+    /// time) and wakes in no order: under load a few writers waited hundreds of milliseconds.
+    /// Queued here, at most one writer of this process waits for the lock, and only for another
+    /// process's writer; readers keep the whole pool. Postgres needs no turn: row locks and
+    /// constraints settle concurrent writers there.
+    write_turn: Option<Arc<Mutex<()>>>,
+}
+
+/// This process's turn to write to SQLite (see `Db::write_turn`); the next writer's turn starts
+/// when it is dropped. Always granted at once on Postgres.
+pub struct WriteTurn {
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+/// A transaction that will write (see [`Db::begin_write`]); it derefs to its connection.
+pub struct WriteTransaction {
+    transaction: sqlx::Transaction<'static, sqlx::Any>,
+    /// Held until the transaction ends, so the next writer of this process starts after it.
+    _turn: WriteTurn,
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let WriteTransaction { transaction, _turn } = self;
+        transaction.commit().await
+    }
+}
+
+impl Deref for WriteTransaction {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.transaction
+    }
+}
+
+impl DerefMut for WriteTransaction {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.transaction
+    }
 }
 
 impl Db {
@@ -90,7 +135,12 @@ impl Db {
             })
             .connect(&url)
             .await?;
-        Ok(Db { pool, backend })
+        let write_turn = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Db {
+            pool,
+            backend,
+            write_turn,
+        })
     }
 
     /// Brings the schema up to date. Safe to run from several app servers at once: sqlx takes an
@@ -103,14 +153,32 @@ impl Db {
         Ok(())
     }
 
-    /// A transaction that will write. SQLite: `BEGIN IMMEDIATE` takes the single write lock up
-    /// front (waiting up to the busy timeout), so everything read inside is current until
-    /// commit and read-then-write checks cannot race. Postgres: a normal transaction; its
-    /// constraints (exclusion, unique) settle races between concurrent writers.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+    /// A transaction that will write. SQLite: after this process's earlier writers (see
+    /// `write_turn`), `BEGIN IMMEDIATE` takes the single write lock up front (waiting up to the
+    /// busy timeout for other processes), so everything read inside is current until commit and
+    /// read-then-write checks cannot race. Postgres: a normal transaction; its constraints
+    /// (exclusion, unique) settle races between concurrent writers.
+    pub async fn begin_write(&self) -> Result<WriteTransaction, sqlx::Error> {
+        let turn = self.write_turn().await;
+        let transaction = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTransaction {
+            transaction,
+            _turn: turn,
+        })
+    }
+
+    /// Waits for this process's turn to write. A single statement that writes outside
+    /// `begin_write` (the session store's, run on every signed-in request) holds it while it
+    /// runs, so it queues with the transactions instead of waiting in SQLite's busy handler.
+    pub async fn write_turn(&self) -> WriteTurn {
+        match &self.write_turn {
+            Some(turn) => WriteTurn {
+                _guard: Some(turn.clone().lock_owned().await),
+            },
+            None => WriteTurn { _guard: None },
         }
     }
 
@@ -198,6 +266,45 @@ mod tests {
         assert_eq!(fk, 1);
         db.close().await;
         assert!(dir.join("nested/app.db").exists());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_writers_take_turns_in_arrival_order() {
+        let dir = std::env::temp_dir().join(format!("peerloop-turns-{}", std::process::id()));
+        let db = Db::connect(&format!("sqlite://{}/app.db", dir.display()), 16)
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE arrivals (n INTEGER NOT NULL)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let first = db.begin_write().await.unwrap();
+        let mut writers = Vec::new();
+        for n in 1..=10_i64 {
+            let db = db.clone();
+            writers.push(tokio::spawn(async move {
+                let mut tx = db.begin_write().await.unwrap();
+                sqlx::query("INSERT INTO arrivals (n) VALUES ($1)")
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }));
+            // Each writer is waiting before the next one arrives.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        first.commit().await.unwrap();
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        let order: Vec<i64> = sqlx::query_scalar("SELECT n FROM arrivals ORDER BY rowid")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(order, (1..=10).collect::<Vec<_>>());
+        db.close().await;
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

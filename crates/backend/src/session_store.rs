@@ -27,6 +27,7 @@ fn backend(error: sqlx::Error) -> Error {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+        let _turn = self.db.write_turn().await;
         // Ids are random 128-bit values; on the astronomically unlikely collision, draw again.
         loop {
             let inserted = sqlx::query(
@@ -49,6 +50,7 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+        let _turn = self.db.write_turn().await;
         sqlx::query(
             "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
@@ -83,6 +85,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, session_id: &Id) -> Result<()> {
+        let _turn = self.db.write_turn().await;
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(session_id.to_string())
             .execute(self.db.pool())
@@ -95,6 +98,7 @@ impl SessionStore for DbSessionStore {
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> Result<()> {
+        let _turn = self.db.write_turn().await;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(OffsetDateTime::now_utc().unix_timestamp())
             .execute(self.db.pool())

@@ -51,6 +51,19 @@ async fn free_slots(app: &TestApp, minutes: i64, days: i64) -> Vec<Value> {
         .collect()
 }
 
+/// Priya's free slots that start two hours or more after her soonest one. A test that spends
+/// a while setting up after choosing (enrolling hundreds of racers) would otherwise see a slot
+/// near the minimum notice become too soon to book before it is booked.
+async fn later_free_slots(app: &TestApp, minutes: i64, days: i64) -> Vec<Value> {
+    let slots = free_slots(app, minutes, days).await;
+    let start = |slot: &Value| seconds(slot["start_at"].as_str().unwrap());
+    let soonest = slots.iter().map(start).min().expect("Priya has free slots");
+    slots
+        .into_iter()
+        .filter(|slot| start(slot) >= soonest + 2 * 3600)
+        .collect()
+}
+
 async fn book(
     app: &TestApp,
     browser: &reqwest::Client,

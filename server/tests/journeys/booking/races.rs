@@ -64,7 +64,7 @@ async fn two_hundred_racers_for_one_slot_give_one_booking_and_199_conflicts() {
         _ => None,
     };
     let apps: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
-    let slot = free_slots(&app, 60, 14).await[0].clone();
+    let slot = later_free_slots(&app, 60, 14).await[0].clone();
     let racers = enrolled_students(&app, 200, &rust_course(), 4).await;
     let wanted = [(slot["start_at"].as_str().unwrap().to_owned(), 60)];
     let results = race(&apps, racers, &wanted).await;
@@ -91,7 +91,7 @@ async fn racers_for_overlapping_slots_of_different_lengths_get_one_booking() {
     let apps: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
     // A 60-minute slot and the 30-minute slots inside it and just after it (the 15-minute
     // buffer makes the one after it overlap too).
-    let hours = free_slots(&app, 60, 14).await;
+    let hours = later_free_slots(&app, 60, 14).await;
     let listed = |at: i64| {
         hours
             .iter()

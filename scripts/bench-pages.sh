@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Page-render benchmark: wrk against the release server (scripts/build-release.sh first) with the
+# demo data, on SQLite and, when reachable, on PostgreSQL. Prints a table of requests per second
+# and p50/p99 latency for the catalog, a course page (CDET), the same course as JSON and
+# /healthz, plain and with `Accept-Encoding: br` as browsers send it, and the server's resident
+# memory (RSS) before and after the load.
+#
+# Usage: scripts/bench-pages.sh [seconds per run, default 10] [connections, default 50]
+# Needs wrk (Debian package wrk). PEERLOOP_TEST_PG_URL names the PostgreSQL server.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PEERLOOP_ROOT"
+
+duration="${1:-10}"
+connections="${2:-50}"
+port="${PEERLOOP_BENCH_PORT:-3200}"
+base="http://127.0.0.1:$port"
+binary="$PEERLOOP_TARGET_DIR/release/peerloop"
+pg_url="${PEERLOOP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+[ -x "$binary" ] || { echo "no release build: run scripts/build-release.sh" >&2; exit 1; }
+
+work="$(mktemp -d)"
+server_pid=""
+pg_database=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$pg_database" ] && psql "$pg_url" -qc "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$server_pid/status"; }
+
+# One wrk run: "req/s p50 p99" (latencies in ms).
+measure() {
+  local path=$1
+  shift
+  wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" "$base$path" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%s %.2f %.2f %s\n", rps, p50, p99, bad + 0 }'
+}
+
+start_server() {
+  local database_url=$1
+  LEPTOS_OUTPUT_NAME=peerloop LEPTOS_SITE_ROOT="$PEERLOOP_ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
+    LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="$database_url" PEERLOOP_DEMO_DATA=true \
+    PEERLOOP_PUBLIC_URL="$base" RUST_LOG=warn "$binary" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "$base/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "the server did not start:" >&2
+  cat "$work/server.log" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+run_database() {
+  local name=$1 database_url=$2
+  start_server "$database_url"
+  local course_id
+  course_id=$(curl -fs "$base/api/courses" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+  local idle
+  idle=$(rss_mb)
+  for target in "catalog /" "CDET /courses/$course_id" "course JSON /api/courses/$course_id" "healthz /healthz"; do
+    local label=${target% *} path=${target##* }
+    read -r rps p50 p99 bad < <(measure "$path")
+    printf '| %-8s | %-12s | %-5s | %9s | %7s | %7s | %5s |\n' "$name" "$label" "plain" "$rps" "$p50" "$p99" "$bad"
+    if [ "$label" != healthz ]; then
+      read -r rps p50 p99 bad < <(measure "$path" -H "Accept-Encoding: br, gzip")
+      printf '| %-8s | %-12s | %-5s | %9s | %7s | %7s | %5s |\n' "$name" "$label" "br" "$rps" "$p50" "$p99" "$bad"
+    fi
+  done
+  printf '| %-8s | RSS MB: idle %s, after the load %s |\n' "$name" "$idle" "$(rss_mb)"
+  stop_server
+}
+
+echo "wrk -t2 -c$connections -d${duration}s against $binary"
+echo "| database | page         | body  |     req/s | p50 ms  | p99 ms  | non-2xx |"
+echo "|---|---|---|---:|---:|---:|---:|"
+run_database sqlite "sqlite://$work/peerloop.db"
+if psql "$pg_url" -Atqc "SELECT 1" >/dev/null 2>&1; then
+  pg_database="peerloop_bench_pages_$$"
+  psql "$pg_url" -qc "CREATE DATABASE $pg_database" >/dev/null
+  run_database postgres "${pg_url%/*}/$pg_database"
+else
+  echo "| postgres | unreachable at $pg_url: skipped |"
+fi

@@ -68,7 +68,7 @@ run_database() {
   local name=$1 database_url=$2
   start_server "$database_url"
   local course_id
-  course_id=$(curl -fs "$base/api/courses" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+  course_id=$(curl -fs "$base/api/courses" | python3 -c 'import json,sys; print(json.load(sys.stdin)["courses"][0]["id"])')
   local idle
   idle=$(rss_mb)
   for target in "catalog /" "CDET /courses/$course_id" "course JSON /api/courses/$course_id" "healthz /healthz"; do

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs every check CI runs, in order:
 # formatting, the layering of the crates, clippy (server and WASM builds), unit and property
-# tests, the integration suite on SQLite and on PostgreSQL, the release build, and the
-# Playwright e2e suite.
+# tests, the integration suite on SQLite and on PostgreSQL, the release build with the browser
+# bundle's size budget, and the Playwright e2e suite.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PEERLOOP_ROOT"
@@ -60,6 +60,9 @@ fi
 
 step "release build"
 scripts/build-release.sh
+
+step "browser bundle: first-view size budget"
+scripts/check-wasm-size.sh
 
 step "end-to-end tests (Playwright, headless Chromium; hydrated and JavaScript off)"
 (cd end2end && npx playwright test)

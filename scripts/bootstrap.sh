@@ -58,7 +58,6 @@ if [ "$debian_route" = 1 ]; then
   fi
 fi
 
-
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: a locked dependency (webpki-roots 1.0.11) is missing from the registry mirror.

@@ -606,3 +606,38 @@ async fn sessions_past_their_absolute_lifetime_are_ended() {
     }
     assert_eq!(app.get_json_as(&browser, "/api/me").await.0, 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_functions_read_the_user_through_the_rest_apis_extractor() {
+    let app = spawn_app().await;
+    // Nobody signed in: the same 401 and message as the REST API, not a server error.
+    let (status, body) = app
+        .get_json_as(&app.new_browser(), "/rpc/student_dashboard")
+        .await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["kind"], "unauthorized", "{body}");
+    let (rest_status, rest_body) = app.get_json("/api/me").await;
+    assert_eq!(
+        (rest_status, rest_body["error"].as_str()),
+        (401, Some("unauthorized"))
+    );
+
+    // Signed in: the user's own dashboard.
+    let sam = common::log_in_as(&app, "sam.rivera@example.com").await;
+    let (status, body) = app.get_json_as(&sam, "/rpc/student_dashboard").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.as_array().unwrap().is_empty(), "{body}");
+
+    // A session ended by "log out everywhere" elsewhere is refused here too.
+    let elsewhere = common::log_in_as(&app, "sam.rivera@example.com").await;
+    let response = elsewhere
+        .post(app.url("/rpc/log_out_everywhere"))
+        .header("origin", &app.base_url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success() || response.status().is_redirection());
+    let (status, _) = app.get_json_as(&sam, "/rpc/student_dashboard").await;
+    assert_eq!(status, 401);
+}

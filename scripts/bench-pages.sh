@@ -43,21 +43,6 @@ measure() {
     END { printf "%s %.2f %.2f %s\n", rps, p50, p99, bad + 0 }'
 }
 
-start_server() {
-  local database_url=$1
-  LEPTOS_OUTPUT_NAME=peerloop LEPTOS_SITE_ROOT="$PEERLOOP_ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
-    LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="$database_url" PEERLOOP_DEMO_DATA=true \
-    PEERLOOP_PUBLIC_URL="$base" RUST_LOG=warn "$binary" >"$work/server.log" 2>&1 &
-  server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -fs "$base/readyz" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  echo "the server did not start:" >&2
-  cat "$work/server.log" >&2
-  exit 1
-}
-
 stop_server() {
   kill "$server_pid"
   wait "$server_pid" 2>/dev/null || true
@@ -66,9 +51,10 @@ stop_server() {
 
 run_database() {
   local name=$1 database_url=$2
-  start_server "$database_url"
+  peerloop_start_demo_server "$port" "$database_url" "$work/server.log"
+  server_pid=$PEERLOOP_DEMO_SERVER_PID
   local course_id
-  course_id=$(curl -fs "$base/api/courses" | python3 -c 'import json,sys; print(json.load(sys.stdin)["courses"][0]["id"])')
+  course_id=$(peerloop_first_course_id "$base")
   local idle
   idle=$(rss_mb)
   for target in "catalog /" "CDET /courses/$course_id" "course JSON /api/courses/$course_id" "healthz /healthz"; do

@@ -78,4 +78,28 @@ peerloop_wasm_cargo_args() {
   fi
 }
 
+# Starts the release build through scripts/serve.sh, in the background, with the demo data: at
+# 127.0.0.1:$1 on the database $2, its output in $3. Waits until it answers /readyz and sets
+# PEERLOOP_DEMO_SERVER_PID (serve.sh execs the server, so that is the server's own process).
+peerloop_start_demo_server() {
+  local port=$1 database_url=$2 log_file=$3
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="$database_url" PEERLOOP_DEMO_DATA=true \
+    PEERLOOP_PUBLIC_URL="http://127.0.0.1:$port" RUST_LOG=warn \
+    "$PEERLOOP_ROOT/scripts/serve.sh" >"$log_file" 2>&1 &
+  PEERLOOP_DEMO_SERVER_PID=$!
+  local _
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "the server did not start:" >&2
+  cat "$log_file" >&2
+  return 1
+}
+
+# The id of the first course in the catalog of the server at $1.
+peerloop_first_course_id() {
+  curl -fs "$1/api/courses" | python3 -c 'import json,sys; print(json.load(sys.stdin)["courses"][0]["id"])'
+}
+
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }

@@ -29,16 +29,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-LEPTOS_OUTPUT_NAME=peerloop LEPTOS_SITE_ROOT="$PEERLOOP_ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg \
-  LEPTOS_SITE_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/peerloop.db" PEERLOOP_DEMO_DATA=true \
-  PEERLOOP_PUBLIC_URL="$base" RUST_LOG=warn "$binary" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fs "$base/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+peerloop_start_demo_server "$port" "sqlite://$work/peerloop.db" "$work/server.log"
+server_pid=$PEERLOOP_DEMO_SERVER_PID
 
-course_id=$(curl -fs "$base/api/courses" | python3 -c 'import json,sys; print(json.load(sys.stdin)["courses"][0]["id"])')
+course_id=$(peerloop_first_course_id "$base")
 curl -fs -c "$work/cookies" -H "origin: $base" -H "content-type: application/json" \
   -d '{"email":"sam.rivera@example.com","password":"peerloop-demo-2026"}' "$base/api/auth/login" >/dev/null
 session=$(awk '$6 == "peerloop_session" { print $6 "=" $7 }' "$work/cookies")

@@ -8,7 +8,8 @@ pub mod request;
 
 use axum::extract::FromRequestParts;
 use backend::AppState;
-use backend::auth::{NotSignedIn, SessionUser, SignedIn};
+use backend::auth::{SessionUser, SignedIn};
+use backend::http::ApiError;
 use leptos::prelude::use_context;
 use wire::error::AppError;
 
@@ -30,7 +31,7 @@ pub async fn signed_in() -> Result<(AppState, SessionUser), AppError> {
     })?;
     let SignedIn(user) = SignedIn::from_request_parts(&mut parts, &state)
         .await
-        .map_err(|NotSignedIn(error)| error)?;
+        .map_err(|ApiError(error)| error)?;
     Ok((state, user))
 }
 

@@ -6,6 +6,7 @@
 //! session that began before; sessions also end after `ABSOLUTE_LIFETIME` however active.
 
 use crate::db::Db;
+use crate::http::ApiError;
 use crate::store;
 use argon2::password_hash::SaltString;
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
@@ -166,24 +167,12 @@ pub async fn require_user(db: &Db, session: &Session, now: i64) -> Result<Sessio
 /// must sign in (401) before anything about its request body.
 pub struct SignedIn(pub SessionUser);
 
-/// Why there is no signed-in user, answered as the REST error body with its status.
-#[derive(Debug)]
-pub struct NotSignedIn(pub AppError);
-
-impl axum::response::IntoResponse for NotSignedIn {
-    fn into_response(self) -> axum::response::Response {
-        let status = axum::http::StatusCode::from_u16(self.0.status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(wire::error::ErrorBody::from(&self.0))).into_response()
-    }
-}
-
 impl<S> axum::extract::FromRequestParts<S> for SignedIn
 where
     S: Send + Sync,
     crate::AppState: axum::extract::FromRef<S>,
 {
-    type Rejection = NotSignedIn;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
@@ -195,11 +184,11 @@ where
                 .await
                 .map_err(|(_, message)| {
                     tracing::error!(message, "session layer missing");
-                    NotSignedIn(AppError::Internal)
+                    ApiError(AppError::Internal)
                 })?;
         let user = require_user(&state.db, &session, crate::store::unix_now())
             .await
-            .map_err(NotSignedIn)?;
+            .map_err(ApiError)?;
         Ok(SignedIn(user))
     }
 }

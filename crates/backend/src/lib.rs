@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod db;
+pub mod http;
 pub mod ics;
 pub mod mail;
 pub mod request;

@@ -630,13 +630,9 @@ async fn server_functions_read_the_user_through_the_rest_apis_extractor() {
 
     // A session ended by "log out everywhere" elsewhere is refused here too.
     let elsewhere = common::log_in_as(&app, "sam.rivera@example.com").await;
-    let response = elsewhere
-        .post(app.url("/rpc/log_out_everywhere"))
-        .header("origin", &app.base_url)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap();
+    let response = app
+        .call_server_fn(&elsewhere, "/rpc/log_out_everywhere", &[])
+        .await;
     assert!(response.status().is_success() || response.status().is_redirection());
     let (status, _) = app.get_json_as(&sam, "/rpc/student_dashboard").await;
     assert_eq!(status, 401);

@@ -10,7 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PEERLOOP_ROOT"
 
-budget_bytes="${PEERLOOP_FIRST_VIEW_BUDGET_BYTES:-540000}"
+budget_bytes="${PEERLOOP_FIRST_VIEW_BUDGET_BYTES:-400000}"
 pkg="$PEERLOOP_ROOT/target/site/pkg"
 total=0
 for file in peerloop.wasm.br peerloop.js.br; do

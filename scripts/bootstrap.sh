@@ -64,6 +64,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   peerloop_cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force "${peerloop_fast_install[@]}"
 fi
 
+# wasm-split-cli has no --version; cargo's list of installed crates says which is installed.
+if ! command -v wasm-split-cli >/dev/null 2>&1 \
+  || ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  log "cargo install wasm_split_cli_support $WASM_SPLIT_VERSION (wasm-split-cli)"
+  peerloop_cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary \
+    --force "${peerloop_fast_install[@]}"
+fi
+
 # The release build's tools for the browser bundle, from npm (prebuilt, nothing to compile):
 # wasm-opt from binaryen (Debian's binaryen 108 emits WASM that fails at hydration), esbuild to
 # minify the JS glue, lightningcss for the stylesheet.

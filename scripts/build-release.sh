@@ -22,19 +22,41 @@ log "[2/4] browser WASM: cargo build -p frontend --profile wasm-release (wasm32)
 mapfile -t wasm_args < <(peerloop_wasm_cargo_args)
 peerloop_cargo build --lib -p frontend --profile wasm-release "${wasm_args[@]}"
 
-log "[3/4] wasm-bindgen and wasm-opt -Oz"
+log "[3/4] wasm-split-cli, wasm-bindgen and wasm-opt -Oz"
 rm -rf "$pkg"
 mkdir -p "$pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name peerloop \
-  "$PEERLOOP_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm"
-# The features rustc emits for wasm32 by default; wasm-opt must be allowed to keep them.
-"$tools/wasm-opt" -Oz --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$pkg/peerloop_bg.wasm" -o "$pkg/peerloop.wasm"
+# The page groups of app/src/routes.rs become chunks of their own: the main module (the framework,
+# the layout and the catalog) is what every first view loads, plus one group's chunks.
+split="$PEERLOOP_TARGET_DIR/wasm-split"
+rm -rf "$split"
+mkdir -p "$split"
+wasm-split-cli "$PEERLOOP_TARGET_DIR/wasm32-unknown-unknown/wasm-release/frontend.wasm" "$split" \
+  --out-name peerloop
+# The chunks call into the main module through its linker exports, so they stay, unmangled.
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir "$pkg" \
+  --out-name peerloop "$split/peerloop.wasm"
+# The features rustc emits for wasm32 by default; wasm-opt must be allowed to keep them. It warns
+# about the linker's sections the splitter leaves in (and drops them), so its output is shown
+# only when it fails.
+wasm_opt() {
+  if ! "$tools/wasm-opt" -Oz --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue "$1" -o "$2" \
+    >"$split/wasm-opt.log" 2>&1; then
+    cat "$split/wasm-opt.log" >&2
+    return 1
+  fi
+}
+wasm_opt "$pkg/peerloop_bg.wasm" "$pkg/peerloop.wasm"
 rm "$pkg/peerloop_bg.wasm"
+for chunk in "$split"/*.wasm; do
+  [ "$(basename "$chunk")" = peerloop.wasm ] || wasm_opt "$chunk" "$pkg/$(basename "$chunk")"
+done
 # The server is built with LEPTOS_OUTPUT_NAME=peerloop (scripts/env.sh), so its pages load
-# /pkg/peerloop.js and /pkg/peerloop.wasm.
+# /pkg/peerloop.js and /pkg/peerloop.wasm; __wasm_split.js beside it loads the chunks. That loader
+# is left as written (1 KB compressed): scripts/bundle-sizes.mjs reads which chunks a group needs
+# from it.
+cp "$split/__wasm_split.js" "$pkg/__wasm_split.js"
 "$tools/esbuild" "$pkg/peerloop.js" --minify --format=esm --log-level=warning \
   --outfile="$pkg/peerloop.min.js"
 mv "$pkg/peerloop.min.js" "$pkg/peerloop.js"

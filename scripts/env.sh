@@ -15,6 +15,9 @@ export PEERLOOP_ROOT
 
 # Versions the lockfile and tooling must agree on.
 export WASM_BINDGEN_VERSION=0.2.130
+# The splitter behind the lazily loaded page groups (app/src/routes.rs); the version cargo-leptos
+# uses for the same job, compatible with the leptos release in Cargo.lock.
+export WASM_SPLIT_VERSION=0.2.4
 export CARGO_LEPTOS_VERSION=0.3.11
 export BINARYEN_NPM_VERSION=132.0.0
 export ESBUILD_VERSION=0.28.2
@@ -62,8 +65,10 @@ peerloop_fast_install=(--config profile.release.lto=false --config profile.relea
   --config profile.release.opt-level=1 --config profile.release.debug=false
   --config profile.release.strip=true --config profile.release.incremental=false)
 
-# Extra cargo-leptos arguments for the WASM half (scripts/watch.sh).
+# Extra cargo-leptos arguments for the WASM half (scripts/watch.sh). `--split`: the page groups
+# are lazily loaded (app/src/routes.rs), so the browser build must be split, as in the release.
 peerloop_leptos_lib_args() {
+  printf '%s\n' "--split"
   if peerloop_uses_debian_toolchain; then
     printf '%s\n' "--lib-cargo-args=-Zbuild-std=std,panic_abort"
   fi

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -11,21 +12,10 @@ use components::session::SessionProvider;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
-use pages::admin::AdminPage;
-use pages::booking::BookingPage;
-use pages::coming_soon::EnrollmentComingSoon;
+use leptos_router::{Lazy, SsrMode, path};
 use pages::course_catalog::CourseCatalogPage;
-use pages::course_detail::CourseDetailPage;
-use pages::creator_dashboard::CreatorDashboardPage;
-use pages::log_in::LogInPage;
 use pages::not_found::NotFound;
-use pages::profiles::{CreatorProfilePage, StudentTeacherProfilePage};
-use pages::session_detail::SessionDetailPage;
-use pages::settings::SettingsPage;
-use pages::sign_up::{ConfirmSignUpPage, SignUpPage, SignUpSentPage};
-use pages::student_dashboard::StudentDashboardPage;
-use pages::teacher_dashboard::TeacherDashboardPage;
+use routes::*;
 
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,7 +39,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// Loads the app's JS and WASM once the page has painted and the browser is idle, then hydrates.
-/// Leptos' `HydrationScripts` also puts preload hints for both in the head, so the 525 KB WASM
+/// Leptos' `HydrationScripts` also puts preload hints for both in the head, so the (then 525 KB) WASM
 /// download starts before the first paint; Lighthouse's mobile simulation then counts it before
 /// the largest paint (LCP 3.5 s on CDET, though the browser painted the course text at 62 ms,
 /// with hydration keeping every node). Every form and link works as plain HTML until hydration.
@@ -91,21 +81,21 @@ pub fn App() -> impl IntoView {
                     // JavaScript, its status code is right, and session cookies can be set.
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=CourseCatalogPage ssr=SsrMode::Async />
-                        <Route path=path!("/courses/:id") view=CourseDetailPage ssr=SsrMode::Async />
-                        <Route path=path!("/courses/:id/book") view=BookingPage ssr=SsrMode::Async />
-                        <Route path=path!("/sessions/:id") view=SessionDetailPage ssr=SsrMode::Async />
-                        <Route path=path!("/courses/:id/enroll") view=EnrollmentComingSoon ssr=SsrMode::Async />
-                        <Route path=path!("/login") view=LogInPage ssr=SsrMode::Async />
-                        <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
-                        <Route path=path!("/signup/sent") view=SignUpSentPage ssr=SsrMode::Async />
-                        <Route path=path!("/signup/confirm") view=ConfirmSignUpPage ssr=SsrMode::Async />
-                        <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
-                        <Route path=path!("/dashboard") view=StudentDashboardPage ssr=SsrMode::Async />
-                        <Route path=path!("/teach") view=TeacherDashboardPage ssr=SsrMode::Async />
-                        <Route path=path!("/creator") view=CreatorDashboardPage ssr=SsrMode::Async />
-                        <Route path=path!("/creators/:id") view=CreatorProfilePage ssr=SsrMode::Async />
-                        <Route path=path!("/sts/:id") view=StudentTeacherProfilePage ssr=SsrMode::Async />
-                        <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                        <Route path=path!("/courses/:id") view={Lazy::<CourseRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/courses/:id/book") view={Lazy::<BookingRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/sessions/:id") view={Lazy::<SessionRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/courses/:id/enroll") view={Lazy::<EnrollmentRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/login") view={Lazy::<LogInRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/signup/sent") view={Lazy::<SignUpSentRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/signup/confirm") view={Lazy::<ConfirmSignUpRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/dashboard") view={Lazy::<StudentDashboardRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/teach") view={Lazy::<TeacherDashboardRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/creator") view={Lazy::<CreatorDashboardRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/creators/:id") view={Lazy::<CreatorProfileRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/sts/:id") view={Lazy::<StudentTeacherProfileRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                     </Routes>
                 </main>
                 <SiteFooter />

@@ -1,10 +1,33 @@
-// The suite's `test` and `expect`: Playwright's, plus an automatic accessibility check (axe) of
-// every page the test visits, in every context it opens. Specs import from here, not from
-// @playwright/test. See a11y.ts for how pages are checked and README.md for what fails.
-import { test as base, expect } from "@playwright/test";
+// The suite's `test` and `expect`: Playwright's, plus two automatic checks of every page the test
+// visits, in every context it opens: accessibility (axe), and no uncaught error in the browser.
+// Specs import from here, not from @playwright/test. See a11y.ts for how pages are checked and
+// README.md for what fails.
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import { A11yChecker } from "./a11y";
 
-export const test = base.extend<{ a11y: A11yChecker }>({
+export const test = base.extend<{ a11y: A11yChecker; browserErrors: string[] }>({
+  // A panic in the WASM app (a failed hydration, say) is an uncaught error in the page; the
+  // server's HTML stays on screen, so a test that only reads the page would not notice.
+  browserErrors: [
+    async ({ browser, context }, use) => {
+      const errors: string[] = [];
+      const watchPage = (page: Page) =>
+        page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
+      const watchContext = (ctx: BrowserContext) => {
+        ctx.pages().forEach(watchPage);
+        ctx.on("page", watchPage);
+      };
+      watchContext(context);
+      browser.on("context", watchContext);
+      try {
+        await use(errors);
+      } finally {
+        browser.off("context", watchContext);
+      }
+      expect(errors, "uncaught errors in the browser").toEqual([]);
+    },
+    { auto: true, title: "no uncaught errors in the browser" },
+  ],
   a11y: [
     async ({ browser, context }, use, testInfo) => {
       const checker = new A11yChecker(browser, testInfo, testInfo.project.use.javaScriptEnabled !== false);

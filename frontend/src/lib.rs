@@ -3,5 +3,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // `hydrate_lazy`: the pages are lazy routes (app::routes), whose chunks load before they hydrate.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -17,8 +17,7 @@ port="${PEERLOOP_BENCH_PORT:-3200}"
 base="http://127.0.0.1:$port"
 binary="$PEERLOOP_TARGET_DIR/release/peerloop"
 pg_url="${PEERLOOP_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -x "$binary" ] || { echo "no release build: run scripts/build-release.sh" >&2; exit 1; }
+peerloop_require_load_tools
 
 work="$(mktemp -d)"
 server_pid=""
@@ -29,8 +28,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$server_pid/status"; }
 
 # One wrk run: "req/s p50 p99" (latencies in ms).
 measure() {
@@ -56,7 +53,7 @@ run_database() {
   local course_id
   course_id=$(peerloop_first_course_id "$base")
   local idle
-  idle=$(rss_mb)
+  idle=$(peerloop_rss_mb "$server_pid")
   for target in "catalog /" "CDET /courses/$course_id" "course JSON /api/courses/$course_id" "healthz /healthz"; do
     local label=${target% *} path=${target##* }
     read -r rps p50 p99 bad < <(measure "$path")
@@ -66,7 +63,7 @@ run_database() {
       printf '| %-8s | %-12s | %-5s | %9s | %7s | %7s | %5s |\n' "$name" "$label" "br" "$rps" "$p50" "$p99" "$bad"
     fi
   done
-  printf '| %-8s | RSS MB: idle %s, after the load %s |\n' "$name" "$idle" "$(rss_mb)"
+  printf '| %-8s | RSS MB: idle %s, after the load %s |\n' "$name" "$idle" "$(peerloop_rss_mb "$server_pid")"
   stop_server
 }
 

@@ -83,6 +83,15 @@ peerloop_wasm_cargo_args() {
   fi
 }
 
+# For the load scripts (bench-pages, soak): stops with the fix when wrk or the release build is
+# missing, and reads a process's resident memory in MB.
+peerloop_require_load_tools() {
+  command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+  [ -x "$PEERLOOP_TARGET_DIR/release/peerloop" ] \
+    || { echo "no release build: run scripts/build-release.sh" >&2; exit 1; }
+}
+peerloop_rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
 # Starts the release build through scripts/serve.sh, in the background, with the demo data: at
 # 127.0.0.1:$1 on the database $2, its output in $3. Waits until it answers /readyz and sets
 # PEERLOOP_DEMO_SERVER_PID (serve.sh execs the server, so that is the server's own process).

@@ -14,8 +14,7 @@ minutes="${1:-10}"
 connections="${2:-50}"
 port="${PEERLOOP_BENCH_PORT:-3201}"
 base="http://127.0.0.1:$port"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -x "$PEERLOOP_TARGET_DIR/release/peerloop" ] || { echo "no release build: run scripts/build-release.sh" >&2; exit 1; }
+peerloop_require_load_tools
 
 work="$(mktemp -d)"
 server_pid=""
@@ -25,17 +24,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$server_pid/status"; }
-
 peerloop_start_demo_server "$port" "sqlite://$work/soak.db?mode=rwc" "$work/server.log"
 server_pid=$PEERLOOP_DEMO_SERVER_PID
 course_id=$(peerloop_first_course_id "$base")
 
 echo "| minute | page | req/s | RSS MB |"
 echo "|---:|---|---:|---:|"
-echo "| 0 | (idle) | | $(rss_mb) |"
+echo "| 0 | (idle) | | $(peerloop_rss_mb "$server_pid") |"
 for minute in $(seq 1 "$minutes"); do
   if [ $((minute % 2)) = 1 ]; then page="CDET" path="/courses/$course_id"; else page="catalog" path="/"; fi
   rps=$(wrk -t2 -c"$connections" -d60s "$base$path" | awk '/^Requests\/sec/ { print $2 }')
-  echo "| $minute | $page | $rps | $(rss_mb) |"
+  echo "| $minute | $page | $rps | $(peerloop_rss_mb "$server_pid") |"
 done

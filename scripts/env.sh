@@ -83,6 +83,25 @@ peerloop_wasm_cargo_args() {
   fi
 }
 
+# For the soak and Lighthouse scripts: the release server with the demo data on a fresh SQLite file
+# in a scratch directory (PEERLOOP_SCRATCH, which also holds the server's log), at 127.0.0.1:$1.
+# Sets PEERLOOP_DEMO_SERVER_PID; the server is stopped and the directory removed when the script
+# exits.
+peerloop_start_scratch_demo_server() {
+  local port=$1
+  PEERLOOP_SCRATCH="$(mktemp -d)"
+  PEERLOOP_DEMO_SERVER_PID=""
+  trap 'peerloop_stop_scratch_demo_server' EXIT
+  peerloop_start_demo_server "$port" "sqlite://$PEERLOOP_SCRATCH/peerloop.db?mode=rwc" \
+    "$PEERLOOP_SCRATCH/server.log"
+}
+peerloop_stop_scratch_demo_server() {
+  if [ -n "$PEERLOOP_DEMO_SERVER_PID" ]; then
+    kill "$PEERLOOP_DEMO_SERVER_PID" 2>/dev/null && wait "$PEERLOOP_DEMO_SERVER_PID" 2>/dev/null
+  fi
+  rm -rf "$PEERLOOP_SCRATCH"
+}
+
 # For the load scripts (bench-pages, soak): stops with the fix when wrk or the release build is
 # missing, and reads a process's resident memory in MB.
 peerloop_require_load_tools() {

@@ -21,22 +21,13 @@ if [ ! -x "$tools/node_modules/.bin/lighthouse" ]; then
   npm install --prefix "$tools" --no-audit --no-fund --silent "lighthouse@$LIGHTHOUSE_VERSION"
 fi
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-peerloop_start_demo_server "$port" "sqlite://$work/peerloop.db" "$work/server.log"
-server_pid=$PEERLOOP_DEMO_SERVER_PID
+peerloop_start_scratch_demo_server "$port"
 
 course_id=$(peerloop_first_course_id "$base")
-curl -fs -c "$work/cookies" -H "origin: $base" -H "content-type: application/json" \
+curl -fs -c "$PEERLOOP_SCRATCH/cookies" -H "origin: $base" -H "content-type: application/json" \
   -d '{"email":"sam.rivera@example.com","password":"peerloop-demo-2026"}' "$base/api/auth/login" >/dev/null
-session=$(awk '$6 == "peerloop_session" { print $6 "=" $7 }' "$work/cookies")
-printf '{"Cookie": "%s"}\n' "$session" >"$work/signed-in.json"
+session=$(awk '$6 == "peerloop_session" { print $6 "=" $7 }' "$PEERLOOP_SCRATCH/cookies")
+printf '{"Cookie": "%s"}\n' "$session" >"$PEERLOOP_SCRATCH/signed-in.json"
 
 echo "| page | score | FCP | LCP | TBT | CLS |"
 echo "|---|---:|---:|---:|---:|---:|"
@@ -44,12 +35,12 @@ for page in "catalog /" "CDET /courses/$course_id" "SBOK /courses/$course_id/boo
   label=${page% *}
   path=${page##* }
   headers=()
-  [ "$label" = SBOK ] && headers=(--extra-headers="$work/signed-in.json")
+  [ "$label" = SBOK ] && headers=(--extra-headers="$PEERLOOP_SCRATCH/signed-in.json")
   for _ in $(seq 1 "$runs"); do
     CHROME_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}" "$tools/node_modules/.bin/lighthouse" "$base$path" \
-      "${headers[@]}" --only-categories=performance --output=json --output-path="$work/report.json" \
+      "${headers[@]}" --only-categories=performance --output=json --output-path="$PEERLOOP_SCRATCH/report.json" \
       --chrome-flags="--headless=new --no-sandbox --disable-gpu" --quiet
-    python3 - "$label" "$work/report.json" <<'PY'
+    python3 - "$label" "$PEERLOOP_SCRATCH/report.json" <<'PY'
 import json, sys
 label, path = sys.argv[1], sys.argv[2]
 report = json.load(open(path))

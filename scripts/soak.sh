@@ -16,23 +16,14 @@ port="${PEERLOOP_BENCH_PORT:-3201}"
 base="http://127.0.0.1:$port"
 peerloop_require_load_tools
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-peerloop_start_demo_server "$port" "sqlite://$work/soak.db?mode=rwc" "$work/server.log"
-server_pid=$PEERLOOP_DEMO_SERVER_PID
+peerloop_start_scratch_demo_server "$port"
 course_id=$(peerloop_first_course_id "$base")
 
 echo "| minute | page | req/s | RSS MB |"
 echo "|---:|---|---:|---:|"
-echo "| 0 | (idle) | | $(peerloop_rss_mb "$server_pid") |"
+echo "| 0 | (idle) | | $(peerloop_rss_mb "$PEERLOOP_DEMO_SERVER_PID") |"
 for minute in $(seq 1 "$minutes"); do
   if [ $((minute % 2)) = 1 ]; then page="CDET" path="/courses/$course_id"; else page="catalog" path="/"; fi
   rps=$(wrk -t2 -c"$connections" -d60s "$base$path" | awk '/^Requests\/sec/ { print $2 }')
-  echo "| $minute | $page | $rps | $(peerloop_rss_mb "$server_pid") |"
+  echo "| $minute | $page | $rps | $(peerloop_rss_mb "$PEERLOOP_DEMO_SERVER_PID") |"
 done

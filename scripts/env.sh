@@ -102,12 +102,16 @@ peerloop_stop_scratch_demo_server() {
   rm -rf "$PEERLOOP_SCRATCH"
 }
 
-# For the load scripts (bench-pages, soak): stops with the fix when wrk or the release build is
-# missing, and reads a process's resident memory in MB.
-peerloop_require_load_tools() {
-  command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+# For the scripts that measure the release server (bench-pages, soak, lighthouse): stop with the
+# fix when the release build, or for the load scripts wrk, is missing; read a process's resident
+# memory in MB.
+peerloop_require_release_build() {
   [ -x "$PEERLOOP_TARGET_DIR/release/peerloop" ] \
     || { echo "no release build: run scripts/build-release.sh" >&2; exit 1; }
+}
+peerloop_require_load_tools() {
+  command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+  peerloop_require_release_build
 }
 peerloop_rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 

@@ -13,9 +13,8 @@ cd "$PEERLOOP_ROOT"
 runs="${1:-1}"
 port="${PEERLOOP_LIGHTHOUSE_PORT:-3500}"
 base="http://127.0.0.1:$port"
-binary="$PEERLOOP_TARGET_DIR/release/peerloop"
 tools="$PEERLOOP_ROOT/.tools"
-[ -x "$binary" ] || { echo "no release build: run scripts/build-release.sh" >&2; exit 1; }
+peerloop_require_release_build
 if [ ! -x "$tools/node_modules/.bin/lighthouse" ]; then
   log "npm install lighthouse@$LIGHTHOUSE_VERSION (into .tools/)"
   npm install --prefix "$tools" --no-audit --no-fund --silent "lighthouse@$LIGHTHOUSE_VERSION"

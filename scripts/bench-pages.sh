@@ -6,6 +6,7 @@
 # memory (RSS) before and after the load.
 #
 # Usage: scripts/bench-pages.sh [seconds per run, default 10] [connections, default 50]
+# PEERLOOP_BENCH_PAGES (e.g. "catalog CDET") measures only those pages.
 # Needs wrk (Debian package wrk). PEERLOOP_TEST_PG_URL names the PostgreSQL server.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -56,6 +57,9 @@ run_database() {
   idle=$(peerloop_rss_mb "$server_pid")
   for target in "catalog /" "CDET /courses/$course_id" "course JSON /api/courses/$course_id" "healthz /healthz"; do
     local label=${target% *} path=${target##* }
+    if [ -n "${PEERLOOP_BENCH_PAGES:-}" ] && [[ " $PEERLOOP_BENCH_PAGES " != *" $label "* ]]; then
+      continue
+    fi
     read -r rps p50 p99 bad < <(measure "$path")
     printf '| %-8s | %-12s | %-5s | %9s | %7s | %7s | %5s |\n' "$name" "$label" "plain" "$rps" "$p50" "$p99" "$bad"
     if [ "$label" != healthz ]; then

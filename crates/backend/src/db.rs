@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::memo::Memo;
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -71,6 +73,8 @@ pub struct Db {
     /// process's writer; readers keep the whole pool. Postgres needs no turn: row locks and
     /// constraints settle concurrent writers there.
     write_turn: Option<Arc<Mutex<()>>>,
+    /// Public reads shared between requests, forgotten at each committed write (see `memo`).
+    memo: Arc<Memo>,
 }
 
 /// This process's turn to write to SQLite (see `Db::write_turn`); the next writer's turn starts
@@ -84,12 +88,19 @@ pub struct WriteTransaction {
     transaction: sqlx::Transaction<'static, sqlx::Any>,
     /// Held until the transaction ends, so the next writer of this process starts after it.
     _turn: WriteTurn,
+    memo: Arc<Memo>,
 }
 
 impl WriteTransaction {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let WriteTransaction { transaction, _turn } = self;
-        transaction.commit().await
+        let WriteTransaction {
+            transaction,
+            _turn,
+            memo,
+        } = self;
+        transaction.commit().await?;
+        memo.written();
+        Ok(())
     }
 }
 
@@ -121,6 +132,12 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection before handing it out by default: one more round
+            // trip (Postgres: over the network; SQLite: to the connection's thread) on the way
+            // of every query of every page. It also pings each connection as it comes back to
+            // the pool, off the request's path, and closes it if that fails; so a connection
+            // that dies while idle (a database restart) fails one query at most.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -140,6 +157,7 @@ impl Db {
             pool,
             backend,
             write_turn,
+            memo: Arc::default(),
         })
     }
 
@@ -167,7 +185,13 @@ impl Db {
         Ok(WriteTransaction {
             transaction,
             _turn: turn,
+            memo: self.memo.clone(),
         })
+    }
+
+    /// Public reads shared between requests (see [`Memo`]).
+    pub fn memo(&self) -> &Memo {
+        &self.memo
     }
 
     /// Waits for this process's turn to write. A single statement that writes outside

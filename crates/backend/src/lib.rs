@@ -7,6 +7,7 @@ pub mod db;
 pub mod http;
 pub mod ics;
 pub mod mail;
+pub mod memo;
 pub mod request;
 pub mod seed;
 pub mod services;

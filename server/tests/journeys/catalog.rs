@@ -19,6 +19,23 @@ async fn course_id_by_title(app: &common::TestApp, title: &str) -> String {
         .to_owned()
 }
 
+async fn course_title(app: &common::TestApp, path: &str) -> String {
+    app.get_json(path).await.1["title"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A change made behind the app's back, as another app server or an operator would.
+async fn rename(app: &common::TestApp, id: &str, title: &str) {
+    sqlx::query("UPDATE courses SET title = $1 WHERE id = $2")
+        .bind(title)
+        .bind(id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+}
+
 fn titles(body: &Value) -> Vec<&str> {
     body["courses"]
         .as_array()
@@ -126,6 +143,37 @@ async fn course_detail_has_modules_in_order_and_its_creator() {
             (5, "Error handling")
         ]
     );
+}
+
+/// Course pages and the catalog are kept between requests for a moment (backend `memo.rs`): a
+/// change made elsewhere (another app server, SQL by hand) shows within `MEMO_TTL`, and every
+/// write through this server makes them read afresh at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn course_pages_show_changes_from_elsewhere_within_a_second_and_this_servers_at_once() {
+    let app = spawn_app().await;
+    let id = course_id_by_title(&app, "Rust Foundations").await;
+    let path = format!("/api/courses/{id}");
+    assert_eq!(course_title(&app, &path).await, "Rust Foundations");
+
+    rename(&app, &id, "Rust, Renamed Elsewhere").await;
+    tokio::time::sleep(backend::memo::MEMO_TTL).await;
+    assert_eq!(course_title(&app, &path).await, "Rust, Renamed Elsewhere");
+    assert_eq!(
+        course_id_by_title(&app, "Rust, Renamed Elsewhere").await,
+        id
+    );
+
+    rename(&app, &id, "Rust, Renamed Again").await;
+    let (status, _) = app
+        .post_json(
+            &app.new_browser(),
+            "/api/auth/signup",
+            serde_json::json!({ "name": "Ada Lovelace", "email": "ada@example.com",
+                                "password": "correct horse battery", "time_zone": "UTC" }),
+        )
+        .await;
+    assert_eq!(status, 202, "the sign-up is a write through this server");
+    assert_eq!(course_title(&app, &path).await, "Rust, Renamed Again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -50,7 +50,7 @@ pub async fn booking_page(
     query: &BookingQuery<'_>,
     now: i64,
 ) -> Result<BookingPage, AppError> {
-    let course = crate::store::catalog::find_published(db, query.course_id)
+    let course = crate::store::catalog::find_published(db.pool(), query.course_id)
         .await?
         .ok_or_else(AppError::course_not_found)?;
     let rescheduling = match query.reschedule {

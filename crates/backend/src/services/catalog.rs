@@ -11,11 +11,18 @@ use wire::error::AppError;
 
 pub async fn list_courses(db: &Db, search: Option<&str>) -> Result<Vec<CourseSummary>, AppError> {
     let pattern = search.and_then(normalize_search).map(|s| like_pattern(&s));
-    store::catalog::list_published(db, pattern.as_deref())
-        .await?
-        .into_iter()
-        .map(summary)
-        .collect()
+    let list = || async {
+        store::catalog::list_published(db, pattern.as_deref())
+            .await?
+            .into_iter()
+            .map(summary)
+            .collect()
+    };
+    match pattern {
+        // The home page: the same for everybody. Searches vary too much to be worth keeping.
+        None => db.memo().read("catalog", "", list).await,
+        Some(_) => list().await,
+    }
 }
 
 /// One creator's published courses, alphabetically (their public profile).
@@ -32,11 +39,17 @@ pub async fn get_course(db: &Db, id: &str) -> Result<CourseDetail, AppError> {
     if uuid::Uuid::parse_str(id).is_err() {
         return Err(AppError::course_not_found());
     }
-    let row = store::catalog::find_published(db, id)
-        .await?
-        .ok_or_else(AppError::course_not_found)?;
-    let modules = store::catalog::modules_of(db, id).await?;
-    detail(row, modules)
+    db.memo()
+        .read("course", id, || async {
+            // One connection for both queries: each trip through the pool costs a round trip.
+            let mut conn = db.pool().acquire().await?;
+            let row = store::catalog::find_published(&mut *conn, id)
+                .await?
+                .ok_or_else(AppError::course_not_found)?;
+            let modules = store::catalog::modules_of(&mut conn, id).await?;
+            detail(row, modules)
+        })
+        .await
 }
 
 fn price(row: &CourseRow) -> Result<Money, AppError> {

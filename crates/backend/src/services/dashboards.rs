@@ -114,11 +114,15 @@ pub async fn courses_taught(db: &Db, user_id: &str) -> Result<Vec<TaughtCourse>,
 
 /// The course's certified S-Ts, as CDET lists them.
 pub async fn course_teachers(db: &Db, course_id: &str) -> Result<Vec<StudentTeacher>, AppError> {
-    Ok(store::course_teachers(db, course_id)
-        .await?
-        .into_iter()
-        .map(teacher)
-        .collect())
+    db.memo()
+        .read("course_teachers", course_id, || async {
+            Ok(store::course_teachers(db, course_id)
+                .await?
+                .into_iter()
+                .map(teacher)
+                .collect())
+        })
+        .await
 }
 
 /// CDSH: the creator's courses with their counts, and the applications waiting for a decision.

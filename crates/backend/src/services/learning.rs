@@ -187,7 +187,7 @@ pub async fn enroll_by_email(
     if student.is_none() {
         fields.add("email", "No account uses this email.");
     }
-    let course = crate::store::catalog::find_published(db, course_id).await?;
+    let course = crate::store::catalog::find_published(db.pool(), course_id).await?;
     if course.is_none() {
         fields.add("course_id", "Choose a published course.");
     }

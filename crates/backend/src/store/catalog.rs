@@ -82,23 +82,29 @@ pub async fn list_published_by_creator(
     Ok(rows)
 }
 
-/// A published course.
-pub async fn find_published(db: &Db, id: &str) -> Result<Option<CourseRow>, AppError> {
+/// A published course; `conn` is the pool or a connection already held.
+pub async fn find_published<'c>(
+    conn: impl sqlx::AnyExecutor<'c>,
+    id: &str,
+) -> Result<Option<CourseRow>, AppError> {
     Ok(
         sqlx::query_as::<_, CourseRow>(&format!("{COURSE_COLUMNS} AND c.id = $1"))
             .bind(id)
-            .fetch_optional(db.pool())
+            .fetch_optional(conn)
             .await?,
     )
 }
 
 /// A course's modules in order.
-pub async fn modules_of(db: &Db, course_id: &str) -> Result<Vec<ModuleRow>, AppError> {
+pub async fn modules_of(
+    conn: &mut sqlx::AnyConnection,
+    course_id: &str,
+) -> Result<Vec<ModuleRow>, AppError> {
     Ok(sqlx::query_as(
         "SELECT id, position, title, summary, duration_minutes
            FROM course_modules WHERE course_id = $1 ORDER BY position",
     )
     .bind(course_id)
-    .fetch_all(db.pool())
+    .fetch_all(conn)
     .await?)
 }

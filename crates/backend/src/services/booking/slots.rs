@@ -85,7 +85,7 @@ pub async fn course_student_teachers(
 ) -> Result<CourseStudentTeachers, AppError> {
     // Never hold a connection while asking the pool for another: enough concurrent requests
     // doing that each hold one and wait forever for a second.
-    if crate::store::catalog::find_published(db, course_id)
+    if crate::store::catalog::find_published(db.pool(), course_id)
         .await?
         .is_none()
     {

@@ -2,7 +2,8 @@
 //! `POST /api/sessions`, and requests per second, against a real app server on SQLite and, when
 //! reachable, on PostgreSQL, at 16 and at 64 concurrent clients (a fresh database each), printed
 //! as one table. Run with `scripts/cargo bench -p server --bench booking`.
-//! `PEERLOOP_BENCH_BOOKINGS` (default 800) and `PEERLOOP_BENCH_CLIENTS` (default "16,64") tune it.
+//! `PEERLOOP_BENCH_BOOKINGS` (default 800), `PEERLOOP_BENCH_CLIENTS` (default "16,64") and
+//! `PEERLOOP_BENCH_DATABASES` (default "sqlite,postgres") tune it.
 
 #[path = "../tests/journeys/common/mod.rs"]
 mod common;
@@ -171,7 +172,12 @@ fn main() {
             "| database | clients | request                      |     n |  p50 ms  |  p99 ms  |   per s  |"
         );
         println!("|---|---:|---|---:|---:|---:|---:|");
+        let databases = std::env::var("PEERLOOP_BENCH_DATABASES")
+            .unwrap_or_else(|_| "sqlite,postgres".into());
         for backend in ["sqlite", "postgres"] {
+            if !databases.split(',').any(|name| name.trim() == backend) {
+                continue;
+            }
             for &concurrency in &clients {
                 let app = common::spawn_app_on_backend(
                     backend,

@@ -61,6 +61,8 @@ async fn message(state: &AppState, job: &Job) -> Result<Option<Email>, Outcome> 
         Err(error) => return Err(Outcome::Retry(error.to_string())),
     };
     let kept = serde_json::to_string(&email).map_err(|e| Outcome::GiveUp(e.to_string()))?;
+    // Every write of the worker queues with the requests' writers (db.rs `write_turn`).
+    let _turn = state.db.write_turn().await;
     let mut conn = state
         .db
         .pool()
@@ -99,6 +101,7 @@ pub async fn drain(
     while !stopping() {
         let lease_token = new_id();
         let job = {
+            let _turn = state.db.write_turn().await;
             let mut conn = state.db.pool().acquire().await?;
             outbox::claim_next(
                 &mut conn,
@@ -114,6 +117,7 @@ pub async fn drain(
         };
         taken += 1;
         let outcome = run(state, &job).await;
+        let _turn = state.db.write_turn().await;
         let mut conn = state.db.pool().acquire().await?;
         let now = clock();
         let still_ours = match outcome {
@@ -150,12 +154,14 @@ pub async fn housekeeping(state: &AppState, now: i64) -> Result<(), AppError> {
     if let Err(error) = DbSessionStore::new(state.db.clone()).delete_expired().await {
         tracing::warn!(%error, "could not delete expired sessions");
     }
+    let turn = state.db.write_turn().await;
     let mut conn = state.db.pool().acquire().await?;
     backend::store::booking::forget_idempotency_keys(&mut conn, now - IDEMPOTENCY_KEY_SECS).await?;
     outbox::forget_done(&mut conn, now - DONE_JOB_SECS).await?;
     // The connection goes back before the next queries take their own (never hold one while
     // asking the pool for another).
     drop(conn);
+    drop(turn);
     backend::store::users::forget_old_failures(&state.db, now - domain::account::LOGIN_WINDOW_SECS)
         .await?;
     backend::store::users::forget_expired_signups(&state.db, now).await?;

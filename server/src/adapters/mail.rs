@@ -97,6 +97,7 @@ impl LocalMailbox {
 impl Mailer for LocalMailbox {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
         let attachment = email.attachment.as_ref();
+        let _turn = self.db.write_turn().await;
         sqlx::query(
             "INSERT INTO dev_mailbox (id, idempotency_key, sent_to, subject, html, text_body,
                                       attachment_name, attachment_type, attachment, sent_at)

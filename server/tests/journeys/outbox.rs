@@ -356,3 +356,45 @@ async fn sigterm_lets_the_send_in_flight_finish_before_the_server_exits() {
         "the send in flight finished and was recorded before the exit"
     );
 }
+
+/// The local mailbox's write (like every write of the outbox worker) queues with the requests'
+/// writers. On SQLite it used to wait in SQLite's busy handler, which sleeps in growing steps, so
+/// a writer that came later took the lock first and a booking could wait behind the mail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mailbox_write_is_not_overtaken_by_a_later_writer() {
+    let app = app_without_worker().await;
+    let holder = app.db.begin_write().await.unwrap();
+    let mailer = app.state.mailer.clone();
+    let mail = tokio::spawn(async move {
+        let email = backend::mail::Email {
+            idempotency_key: "in-turn".into(),
+            to: "sam.rivera@example.com".into(),
+            subject: "First in line".into(),
+            html: "<p>First</p>".into(),
+            text: "First".into(),
+            attachment: None,
+        };
+        mailer.send(&email).await.unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let db = app.db.clone();
+    let later = tokio::spawn(async move {
+        let mut tx = db.begin_write().await.unwrap();
+        let mails: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM dev_mailbox WHERE idempotency_key = 'in-turn'",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        mails
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    holder.commit().await.unwrap();
+    mail.await.unwrap();
+    assert_eq!(
+        later.await.unwrap(),
+        1,
+        "the mail, which was waiting first, is written before the later writer's turn"
+    );
+}

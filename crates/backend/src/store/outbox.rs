@@ -18,19 +18,59 @@ pub async fn enqueue(
     run_at: i64,
     now: i64,
 ) -> Result<String, AppError> {
-    let id = super::new_id();
-    sqlx::query(
-        "INSERT INTO outbox (id, kind, payload, run_at, status, created_at)
-         VALUES ($1, $2, $3, $4, 'pending', $5)",
-    )
-    .bind(&id)
-    .bind(kind)
-    .bind(payload.to_string())
-    .bind(run_at)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(id)
+    let job = NewJob {
+        kind,
+        payload: payload.to_string(),
+        run_at,
+    };
+    let mut ids = enqueue_all(conn, std::slice::from_ref(&job), now).await?;
+    Ok(ids.remove(0))
+}
+
+/// A job to queue: what kind of work, its JSON payload, and when it may run.
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub payload: String,
+    pub run_at: i64,
+}
+
+/// Queues `jobs` with one statement (a booking queues six emails, inside the write turn where
+/// every round trip counts) and returns their ids.
+pub async fn enqueue_all(
+    conn: &mut AnyConnection,
+    jobs: &[NewJob<'_>],
+    now: i64,
+) -> Result<Vec<String>, AppError> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<String> = (0..jobs.len())
+        .map(|row| {
+            let first = row * 4 + 2;
+            format!(
+                "(${}, ${}, ${}, ${}, 'pending', $1)",
+                first,
+                first + 1,
+                first + 2,
+                first + 3
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO outbox (id, kind, payload, run_at, status, created_at) VALUES {}",
+        rows.join(", ")
+    );
+    let ids: Vec<String> = jobs.iter().map(|_| super::new_id()).collect();
+    let mut insert = sqlx::query(&sql).bind(now);
+    for (job, id) in jobs.iter().zip(&ids) {
+        insert = insert
+            .bind(id)
+            .bind(job.kind)
+            .bind(&job.payload)
+            .bind(job.run_at);
+    }
+    insert.execute(conn).await?;
+    Ok(ids)
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -170,6 +170,8 @@ pub async fn signup_request_recipient(
 
 /// Forgets sign-ups whose link expired before `now` (the hourly sweep).
 pub async fn forget_expired_signups(db: &Db, now: i64) -> Result<u64, AppError> {
+    // A write outside a transaction still queues with the others (db.rs `write_turn`).
+    let _turn = db.write_turn().await;
     Ok(
         sqlx::query("DELETE FROM signup_requests WHERE expires_at <= $1")
             .bind(now)
@@ -295,6 +297,8 @@ pub async fn clear_after_success(
     account_subject: &str,
     attempt_id: &str,
 ) -> Result<(), AppError> {
+    // A write outside a transaction still queues with the others (db.rs `write_turn`).
+    let _turn = db.write_turn().await;
     sqlx::query("DELETE FROM login_failures WHERE subject = $1 OR attempt_id = $2")
         .bind(account_subject)
         .bind(attempt_id)
@@ -305,6 +309,8 @@ pub async fn clear_after_success(
 
 /// Forgets failures and throttle locks older than `before` (the hourly sweep).
 pub async fn forget_old_failures(db: &Db, before: i64) -> Result<u64, AppError> {
+    // A write outside a transaction still queues with the others (db.rs `write_turn`).
+    let _turn = db.write_turn().await;
     let failures = sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
         .bind(before)
         .execute(db.pool())

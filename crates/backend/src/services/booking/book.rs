@@ -131,14 +131,16 @@ async fn book_once(
             created: false,
         });
     }
-    if !crate::store::learning::is_certified(&mut tx, request.st_id, request.course_id).await? {
+    // Each statement is a round trip to SQLite's connection thread while this process's other
+    // writers wait (db.rs), so the checks are read in as few statements as they can be.
+    let (certified, enrollment) =
+        store::booking_grounds(&mut tx, request.st_id, &user.id, request.course_id).await?;
+    if !certified {
         return Err(AppError::NotFound(
             "This Student-Teacher doesn't teach this course.".into(),
         ));
     }
-    let Some((enrollment_id, credits, _)) =
-        store::enrollment_credits(&mut tx, &user.id, request.course_id).await?
-    else {
+    let Some((enrollment_id, credits)) = enrollment else {
         return Err(AppError::Forbidden(
             "Enroll in this course to book sessions.".into(),
         ));
@@ -153,12 +155,17 @@ async fn book_once(
             SlotRefusal::OutsideAvailability.to_string(),
         ));
     };
-    let booked = store::active_sessions(
+    let wanted = (
+        start.as_second(),
+        start.as_second() + request.duration_minutes * 60,
+    );
+    let (booked, student_is_busy) = store::booking_clashes(
         &mut tx,
         request.st_id,
-        start.as_second() - NEIGHBOURHOOD_SECS,
-        start.as_second() + NEIGHBOURHOOD_SECS,
-        None,
+        (wanted.0 - NEIGHBOURHOOD_SECS, wanted.0 + NEIGHBOURHOOD_SECS),
+        &user.id,
+        wanted,
+        MAX_SESSION_MINUTES * 60,
     )
     .await?;
     let slot = check_slot(
@@ -170,7 +177,7 @@ async fn book_once(
     )
     .map_err(refusal)?;
     let session = (slot.start.as_second(), slot.end.as_second());
-    if store::student_is_busy(&mut tx, &user.id, session.0, session.1, None).await? {
+    if student_is_busy {
         return Err(student_busy());
     }
     let blocked = stored.rules.blocked(Interval {
@@ -213,10 +220,12 @@ async fn book_once(
         // The same key is being used by a concurrent request that got there first.
         return Err(time_taken());
     }
-    enqueue_emails(&mut tx, &id, EmailKind::Confirmed, 0, now).await?;
-    enqueue_reminders(&mut tx, &id, 0, session.0, now).await?;
-    let row = load_booking(&mut tx, &id).await?;
+    let mut jobs = emails(&id, EmailKind::Confirmed, 0, now)?;
+    jobs.extend(reminders(&id, 0, session.0, now)?);
+    outbox::enqueue_all(&mut tx, &jobs, now).await?;
     tx.commit().await?;
+    // Read back after the commit, so the next writer need not wait for it.
+    let row = load_booking(&mut *db.pool().acquire().await?, &id).await?;
     tracing::info!(booking_id = %id, st_id = %request.st_id, "session booked");
     Ok(Booked {
         session: session_of(&row)?,

@@ -28,7 +28,8 @@ pub async fn cancel(
     if status == BookingStatus::Scheduled {
         store::return_credit(&mut tx, &row.enrollment_id).await?;
     }
-    enqueue_emails(&mut tx, id, EmailKind::Cancelled, row.sequence + 1, now).await?;
+    let jobs = emails(id, EmailKind::Cancelled, row.sequence + 1, now)?;
+    outbox::enqueue_all(&mut tx, &jobs, now).await?;
     let row = load_booking(&mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(booking_id = %id, late, "session cancelled");
@@ -104,8 +105,9 @@ pub async fn reschedule(
         }
     }
     let sequence = row.sequence + 1;
-    enqueue_emails(&mut tx, id, EmailKind::Rescheduled, sequence, now).await?;
-    enqueue_reminders(&mut tx, id, sequence, session.0, now).await?;
+    let mut jobs = emails(id, EmailKind::Rescheduled, sequence, now)?;
+    jobs.extend(reminders(id, sequence, session.0, now)?);
+    outbox::enqueue_all(&mut tx, &jobs, now).await?;
     let row = load_booking(&mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(booking_id = %id, late, "session rescheduled");

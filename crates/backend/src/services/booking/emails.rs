@@ -22,41 +22,46 @@ pub struct SessionEmailJob {
     pub sequence: i64,
 }
 
-pub(super) async fn enqueue_emails(
-    conn: &mut AnyConnection,
+/// The email about a booking change to each participant, as outbox jobs.
+pub(super) fn emails(
     booking_id: &str,
     kind: EmailKind,
     sequence: i64,
     run_at: i64,
-) -> Result<(), AppError> {
-    for recipient in [Party::Student, Party::StudentTeacher] {
-        let job = SessionEmailJob {
-            booking_id: booking_id.to_owned(),
-            recipient,
-            kind,
-            sequence,
-        };
-        let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
-        outbox::enqueue(conn, SESSION_EMAIL, &payload, run_at, run_at).await?;
-    }
-    Ok(())
+) -> Result<Vec<NewJob<'static>>, AppError> {
+    [Party::Student, Party::StudentTeacher]
+        .into_iter()
+        .map(|recipient| {
+            let job = SessionEmailJob {
+                booking_id: booking_id.to_owned(),
+                recipient,
+                kind,
+                sequence,
+            };
+            Ok(NewJob {
+                kind: SESSION_EMAIL,
+                payload: serde_json::to_string(&job).map_err(|_| AppError::Internal)?,
+                run_at,
+            })
+        })
+        .collect()
 }
 
 /// Reminders 24 h and 1 h before the start (those still in the future).
-pub(super) async fn enqueue_reminders(
-    conn: &mut AnyConnection,
+pub(super) fn reminders(
     booking_id: &str,
     sequence: i64,
     start: i64,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<Vec<NewJob<'static>>, AppError> {
+    let mut jobs = Vec::new();
     for before in [24 * 3600, 3600] {
         let run_at = start - before;
         if run_at > now {
-            enqueue_emails(conn, booking_id, EmailKind::Reminder, sequence, run_at).await?;
+            jobs.extend(emails(booking_id, EmailKind::Reminder, sequence, run_at)?);
         }
     }
-    Ok(())
+    Ok(jobs)
 }
 
 pub const SESSION_EMAIL_KIND: &str = SESSION_EMAIL;

@@ -6,7 +6,8 @@
 use crate::auth::SessionUser;
 use crate::db::Db;
 use crate::store::booking::{self as store, BookingRow, NewBooking, Overlap, timestamp};
-use crate::store::{new_id, outbox};
+use crate::store::new_id;
+use crate::store::outbox::{self, NewJob};
 use domain::account::FieldErrors;
 use domain::availability::{Interval, Slot, SlotRefusal, check_slot, free_slots};
 use domain::booking::{self, BookingError, BookingEvent, BookingStatus, CancellationPolicy, Party};

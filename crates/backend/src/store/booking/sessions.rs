@@ -74,6 +74,73 @@ pub async fn student_is_busy(
     Ok(count > 0)
 }
 
+/// What a booking must know first, in one round trip: whether the S-T teaches the course, and
+/// the student's enrollment in it (id, credits left).
+pub async fn booking_grounds(
+    conn: &mut AnyConnection,
+    st_id: &str,
+    student_id: &str,
+    course_id: &str,
+) -> Result<(bool, Option<(String, i64)>), AppError> {
+    let (certified, enrollment_id, credits): (i64, Option<String>, Option<i64>) = sqlx::query_as(
+        "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM st_certifications
+                                            WHERE user_id = $1 AND course_id = $3)
+                              THEN 1 ELSE 0 END AS BIGINT),
+                    e.id, e.session_credits
+               FROM (SELECT 1 AS one) probe
+               LEFT JOIN enrollments e ON e.student_id = $2 AND e.course_id = $3",
+    )
+    .bind(st_id)
+    .bind(student_id)
+    .bind(course_id)
+    .fetch_one(conn)
+    .await?;
+    Ok((certified == 1, enrollment_id.zip(credits)))
+}
+
+/// In one round trip: the S-T's active sessions that start within `neighbourhood` (wide enough
+/// that no session starting outside it can reach the one being booked), and whether the
+/// student has an active session overlapping `session` (none lasts over `longest_secs`). The
+/// start-time bounds let both halves read a range of their index instead of every session.
+pub async fn booking_clashes(
+    conn: &mut AnyConnection,
+    st_id: &str,
+    neighbourhood: (i64, i64),
+    student_id: &str,
+    session: (i64, i64),
+    longest_secs: i64,
+) -> Result<(Vec<Interval>, bool), AppError> {
+    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT CAST(0 AS BIGINT), start_at, end_at FROM bookings
+          WHERE st_id = $1 AND start_at >= $2 AND start_at < $3
+            AND status IN {ACTIVE_STATUSES}
+         UNION ALL
+         SELECT CAST(1 AS BIGINT), start_at, end_at FROM bookings
+          WHERE student_id = $4 AND start_at > $7 AND start_at < $6 AND end_at > $5
+            AND status IN {ACTIVE_STATUSES}
+         ORDER BY 1, 2"
+    ))
+    .bind(st_id)
+    .bind(neighbourhood.0)
+    .bind(neighbourhood.1)
+    .bind(student_id)
+    .bind(session.0)
+    .bind(session.1)
+    .bind(session.0 - longest_secs)
+    .fetch_all(conn)
+    .await?;
+    let student_busy = rows.iter().any(|(students, _, _)| *students == 1);
+    let booked = rows
+        .into_iter()
+        .filter(|(students, _, _)| *students == 0)
+        .map(|(_, start, end)| Interval {
+            start: timestamp(start),
+            end: timestamp(end),
+        })
+        .collect();
+    Ok((booked, student_busy))
+}
+
 pub struct NewBooking<'a> {
     pub id: &'a str,
     pub st_id: &'a str,

@@ -10,46 +10,76 @@ pub struct StoredAvailability {
     pub policy: CancellationPolicy,
 }
 
-type SettingsRow = (String, String, i64, i64, i64, i64, i64, i64);
+/// One row of [`load_availability`]'s query: which part it is, then that part's columns.
+type AvailabilityRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+const SETTINGS: i64 = 0;
+const WEEKLY: i64 = 1;
+const OVERRIDE: i64 = 2;
 
 /// The S-T's rules, or `None` when they have not set availability (nothing is bookable).
 pub async fn load_availability(
     conn: &mut AnyConnection,
     st_id: &str,
 ) -> Result<Option<StoredAvailability>, AppError> {
-    let settings: Option<SettingsRow> = sqlx::query_as(
-        "SELECT u.time_zone, a.session_minutes, a.step_minutes, a.buffer_before_minutes,
-                a.buffer_after_minutes, a.minimum_notice_minutes, a.horizon_days,
-                a.free_cancel_hours
+    // Settings, weekly hours and date overrides in one statement: booking reads them inside the
+    // write turn, where every round trip to the database holds up the writers queued behind.
+    let rows: Vec<AvailabilityRow> = sqlx::query_as(
+        "SELECT CAST(0 AS BIGINT), u.time_zone, a.session_minutes, a.step_minutes,
+                a.buffer_before_minutes, a.buffer_after_minutes, a.minimum_notice_minutes,
+                a.horizon_days, a.free_cancel_hours
            FROM st_availability a JOIN users u ON u.id = a.st_id
-          WHERE a.st_id = $1",
+          WHERE a.st_id = $1
+         UNION ALL
+         SELECT CAST(1 AS BIGINT), NULL, NULL, weekday, start_minute, end_minute,
+                NULL, NULL, NULL
+           FROM st_weekly_hours WHERE st_id = $1
+         UNION ALL
+         SELECT CAST(2 AS BIGINT), on_date, kind, start_minute, end_minute,
+                NULL, NULL, NULL, NULL
+           FROM st_date_overrides WHERE st_id = $1
+         ORDER BY 1, 2, 4, 5",
     )
     .bind(st_id)
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    let Some((zone, lengths, step, before, after, notice, horizon, free_cancel_hours)) = settings
+    let Some((zone, lengths, step, before, after, notice, horizon, free_cancel_hours)) =
+        rows.iter().find(|row| row.0 == SETTINGS).and_then(|row| {
+            Some((
+                row.1.clone()?,
+                row.2.clone()?,
+                row.3?,
+                row.4?,
+                row.5?,
+                row.6?,
+                row.7?,
+                row.8?,
+            ))
+        })
     else {
         return Ok(None);
     };
-    let weekly: Vec<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT weekday, start_minute, end_minute FROM st_weekly_hours
-          WHERE st_id = $1 ORDER BY weekday, start_minute",
-    )
-    .bind(st_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let overrides: Vec<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT on_date, kind, start_minute, end_minute FROM st_date_overrides
-          WHERE st_id = $1 ORDER BY on_date, start_minute",
-    )
-    .bind(st_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let weekly = rows
+        .iter()
+        .filter(|row| row.0 == WEEKLY)
+        .filter_map(|row| Some((row.3?, row.4?, row.5?)));
+    let overrides = rows
+        .iter()
+        .filter(|row| row.0 == OVERRIDE)
+        .filter_map(|row| Some((row.1.clone()?, row.2.clone()?, row.3, row.4)));
     let time_zone = TimeZone::get(&zone).unwrap_or(TimeZone::UTC);
     let rules = Rules {
         time_zone,
         weekly: weekly
-            .into_iter()
             .filter_map(|(weekday, start, end)| {
                 Some(WeeklyHours {
                     weekday: Weekday::from_monday_one_offset(weekday as i8).ok()?,
@@ -59,7 +89,6 @@ pub async fn load_availability(
             })
             .collect(),
         overrides: overrides
-            .into_iter()
             .filter_map(|(on_date, kind, start, end)| {
                 let date: Date = on_date.parse().ok()?;
                 Some(match kind.as_str() {

@@ -194,9 +194,11 @@ impl Db {
         &self.memo
     }
 
-    /// Waits for this process's turn to write. A single statement that writes outside
-    /// `begin_write` (the session store's, run on every signed-in request) holds it while it
-    /// runs, so it queues with the transactions instead of waiting in SQLite's busy handler.
+    /// Waits for this process's turn to write. Every statement that writes outside
+    /// `begin_write` (the session store's, the outbox worker's, the local mailbox's, the sweeps')
+    /// holds it while it runs, so it queues with the transactions instead of waiting in SQLite's
+    /// busy handler, where a writer that comes later can take the lock first. Not re-entrant:
+    /// never ask for it while holding it or a write transaction.
     pub async fn write_turn(&self) -> WriteTurn {
         match &self.write_turn {
             Some(turn) => WriteTurn {

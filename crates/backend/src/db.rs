@@ -8,7 +8,7 @@
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::str::FromStr;
@@ -17,6 +17,9 @@ use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::memo::Memo;
+
+/// A pooled connection idle this long is pinged before it is handed out (see `Db::connect`).
+pub const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -134,10 +137,20 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             // sqlx pings every connection before handing it out by default: one more round
             // trip (Postgres: over the network; SQLite: to the connection's thread) on the way
-            // of every query of every page. It also pings each connection as it comes back to
-            // the pool, off the request's path, and closes it if that fails; so a connection
-            // that dies while idle (a database restart) fails one query at most.
+            // of every query of every page. Only a connection that has sat idle is pinged here
+            // (as HikariCP does): one that died meanwhile (a database restart or failover) is
+            // replaced before a request gets it. Under load connections are reused within
+            // milliseconds and go unpinged; sqlx also pings each one as it comes back to the
+            // pool, off the request's path, and closes it if that fails.
             .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

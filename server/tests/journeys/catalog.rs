@@ -5,6 +5,7 @@ use crate::common;
 
 use common::spawn_app;
 use serde_json::Value;
+use sqlx::Connection;
 
 async fn course_id_by_title(app: &common::TestApp, title: &str) -> String {
     let (_, body) = app.get_json("/api/courses").await;
@@ -66,6 +67,37 @@ async fn readiness_fails_when_the_database_is_gone() {
     let (status, body) = app.get_json("/readyz").await;
     assert_eq!(status, 503);
     assert_eq!(body["status"], "unavailable");
+}
+
+/// A pooled connection that sat idle is checked before a request gets it, so one that died
+/// meanwhile (Postgres restarted or failed over: here its server processes are terminated) is
+/// replaced instead of failing the request. On SQLite, where a connection cannot be cut, the same
+/// check runs on connections idle past it and must not get in the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_died_while_idle_is_replaced_before_a_request_uses_it() {
+    // No outbox worker: its polls would find the dead connections first.
+    let app = common::spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    // A search: it always reads the database (the home page's list is kept for a moment).
+    let search = "/api/courses?search=rust";
+    assert_eq!(app.get_json(search).await.0, 200);
+    if app.backend == "postgres" {
+        let mut admin = sqlx::postgres::PgConnection::connect(&app.database_url)
+            .await
+            .unwrap();
+        let cut: Vec<bool> = sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+        assert!(!cut.is_empty(), "the app's pooled connections were cut");
+    }
+    tokio::time::sleep(backend::db::PING_WHEN_IDLE_FOR).await;
+    for _ in 0..5 {
+        let (status, body) = app.get_json(search).await;
+        assert_eq!(status, 200, "{body}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

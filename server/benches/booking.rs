@@ -2,7 +2,7 @@
 //! `POST /api/sessions`, and requests per second, against a real app server on SQLite and, when
 //! reachable, on PostgreSQL, at 16 and at 64 concurrent clients (a fresh database each), printed
 //! as one table. Run with `scripts/cargo bench -p server --bench booking`.
-//! `PEERLOOP_BENCH_BOOKINGS` (default 800), `PEERLOOP_BENCH_CLIENTS` (default "16,64") and
+//! `PEERLOOP_BENCH_BOOKINGS` (default 2,000), `PEERLOOP_BENCH_CLIENTS` (default "16,64") and
 //! `PEERLOOP_BENCH_DATABASES` (default "sqlite,postgres") tune it.
 
 #[path = "../tests/journeys/common/mod.rs"]
@@ -69,7 +69,8 @@ async fn open_all_week(app: &TestApp) -> Vec<String> {
 
 /// (availability, booking) figures of one app at `concurrency` clients.
 async fn run(app: &TestApp, concurrency: usize) -> (Figures, Figures) {
-    let bookings = setting("PEERLOOP_BENCH_BOOKINGS", 800);
+    // Enough requests per row that the p99 rests on a few dozen samples, not eight.
+    let bookings = setting("PEERLOOP_BENCH_BOOKINGS", 2_000);
     let course_id: String =
         sqlx::query_scalar("SELECT id FROM courses WHERE title = 'Rust Foundations'")
             .fetch_one(app.db.pool())
@@ -104,11 +105,15 @@ async fn run(app: &TestApp, concurrency: usize) -> (Figures, Figures) {
     let latencies: Vec<Duration> = workers.join_all().await.into_iter().flatten().collect();
     let availability = Figures::of(latencies, started.elapsed());
 
-    // Bookings: distinct free slots, spread over the S-Ts, booked by all workers at once.
+    // Bookings: distinct free slots, spread over the S-Ts, booked by all workers at once. They
+    // are taken from eight weeks (the demo S-Ts book 60 days ahead), so there are enough.
+    let slots_to = jiff::Timestamp::from_second(now + 56 * 86_400).unwrap();
     let mut slots = Vec::new();
     for st in &teachers {
         let (_, body) = app
-            .get_json(&format!("/api/sts/{st}/availability?from={from}&to={to}"))
+            .get_json(&format!(
+                "/api/sts/{st}/availability?from={from}&to={slots_to}"
+            ))
             .await;
         let mut taken_until = 0;
         for slot in body["slots"].as_array().unwrap() {

@@ -174,7 +174,9 @@ pub async fn run_forever(state: AppState, poll: Duration, mut stop: watch::Recei
     let (mut last_hold_sweep, mut last_housekeeping) = (0, 0);
     while !*stop.borrow() {
         let stopping = stop.clone();
-        if let Err(error) = drain(&state, unix_now, || *stopping.borrow()).await {
+        // Asked to stop, or nobody left to ask (the sender was dropped): stop between jobs.
+        let stop_now = || *stopping.borrow() || stopping.has_changed().is_err();
+        if let Err(error) = drain(&state, unix_now, stop_now).await {
             tracing::warn!(%error, "outbox worker pass failed");
         }
         let now = unix_now();

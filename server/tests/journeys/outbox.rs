@@ -398,3 +398,36 @@ async fn a_mailbox_write_is_not_overtaken_by_a_later_writer() {
         "the mail, which was waiting first, is written before the later writer's turn"
     );
 }
+
+/// An app server whose background work is dropped without being stopped (a test's app going out
+/// of scope) stops its outbox worker after the job in flight, instead of draining every job
+/// still due into a database nobody uses any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_worker_stops_after_the_job_in_flight() {
+    let mut app = common::spawn_app().await;
+    let jobs: Vec<outbox::NewJob> = (0..1_000)
+        .map(|n| outbox::NewJob {
+            kind: "no_such_kind",
+            payload: json!({ "n": n }).to_string(),
+            run_at: unix_now(),
+        })
+        .collect();
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    outbox::enqueue_all(&mut conn, &jobs, unix_now())
+        .await
+        .unwrap();
+    drop(conn);
+    let pending = "SELECT COUNT(*) FROM outbox WHERE kind = 'no_such_kind' AND status = 'pending'";
+    // Dropped while it drains them.
+    while count(&app, pending).await == 1_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    drop(app.background.take());
+    let left_at_drop = count(&app, pending).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let left = count(&app, pending).await;
+    assert!(
+        left > 0 && left + 2 >= left_at_drop,
+        "the worker went on after it was dropped: {left_at_drop} jobs left then, {left} now"
+    );
+}

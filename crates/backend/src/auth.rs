@@ -3,7 +3,8 @@
 //! A session holds the user's id, the user's `session_epoch` at log in and when it started.
 //! Visitors who are not signed in have no session row at all: the CSRF token of plain HTML
 //! forms lives in a signed cookie of its own (see `CsrfKey`). "Log out everywhere" and password changes raise the epoch, which ends every
-//! session that began before; sessions also end after `ABSOLUTE_LIFETIME` however active.
+//! session that began before; sessions also end after `ABSOLUTE_LIFETIME` however active. A
+//! session in use is renewed (its idle timeout restarts) at most once an hour.
 
 use crate::db::Db;
 use crate::http::ApiError;
@@ -14,14 +15,19 @@ use tower_sessions::Session;
 use wire::error::AppError;
 
 pub const SESSION_COOKIE: &str = "peerloop_session";
-/// A session unused for this long expires (tower-sessions renews it on every request).
+/// A session unused for this long expires. It is renewed as it is used (see `RENEW_EVERY_SECS`).
 pub const IDLE_TIMEOUT_SECS: i64 = 7 * 24 * 3600;
+/// A session in use is written back (which renews its expiry) at most this often: tower-sessions
+/// saves a session only when its data changed, and saving on every request would make every
+/// signed-in page a database write.
+pub const RENEW_EVERY_SECS: i64 = 3600;
 /// No session lives longer than this, however active.
 pub const ABSOLUTE_LIFETIME_SECS: i64 = 30 * 24 * 3600;
 
 const USER_ID: &str = "user_id";
 const EPOCH: &str = "epoch";
 const STARTED_AT: &str = "started_at";
+const RENEWED_AT: &str = "renewed_at";
 
 /// The signed-in user, as every request sees them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,7 +153,21 @@ pub async fn current_user(
     let fresh = started_at.is_some_and(|started| now - started < ABSOLUTE_LIFETIME_SECS);
     let user = store::users::find_by_id(db, &user_id).await?;
     match user {
-        Some(user) if fresh && Some(user.session_epoch) == epoch => Ok(Some(user)),
+        Some(user) if fresh && Some(user.session_epoch) == epoch => {
+            let renewed_at = session
+                .get::<i64>(RENEWED_AT)
+                .await
+                .map_err(session_error)?
+                .or(started_at)
+                .unwrap_or(now);
+            if now - renewed_at >= RENEW_EVERY_SECS {
+                session
+                    .insert(RENEWED_AT, now)
+                    .await
+                    .map_err(session_error)?;
+            }
+            Ok(Some(user))
+        }
         _ => {
             end_session(session).await?;
             Ok(None)

@@ -607,6 +607,45 @@ async fn sessions_past_their_absolute_lifetime_are_ended() {
     assert_eq!(app.get_json_as(&browser, "/api/me").await.0, 401);
 }
 
+/// A session in use is renewed: its idle timeout counts from the last visit (give or take
+/// `RENEW_EVERY_SECS`), not from the log-in, so someone who comes back daily stays signed in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_in_use_is_renewed() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    app.sign_up(&browser, "Ada", "ada@example.com").await;
+    // As if Ada had logged in two days ago and not been seen since.
+    let two_days = 2 * 86_400;
+    let now = common::now();
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, data FROM sessions")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    for (id, data) in rows {
+        let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
+        if let Some(started) = data.get_mut("started_at") {
+            *started = json!(now - two_days);
+        }
+        sqlx::query("UPDATE sessions SET data = $1, expires_at = $2 WHERE id = $3")
+            .bind(data.to_string())
+            .bind(now - two_days + backend::auth::IDLE_TIMEOUT_SECS)
+            .bind(id)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.get_json_as(&browser, "/api/me").await.0, 200);
+    let expires_at: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM sessions")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        expires_at >= now + backend::auth::IDLE_TIMEOUT_SECS - 60,
+        "the visit did not renew the session: it expires {} s from now",
+        expires_at - now
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_read_the_user_through_the_rest_apis_extractor() {
     let app = spawn_app().await;

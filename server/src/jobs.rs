@@ -61,12 +61,10 @@ async fn message(state: &AppState, job: &Job) -> Result<Option<Email>, Outcome> 
         Err(error) => return Err(Outcome::Retry(error.to_string())),
     };
     let kept = serde_json::to_string(&email).map_err(|e| Outcome::GiveUp(e.to_string()))?;
-    // Every write of the worker queues with the requests' writers (db.rs `write_turn`).
-    let _turn = state.db.write_turn().await;
+    // Every write of the worker queues with the requests' writers (db.rs `write_connection`).
     let mut conn = state
         .db
-        .pool()
-        .acquire()
+        .write_connection()
         .await
         .map_err(|e| Outcome::Retry(e.to_string()))?;
     match outbox::keep_rendered(&mut conn, job, &kept).await {
@@ -101,8 +99,7 @@ pub async fn drain(
     while !stopping() {
         let lease_token = new_id();
         let job = {
-            let _turn = state.db.write_turn().await;
-            let mut conn = state.db.pool().acquire().await?;
+            let mut conn = state.db.write_connection().await?;
             outbox::claim_next(
                 &mut conn,
                 state.db.backend(),
@@ -117,8 +114,7 @@ pub async fn drain(
         };
         taken += 1;
         let outcome = run(state, &job).await;
-        let _turn = state.db.write_turn().await;
-        let mut conn = state.db.pool().acquire().await?;
+        let mut conn = state.db.write_connection().await?;
         let now = clock();
         let still_ours = match outcome {
             Outcome::Done => outbox::mark_done(&mut conn, &job, now).await?,
@@ -154,14 +150,12 @@ pub async fn housekeeping(state: &AppState, now: i64) -> Result<(), AppError> {
     if let Err(error) = DbSessionStore::new(state.db.clone()).delete_expired().await {
         tracing::warn!(%error, "could not delete expired sessions");
     }
-    let turn = state.db.write_turn().await;
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.write_connection().await?;
     backend::store::booking::forget_idempotency_keys(&mut conn, now - IDEMPOTENCY_KEY_SECS).await?;
     outbox::forget_done(&mut conn, now - DONE_JOB_SECS).await?;
     // The connection goes back before the next queries take their own (never hold one while
     // asking the pool for another).
     drop(conn);
-    drop(turn);
     backend::store::users::forget_old_failures(&state.db, now - domain::account::LOGIN_WINDOW_SECS)
         .await?;
     backend::store::users::forget_expired_signups(&state.db, now).await?;

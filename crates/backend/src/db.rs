@@ -82,8 +82,29 @@ pub struct Db {
 
 /// This process's turn to write to SQLite (see `Db::write_turn`); the next writer's turn starts
 /// when it is dropped. Always granted at once on Postgres.
-pub struct WriteTurn {
+struct WriteTurn {
     _guard: Option<OwnedMutexGuard<()>>,
+}
+
+/// A pooled connection for writes outside a transaction (see [`Db::write_connection`]); it
+/// derefs to the connection, and this process's next writer waits until it is dropped.
+pub struct WriteConnection {
+    connection: sqlx::pool::PoolConnection<sqlx::Any>,
+    _turn: WriteTurn,
+}
+
+impl Deref for WriteConnection {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.connection
+    }
+}
+
+impl DerefMut for WriteConnection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.connection
+    }
 }
 
 /// A transaction that will write (see [`Db::begin_write`]); it derefs to its connection.
@@ -207,12 +228,22 @@ impl Db {
         &self.memo
     }
 
-    /// Waits for this process's turn to write. Every statement that writes outside
-    /// `begin_write` (the session store's, the outbox worker's, the local mailbox's, the sweeps')
-    /// holds it while it runs, so it queues with the transactions instead of waiting in SQLite's
-    /// busy handler, where a writer that comes later can take the lock first. Not re-entrant:
-    /// never ask for it while holding it or a write transaction.
-    pub async fn write_turn(&self) -> WriteTurn {
+    /// A connection for statements that write outside a transaction (the session store's, the
+    /// outbox worker's, the local mailbox's, the sweeps'), taken after this process's earlier
+    /// writers, like `begin_write`: they queue with the transactions instead of waiting in
+    /// SQLite's busy handler, where a writer that comes later can take the lock first. Not
+    /// re-entrant: never ask for it while holding it or a write transaction.
+    pub async fn write_connection(&self) -> Result<WriteConnection, sqlx::Error> {
+        let turn = self.write_turn().await;
+        Ok(WriteConnection {
+            connection: self.pool.acquire().await?,
+            _turn: turn,
+        })
+    }
+
+    /// Waits for this process's turn to write; the turn comes before the connection, so writers
+    /// waiting for it hold none of the pool's.
+    async fn write_turn(&self) -> WriteTurn {
         match &self.write_turn {
             Some(turn) => WriteTurn {
                 _guard: Some(turn.clone().lock_owned().await),

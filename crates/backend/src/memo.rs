@@ -32,20 +32,12 @@ struct Entry {
     value: Arc<dyn Any + Send + Sync>,
 }
 
+#[derive(Debug)]
 pub struct Memo {
     // quick_cache: bounded and sharded for concurrent readers, with an eviction policy that keeps
     // what is asked for often (S3-FIFO); a map behind one lock would serialise every page.
     entries: Cache<(&'static str, String), Entry>,
     writes: AtomicU64,
-}
-
-impl std::fmt::Debug for Memo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Memo")
-            .field("entries", &self.entries.len())
-            .field("writes", &self.writes.load(Ordering::Relaxed))
-            .finish()
-    }
 }
 
 impl Default for Memo {

@@ -27,7 +27,7 @@ fn backend(error: sqlx::Error) -> Error {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        let _turn = self.db.write_turn().await;
+        let mut conn = self.db.write_connection().await.map_err(backend)?;
         // Ids are random 128-bit values; on the astronomically unlikely collision, draw again.
         loop {
             let inserted = sqlx::query(
@@ -37,7 +37,7 @@ impl SessionStore for DbSessionStore {
             .bind(record.id.to_string())
             .bind(&data)
             .bind(record.expiry_date.unix_timestamp())
-            .execute(self.db.pool())
+            .execute(&mut *conn)
             .await
             .map_err(backend)?
             .rows_affected();
@@ -50,7 +50,7 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        let _turn = self.db.write_turn().await;
+        let mut conn = self.db.write_connection().await.map_err(backend)?;
         sqlx::query(
             "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3)
              ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
@@ -58,7 +58,7 @@ impl SessionStore for DbSessionStore {
         .bind(record.id.to_string())
         .bind(data)
         .bind(record.expiry_date.unix_timestamp())
-        .execute(self.db.pool())
+        .execute(&mut *conn)
         .await
         .map_err(backend)?;
         Ok(())
@@ -85,10 +85,10 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, session_id: &Id) -> Result<()> {
-        let _turn = self.db.write_turn().await;
+        let mut conn = self.db.write_connection().await.map_err(backend)?;
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(session_id.to_string())
-            .execute(self.db.pool())
+            .execute(&mut *conn)
             .await
             .map_err(backend)?;
         Ok(())
@@ -98,10 +98,10 @@ impl SessionStore for DbSessionStore {
 #[async_trait]
 impl ExpiredDeletion for DbSessionStore {
     async fn delete_expired(&self) -> Result<()> {
-        let _turn = self.db.write_turn().await;
+        let mut conn = self.db.write_connection().await.map_err(backend)?;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(OffsetDateTime::now_utc().unix_timestamp())
-            .execute(self.db.pool())
+            .execute(&mut *conn)
             .await
             .map_err(backend)?;
         Ok(())

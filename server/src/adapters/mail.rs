@@ -97,7 +97,8 @@ impl LocalMailbox {
 impl Mailer for LocalMailbox {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
         let attachment = email.attachment.as_ref();
-        let _turn = self.db.write_turn().await;
+        let failed = |error| MailError::Temporary(format!("mailbox write failed: {error}"));
+        let mut conn = self.db.write_connection().await.map_err(failed)?;
         sqlx::query(
             "INSERT INTO dev_mailbox (id, idempotency_key, sent_to, subject, html, text_body,
                                       attachment_name, attachment_type, attachment, sent_at)
@@ -114,9 +115,9 @@ impl Mailer for LocalMailbox {
         .bind(attachment.map(|a| a.content_type.clone()))
         .bind(attachment.map(|a| a.content.clone()))
         .bind(backend::store::unix_now())
-        .execute(self.db.pool())
+        .execute(&mut *conn)
         .await
         .map(drop)
-        .map_err(|error| MailError::Temporary(format!("mailbox write failed: {error}")))
+        .map_err(failed)
     }
 }

@@ -582,12 +582,8 @@ async fn repeated_failures_from_one_address_are_throttled_across_accounts() {
     assert_eq!(status, 429);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_past_their_absolute_lifetime_are_ended() {
-    let app = spawn_app().await;
-    let browser = app.new_browser();
-    app.sign_up(&browser, "Ada", "ada@example.com").await;
-    // Age the session: move its start back beyond the absolute lifetime.
+/// Moves the start of every stored session `secs` into the past (its expiry stays).
+async fn move_session_starts_back(app: &common::TestApp, secs: i64) {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, data FROM sessions")
         .fetch_all(app.db.pool())
         .await
@@ -595,7 +591,7 @@ async fn sessions_past_their_absolute_lifetime_are_ended() {
     for (id, data) in rows {
         let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
         if let Some(started) = data.get_mut("started_at") {
-            *started = json!(started.as_i64().unwrap() - backend::auth::ABSOLUTE_LIFETIME_SECS - 1);
+            *started = json!(started.as_i64().unwrap() - secs);
         }
         sqlx::query("UPDATE sessions SET data = $1 WHERE id = $2")
             .bind(data.to_string())
@@ -604,6 +600,14 @@ async fn sessions_past_their_absolute_lifetime_are_ended() {
             .await
             .unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_past_their_absolute_lifetime_are_ended() {
+    let app = spawn_app().await;
+    let browser = app.new_browser();
+    app.sign_up(&browser, "Ada", "ada@example.com").await;
+    move_session_starts_back(&app, backend::auth::ABSOLUTE_LIFETIME_SECS + 1).await;
     assert_eq!(app.get_json_as(&browser, "/api/me").await.0, 401);
 }
 
@@ -617,23 +621,12 @@ async fn a_session_in_use_is_renewed() {
     // As if Ada had logged in two days ago and not been seen since.
     let two_days = 2 * 86_400;
     let now = common::now();
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, data FROM sessions")
-        .fetch_all(app.db.pool())
+    move_session_starts_back(&app, two_days).await;
+    sqlx::query("UPDATE sessions SET expires_at = expires_at - $1")
+        .bind(two_days)
+        .execute(app.db.pool())
         .await
         .unwrap();
-    for (id, data) in rows {
-        let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
-        if let Some(started) = data.get_mut("started_at") {
-            *started = json!(now - two_days);
-        }
-        sqlx::query("UPDATE sessions SET data = $1, expires_at = $2 WHERE id = $3")
-            .bind(data.to_string())
-            .bind(now - two_days + backend::auth::IDLE_TIMEOUT_SECS)
-            .bind(id)
-            .execute(app.db.pool())
-            .await
-            .unwrap();
-    }
     assert_eq!(app.get_json_as(&browser, "/api/me").await.0, 200);
     let expires_at: i64 = sqlx::query_scalar("SELECT MAX(expires_at) FROM sessions")
         .fetch_one(app.db.pool())

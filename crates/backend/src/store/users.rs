@@ -170,12 +170,12 @@ pub async fn signup_request_recipient(
 
 /// Forgets sign-ups whose link expired before `now` (the hourly sweep).
 pub async fn forget_expired_signups(db: &Db, now: i64) -> Result<u64, AppError> {
-    // A write outside a transaction still queues with the others (db.rs `write_turn`).
-    let _turn = db.write_turn().await;
+    // A write outside a transaction still queues with the others (db.rs `write_connection`).
+    let mut conn = db.write_connection().await?;
     Ok(
         sqlx::query("DELETE FROM signup_requests WHERE expires_at <= $1")
             .bind(now)
-            .execute(db.pool())
+            .execute(&mut *conn)
             .await?
             .rows_affected(),
     )
@@ -297,28 +297,28 @@ pub async fn clear_after_success(
     account_subject: &str,
     attempt_id: &str,
 ) -> Result<(), AppError> {
-    // A write outside a transaction still queues with the others (db.rs `write_turn`).
-    let _turn = db.write_turn().await;
+    // A write outside a transaction still queues with the others (db.rs `write_connection`).
+    let mut conn = db.write_connection().await?;
     sqlx::query("DELETE FROM login_failures WHERE subject = $1 OR attempt_id = $2")
         .bind(account_subject)
         .bind(attempt_id)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 /// Forgets failures and throttle locks older than `before` (the hourly sweep).
 pub async fn forget_old_failures(db: &Db, before: i64) -> Result<u64, AppError> {
-    // A write outside a transaction still queues with the others (db.rs `write_turn`).
-    let _turn = db.write_turn().await;
+    // A write outside a transaction still queues with the others (db.rs `write_connection`).
+    let mut conn = db.write_connection().await?;
     let failures = sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
         .bind(before)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     sqlx::query("DELETE FROM login_throttle WHERE touched_at <= $1")
         .bind(before)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?;
     Ok(failures)
 }

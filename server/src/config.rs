@@ -61,6 +61,8 @@ pub struct Config {
     pub trusted_proxy_hops: usize,
     /// Resend, when `RESEND_API_KEY` is set; otherwise the local mailbox (development only).
     pub resend: Option<ResendConfig>,
+    /// Stripe, when `STRIPE_SECRET_KEY` is set; otherwise the local Stripe (development only).
+    pub stripe: Option<StripeConfig>,
     /// The sender of every email, e.g. "PeerLoop <sessions@example.com>".
     pub mail_from: String,
     /// How often the outbox worker looks for due jobs when idle.
@@ -80,6 +82,16 @@ pub struct ResendConfig {
     pub base_url: String,
 }
 
+#[derive(Clone, Debug)]
+pub struct StripeConfig {
+    pub secret_key: Secret,
+    /// `STRIPE_WEBHOOK_SECRET`: the endpoint's `whsec_…` signing secrets, comma-separated while
+    /// one is being rolled.
+    pub webhook_secrets: Vec<Secret>,
+    /// `STRIPE_API_BASE`: https://api.stripe.com by default; tests point it at a fake.
+    pub api_base: String,
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("{name} has an invalid value {value:?}: {expected}")]
@@ -88,6 +100,8 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
+    #[error("{0} must be set when {1} is")]
+    Needs(&'static str, &'static str),
     #[error("PEERLOOP_DEMO_DATA=true is refused when PEERLOOP_ENV=production")]
     DemoDataInProduction,
     #[error("{0} must be set when PEERLOOP_ENV=production (local modes are for development)")]
@@ -212,6 +226,35 @@ impl Config {
         if resend.is_none() && env == RunEnv::Production {
             return Err(ConfigError::MissingInProduction("RESEND_API_KEY"));
         }
+        let stripe = match get("STRIPE_SECRET_KEY") {
+            None => None,
+            Some(key) => {
+                let webhook_secrets: Vec<Secret> = get("STRIPE_WEBHOOK_SECRET")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|secret| !secret.is_empty())
+                    .map(Secret::new)
+                    .collect();
+                if webhook_secrets.is_empty() {
+                    return Err(ConfigError::Needs(
+                        "STRIPE_WEBHOOK_SECRET",
+                        "STRIPE_SECRET_KEY",
+                    ));
+                }
+                Some(StripeConfig {
+                    secret_key: Secret::new(key),
+                    webhook_secrets,
+                    api_base: get("STRIPE_API_BASE")
+                        .unwrap_or_else(|| "https://api.stripe.com".to_owned())
+                        .trim_end_matches('/')
+                        .to_owned(),
+                })
+            }
+        };
+        if stripe.is_none() && env == RunEnv::Production {
+            return Err(ConfigError::MissingInProduction("STRIPE_SECRET_KEY"));
+        }
         let mail_from = get("PEERLOOP_MAIL_FROM")
             .unwrap_or_else(|| "PeerLoop <sessions@peerloop.local>".into());
         let job_poll = match get("PEERLOOP_JOB_POLL_MS") {
@@ -247,6 +290,7 @@ impl Config {
             log_format,
             trusted_proxy_hops,
             resend,
+            stripe,
             mail_from,
             job_poll,
         })
@@ -330,6 +374,8 @@ mod tests {
         let production = config(&[
             ("PEERLOOP_ENV", "production"),
             ("RESEND_API_KEY", "re_x"),
+            ("STRIPE_SECRET_KEY", "sk_test_x"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
             ("PEERLOOP_PUBLIC_URL", "https://peerloop.example"),
         ])
         .unwrap();
@@ -338,6 +384,8 @@ mod tests {
             config(&[
                 ("PEERLOOP_ENV", "production"),
                 ("RESEND_API_KEY", "re_x"),
+                ("STRIPE_SECRET_KEY", "sk_test_x"),
+                ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
                 ("PEERLOOP_PUBLIC_URL", "https://peerloop.example"),
                 ("PEERLOOP_DEMO_DATA", "true")
             ])
@@ -365,6 +413,36 @@ mod tests {
         assert_eq!(resend.base_url, "http://127.0.0.1:9");
         assert!(!format!("{with_resend:?}").contains("re_secret123"));
         assert!(config(&[]).unwrap().resend.is_none());
+    }
+
+    #[test]
+    fn production_refuses_the_local_stripe_and_stripe_needs_its_webhook_secret() {
+        assert_eq!(
+            config(&[
+                ("PEERLOOP_ENV", "production"),
+                ("RESEND_API_KEY", "re_x"),
+                ("PEERLOOP_PUBLIC_URL", "https://peerloop.example")
+            ])
+            .unwrap_err(),
+            ConfigError::MissingInProduction("STRIPE_SECRET_KEY")
+        );
+        assert_eq!(
+            config(&[("STRIPE_SECRET_KEY", "sk_test_secret")]).unwrap_err(),
+            ConfigError::Needs("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY")
+        );
+        let with_stripe = config(&[
+            ("STRIPE_SECRET_KEY", "sk_test_secret"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_new, whsec_old"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:9/"),
+        ])
+        .unwrap();
+        let stripe = with_stripe.stripe.as_ref().unwrap();
+        assert_eq!(stripe.api_base, "http://127.0.0.1:9");
+        assert_eq!(stripe.webhook_secrets.len(), 2);
+        assert_eq!(stripe.webhook_secrets[1].expose(), "whsec_old");
+        let shown = format!("{with_stripe:?}");
+        assert!(!shown.contains("sk_test_secret") && !shown.contains("whsec_new"));
+        assert!(config(&[]).unwrap().stripe.is_none());
     }
 
     #[test]
@@ -438,6 +516,8 @@ mod tests {
                 config(&[
                     ("PEERLOOP_ENV", "production"),
                     ("RESEND_API_KEY", "re_x"),
+                    ("STRIPE_SECRET_KEY", "sk_test_x"),
+                    ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
                     ("PEERLOOP_PUBLIC_URL", url)
                 ])
                 .unwrap_err(),
@@ -445,7 +525,13 @@ mod tests {
             );
         }
         assert_eq!(
-            config(&[("PEERLOOP_ENV", "production"), ("RESEND_API_KEY", "re_x")]).unwrap_err(),
+            config(&[
+                ("PEERLOOP_ENV", "production"),
+                ("RESEND_API_KEY", "re_x"),
+                ("STRIPE_SECRET_KEY", "sk_test_x"),
+                ("STRIPE_WEBHOOK_SECRET", "whsec_x")
+            ])
+            .unwrap_err(),
             ConfigError::ProductionUrl(DEFAULT_PUBLIC_URL.into()),
             "the default address is no production address"
         );

@@ -8,7 +8,7 @@ use backend::AppState;
 
 type Message = (String, String, String, String, Option<String>, i64);
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

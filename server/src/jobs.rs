@@ -4,10 +4,12 @@
 //! finishing the same job, and the message kept from the first attempt makes every retry send
 //! the same bytes under the same idempotency key, so the provider delivers it once.
 
+use crate::adapters::stripe;
 use backend::AppState;
 use backend::mail::{Email, MailError};
 use backend::services::accounts::{self, ACCOUNT_EMAIL_KIND, AccountEmailJob};
 use backend::services::booking::{self, SESSION_EMAIL_KIND, SessionEmailJob};
+use backend::services::payments::{self, PAYMENT_EMAIL_KIND, PaymentEmailJob};
 use backend::session_store::DbSessionStore;
 use backend::store::outbox::{self, Job};
 use backend::store::{new_id, unix_now};
@@ -52,6 +54,11 @@ async fn message(state: &AppState, job: &Job) -> Result<Option<Email>, Outcome> 
                 serde_json::from_str(&job.payload).map_err(unreadable)?;
             accounts::email_for_job(&state.db, &job.id, &payload, public_url).await
         }
+        PAYMENT_EMAIL_KIND => {
+            let payload: PaymentEmailJob =
+                serde_json::from_str(&job.payload).map_err(unreadable)?;
+            payments::email_for_job(&state.db, &job.id, &payload, public_url).await
+        }
         other => return Err(Outcome::GiveUp(format!("unknown job kind {other}"))),
     };
     let email = match built {
@@ -74,7 +81,43 @@ async fn message(state: &AppState, job: &Job) -> Result<Option<Email>, Outcome> 
     }
 }
 
+/// The local Stripe's delivery of one event to the webhook endpoint, as Stripe would send it.
+async fn deliver_local_stripe_event(state: &AppState, job: &Job) -> Outcome {
+    #[derive(serde::Deserialize)]
+    struct Delivery {
+        event_id: String,
+    }
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let Ok(delivery) = serde_json::from_str::<Delivery>(&job.payload) else {
+        return Outcome::GiveUp("unreadable payload".into());
+    };
+    let Some(secret) = state.stripe_webhook_secrets.first() else {
+        return Outcome::GiveUp("no webhook signing secret".into());
+    };
+    let client = CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default()
+    });
+    match stripe::local::deliver(
+        &state.db,
+        client,
+        &state.settings.public_url,
+        secret,
+        &delivery.event_id,
+    )
+    .await
+    {
+        Ok(()) => Outcome::Done,
+        Err(error) => Outcome::Retry(error),
+    }
+}
+
 async fn run(state: &AppState, job: &Job) -> Outcome {
+    if job.kind == stripe::local::DELIVERY_KIND {
+        return deliver_local_stripe_event(state, job).await;
+    }
     let email = match message(state, job).await {
         Ok(Some(email)) => email,
         Ok(None) => return Outcome::Done,

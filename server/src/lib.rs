@@ -2,8 +2,10 @@
 //! and graceful shutdown. `main.rs` only wires these together.
 
 pub mod adapters;
+pub mod checkout;
 pub mod config;
 pub mod dev_mailbox;
+pub mod dev_stripe;
 pub mod input;
 pub mod jobs;
 pub mod ops;
@@ -59,6 +61,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     let settings = Settings {
         public_url: config.public_url.clone(),
         local_mode: config.env.local_modes(),
+        local_stripe: config.stripe.is_none(),
         job_lease_secs: config.job_lease_secs,
     };
     let mailer: Arc<dyn backend::mail::Mailer> = match &config.resend {
@@ -67,6 +70,38 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
             config.mail_from.clone(),
         )),
         None => Arc::new(adapters::mail::LocalMailbox::new(db.clone())),
+    };
+    let (payments, stripe_webhook_secrets): (
+        Arc<dyn backend::payments::PaymentGateway>,
+        Vec<String>,
+    ) = match &config.stripe {
+        Some(stripe) => (
+            Arc::new(adapters::stripe::api::StripeApi::new(stripe.clone())),
+            stripe
+                .webhook_secrets
+                .iter()
+                .map(|secret| secret.expose().to_owned())
+                .collect(),
+        ),
+        None => {
+            // The local Stripe signs its events with a secret of this database's own, so
+            // every app server sharing the database verifies the same signatures.
+            let secret = backend::store::secrets::get_or_create(
+                &db,
+                "local_stripe_webhook_secret",
+                || format!("whsec_{}", backend::auth::random_token()),
+                backend::store::unix_now(),
+            )
+            .await
+            .map_err(StartupError::Secrets)?;
+            (
+                Arc::new(adapters::stripe::local::LocalStripe::new(
+                    db.clone(),
+                    config.public_url.clone(),
+                )),
+                vec![secret],
+            )
+        }
     };
     let csrf_key = backend::store::secrets::get_or_create(
         &db,
@@ -80,6 +115,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         db,
         settings: Arc::new(settings),
         mailer,
+        payments,
+        stripe_webhook_secrets: stripe_webhook_secrets.into(),
         csrf_key: backend::auth::CsrfKey::new(csrf_key.as_bytes()),
     })
 }
@@ -209,6 +246,21 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops
         .route("/dev/mailbox", get(dev_mailbox::inbox))
         .route("/dev/mailbox/{id}/html", get(dev_mailbox::html_body))
         .route("/dev/mailbox/{id}/attachment", get(dev_mailbox::attachment))
+        .route("/dev/stripe/checkout/{id}", get(dev_stripe::checkout_page))
+        .route(
+            "/dev/stripe/checkout/{id}/pay",
+            axum::routing::post(dev_stripe::pay),
+        )
+        .route(
+            "/dev/stripe/checkout/{id}/expire",
+            axum::routing::post(dev_stripe::expire),
+        )
+        .route("/dev/stripe/events", get(dev_stripe::events))
+        .route(
+            "/dev/stripe/events/{id}/resend",
+            axum::routing::post(dev_stripe::resend),
+        )
+        .route("/checkout/{id}/cancelled", get(checkout::cancelled))
         .route(
             "/api/openapi.json",
             get(move || rest::openapi_json(openapi.clone())),

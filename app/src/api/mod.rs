@@ -5,4 +5,5 @@ pub mod availability;
 pub mod courses;
 pub mod forms;
 pub mod learning;
+pub mod payments;
 pub mod sessions;

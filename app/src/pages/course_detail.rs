@@ -4,9 +4,11 @@ use crate::api::courses::{CourseDetail, get_course};
 use crate::api::learning::{
     ApplyToTeach, CompleteModule, CourseProgress, course_teachers, get_course_progress,
 };
+use crate::api::payments::{CHECKOUT_CANCELLED, PAYMENT_FAILED, StartCheckout};
 use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::notice::ErrorNotice;
 use crate::components::session::CsrfField;
+use crate::components::session::use_session;
 use crate::pages::not_found::NotFound;
 use crate::pages::profiles::TeacherList;
 use domain::catalog::duration_label;
@@ -15,7 +17,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use wire::error::AppError;
 
 #[component]
@@ -36,11 +38,20 @@ pub fn CourseDetailPage() -> impl IntoView {
         |(id, _, _)| get_course_progress(id),
     );
     let teachers = Resource::new(course_id, course_teachers);
+    let enroll = ServerAction::<StartCheckout>::new();
+    // Checkout is another page (Stripe's, or the local Stripe's): leave the app for it.
+    Effect::new(move || {
+        if let Some(Ok(url)) = enroll.value().get() {
+            let _ = window().location().set_href(&url);
+        }
+    });
     // Resources are created here, before any Suspense resolves: server rendering waits only for
     // resources that exist when it starts waiting.
     provide_context(LearningActions {
         complete_module,
         apply,
+        enroll,
+        enroll_feedback: FormFeedback::new("enroll", enroll),
         progress,
         apply_feedback: FormFeedback::new("apply", apply),
         module_feedback: FormFeedback::new("complete_module", complete_module),
@@ -71,6 +82,8 @@ pub fn CourseDetailPage() -> impl IntoView {
 struct LearningActions {
     complete_module: ServerAction<CompleteModule>,
     apply: ServerAction<ApplyToTeach>,
+    enroll: ServerAction<StartCheckout>,
+    enroll_feedback: FormFeedback,
     progress: Resource<Result<Option<CourseProgress>, AppError>>,
     apply_feedback: FormFeedback,
     module_feedback: FormFeedback,
@@ -89,7 +102,6 @@ fn CourseDetailView(
         .collect();
     let course_id = course.id.clone();
     let book_href = format!("/courses/{}/book", course.id);
-    let enroll_href = format!("/courses/{}/enroll", course.id);
     let price = course.price.to_string();
     let facts = format!(
         "{} · {} modules · {}",
@@ -140,12 +152,10 @@ fn CourseDetailView(
                 <aside class="course-aside" aria-label="Enroll">
                     <div class="card">
                         <p class="price-large" data-testid="course-price">
-                            {price}
+                            {price.clone()}
                         </p>
                         <p class="muted">"One-time payment · includes 1-on-1 sessions"</p>
-                        <A href=enroll_href attr:class="button button-primary button-block">
-                            "Enroll"
-                        </A>
+                        <EnrollAction course_id=course.id.clone() price=price.clone() />
                         <A href=book_href attr:class="button button-block">
                             "Book a Session"
                         </A>
@@ -160,6 +170,67 @@ fn CourseDetailView(
                 </aside>
             </div>
         </article>
+    }
+}
+
+/// "Enroll — $price" (through Checkout), or the student's way to the course once enrolled, and
+/// what happened when they came back from Checkout without paying.
+#[component]
+fn EnrollAction(course_id: String, price: String) -> impl IntoView {
+    let actions = expect_context::<LearningActions>();
+    let viewer = use_session().viewer;
+    let query = use_query_map();
+    let returned = move || {
+        match query.read().get("checkout").as_deref() {
+        Some("failed") => Some(view! { <p class="form-alert" role="alert" data-testid="checkout-notice">{PAYMENT_FAILED}</p> }.into_any()),
+        Some("cancelled") => Some(view! { <p class="form-note" role="status" data-testid="checkout-notice">{CHECKOUT_CANCELLED}</p> }.into_any()),
+        _ => None,
+    }
+    };
+    let feedback = actions.enroll_feedback;
+    view! {
+        {returned}
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Checking your enrollment…"</p> }>
+            {move || {
+                let course_id = course_id.clone();
+                let price = price.clone();
+                Suspend::new(async move {
+                    let signed_in = matches!(viewer.await, Ok(Some(_)));
+                    let enrolled = matches!(actions.progress.await, Ok(Some(_)));
+                    if enrolled {
+                        return view! {
+                            <p class="form-success" data-testid="enrolled">"You're enrolled."</p>
+                            <A href="/dashboard" attr:class="button button-primary button-block">"Go to your dashboard"</A>
+                        }
+                            .into_any();
+                    }
+                    if !signed_in {
+                        let next = format!("/login?next=/courses/{course_id}");
+                        return view! {
+                            <A href=next attr:class="button button-primary button-block">{format!("Enroll — {price}")}</A>
+                        }
+                            .into_any();
+                    }
+                    let pending = actions.enroll.pending();
+                    view! {
+                        <ActionForm action=actions.enroll>
+                            <CsrfField />
+                            <FormAlert feedback />
+                            <input type="hidden" name="course_id" value=course_id />
+                            <button
+                                type="submit"
+                                class="button button-primary button-block"
+                                data-testid="enroll"
+                                disabled=move || pending.get()
+                            >
+                                {move || if pending.get() { "Opening checkout…".to_owned() } else { format!("Enroll — {price}") }}
+                            </button>
+                        </ActionForm>
+                    }
+                        .into_any()
+                })
+            }}
+        </Suspense>
     }
 }
 

@@ -8,6 +8,7 @@ pub mod http;
 pub mod ics;
 pub mod mail;
 pub mod memo;
+pub mod payments;
 pub mod request;
 pub mod seed;
 pub mod services;
@@ -23,6 +24,9 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub mailer: Arc<dyn mail::Mailer>,
+    pub payments: Arc<dyn payments::PaymentGateway>,
+    /// The Stripe webhook endpoint's signing secrets (several while one is being rolled).
+    pub stripe_webhook_secrets: Arc<[String]>,
     pub csrf_key: auth::CsrfKey,
 }
 
@@ -34,6 +38,9 @@ pub struct Settings {
     /// Local mode: demo data, one-click demo log-ins and the built-in stand-ins for outside
     /// services. Never in production.
     pub local_mode: bool,
+    /// The local Stripe stands in for Stripe (no keys configured; never in production): its
+    /// checkout pages and event log are served under `/dev/stripe`.
+    pub local_stripe: bool,
     /// How long an outbox job is leased to the worker that claimed it.
     pub job_lease_secs: i64,
 }

@@ -6,4 +6,5 @@ pub mod availability;
 pub mod booking;
 pub mod catalog;
 pub mod ladder;
+pub mod ledger;
 pub mod money;

@@ -7,4 +7,5 @@ pub mod courses;
 pub mod error;
 pub mod forms;
 pub mod learning;
+pub mod payments;
 pub mod sessions;

@@ -2,3 +2,4 @@
 //! not configured.
 
 pub mod mail;
+pub mod stripe;

@@ -5,6 +5,7 @@
 mod auth;
 mod courses;
 mod error;
+mod payments;
 mod sessions;
 
 pub use error::{ApiError, ErrorBody};
@@ -28,7 +29,8 @@ use utoipa_axum::routes;
     tags(
         (name = "courses", description = "The course catalog"),
         (name = "accounts", description = "Sign up, log in and out, the signed-in user"),
-        (name = "booking", description = "Student-Teachers' free slots, booking, cancelling and rescheduling 1-on-1 sessions")
+        (name = "booking", description = "Student-Teachers' free slots, booking, cancelling and rescheduling 1-on-1 sessions"),
+        (name = "payments", description = "Paying through Stripe Checkout, and Stripe's webhook")
     )
 )]
 struct ApiDoc;
@@ -99,6 +101,8 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::cancel))
         .routes(routes!(sessions::reschedule))
         .routes(routes!(sessions::defer))
+        .routes(routes!(payments::start_checkout))
+        .routes(routes!(payments::stripe_webhook))
 }
 
 pub async fn openapi_json(

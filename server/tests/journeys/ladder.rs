@@ -415,9 +415,12 @@ async fn production_offers_no_demo_log_ins() {
         ("PEERLOOP_ENV", "production"),
         ("PEERLOOP_PUBLIC_URL", "https://peerloop.test"),
         ("PEERLOOP_DEMO_DATA", "false"),
-        // Production needs a real mailer; nothing is sent in this test.
+        // Production needs a real mailer and Stripe; nothing reaches them in this test.
         ("RESEND_API_KEY", "re_test"),
         ("RESEND_BASE_URL", "http://127.0.0.1:9"),
+        ("STRIPE_SECRET_KEY", "sk_test_unused"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_unused"),
+        ("STRIPE_API_BASE", "http://127.0.0.1:9"),
     ])
     .await;
     let (status, accounts) = app.get_json("/rpc/demo_accounts").await;
@@ -426,6 +429,11 @@ async fn production_offers_no_demo_log_ins() {
         app.get("/dev/mailbox").await.status(),
         404,
         "no local mailbox in production"
+    );
+    assert_eq!(
+        app.get("/dev/stripe/events").await.status(),
+        404,
+        "no local Stripe in production"
     );
     // From the production site's own origin, so the refusal is the demo log-in's own.
     let response = app

@@ -10,3 +10,4 @@ mod hardening;
 mod ladder;
 mod openapi;
 mod outbox;
+mod payments;

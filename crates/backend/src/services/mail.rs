@@ -166,3 +166,37 @@ pub fn sign_up_attempt_email(job_id: &str, name: &str, email: &str, public_url: 
         ("Log in", &link),
     )
 }
+
+/// A paid enrollment: the course is open, and how to use its sessions.
+pub fn welcome_email(
+    job_id: &str,
+    name: &str,
+    email: &str,
+    course_id: &str,
+    course_title: &str,
+    session_credits: i64,
+    public_url: &str,
+) -> Email {
+    let link = format!("{public_url}/courses/{course_id}");
+    let sessions = match session_credits {
+        1 => "1-on-1 session".to_owned(),
+        n => format!("{n} 1-on-1 sessions"),
+    };
+    let paragraphs = [
+        format!("Welcome to {course_title}! Your payment went through and the course is yours."),
+        format!(
+            "Work through the modules at your own pace, and book your {sessions} with a \
+             Student-Teacher whenever you are ready: from the course page or your dashboard."
+        ),
+        "You can also read and join your creator's feed now.".to_owned(),
+    ];
+    let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    account_email(
+        job_id,
+        email,
+        format!("You're enrolled in {course_title}"),
+        name,
+        &paragraphs,
+        ("Start the course", &link),
+    )
+}

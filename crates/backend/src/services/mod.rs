@@ -9,3 +9,4 @@ pub mod catalog;
 pub mod dashboards;
 pub mod learning;
 pub mod mail;
+pub mod payments;

@@ -5,6 +5,7 @@ pub mod booking;
 pub mod catalog;
 pub mod learning;
 pub mod outbox;
+pub mod payments;
 pub mod secrets;
 pub mod users;
 

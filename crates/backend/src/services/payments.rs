@@ -1,0 +1,350 @@
+//! Money in: opening a Checkout Session for an enrollment, and applying the payment provider's
+//! events. An event is stored by id in the same transaction as its effect, so a redelivery
+//! changes nothing, and each effect is a compare-and-set on the checkout, so two servers
+//! applying the same payment make one enrollment.
+
+use crate::auth::SessionUser;
+use crate::db::Db;
+use crate::payments::{
+    CheckoutRequest, CompletedCheckout, PaymentError, PaymentEvent, PaymentGateway, ReceivedEvent,
+};
+use crate::store::payments::{self as store, NewCheckout, NewPayment};
+use crate::store::{learning, new_id, outbox};
+use sqlx::AnyConnection;
+use wire::error::AppError;
+use wire::payments::{CheckoutStarted, CheckoutState, CheckoutStatus};
+
+/// How long a Checkout Session stays open: Stripe's minimum, so a held slot is not held long.
+pub const CHECKOUT_OPEN_SECS: i64 = 30 * 60;
+/// A checkout with less time left than this is not offered again; a new one is opened.
+const REUSE_MARGIN_SECS: i64 = 5 * 60;
+
+pub const PAYMENT_EMAIL_KIND: &str = "payment_email";
+
+/// An email about money, queued in the outbox.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PaymentEmailJob {
+    /// A paid enrollment: welcome, and how to start.
+    Welcome { enrollment_id: String },
+}
+
+fn payments_unavailable() -> AppError {
+    AppError::Unavailable("Payments are unavailable right now. Please try again.".into())
+}
+
+/// Opens (or reopens) the Checkout Session that enrolls the signed-in student in a course.
+pub async fn start_enrollment_checkout(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    public_url: &str,
+    user: &SessionUser,
+    course_id: &str,
+    now: i64,
+) -> Result<CheckoutStarted, AppError> {
+    let course = crate::store::catalog::find_published(db.pool(), course_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("We couldn't find that course.".into()))?;
+    {
+        let mut conn = db.pool().acquire().await?;
+        if learning::find_enrollment_for(&mut conn, &user.id, course_id)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict(
+                "You're already enrolled in this course.".into(),
+            ));
+        }
+        if let Some(open) = store::reusable_enrollment_checkout(
+            &mut conn,
+            &user.id,
+            course_id,
+            now + REUSE_MARGIN_SECS,
+        )
+        .await?
+            && let (Some(id), Some(url)) = (open.stripe_session_id, open.url)
+        {
+            return Ok(CheckoutStarted { id, url });
+        }
+    }
+    if course.price_cents <= 0 {
+        return Err(AppError::BadRequest(
+            "This course has no price to pay; ask an admin to enroll you.".into(),
+        ));
+    }
+    let checkout_id = new_id();
+    let expires_at = now + CHECKOUT_OPEN_SECS;
+    {
+        let mut tx = db.begin_write().await?;
+        store::insert_checkout(
+            &mut tx,
+            &NewCheckout {
+                id: &checkout_id,
+                purpose: "enrollment",
+                user_id: &user.id,
+                course_id,
+                booking_id: None,
+                amount_cents: course.price_cents,
+                currency: &course.currency,
+                expires_at,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let request = CheckoutRequest {
+        checkout_id: checkout_id.clone(),
+        product_name: course.title.clone(),
+        amount_cents: course.price_cents,
+        currency: course.currency.clone(),
+        customer_email: user.email.clone(),
+        success_url: format!("{public_url}/dashboard?checkout={{CHECKOUT_SESSION_ID}}"),
+        cancel_url: format!("{public_url}/checkout/{checkout_id}/cancelled"),
+        expires_at,
+        transfer_group: format!("enrollment_{checkout_id}"),
+        metadata: vec![
+            ("checkout_id".into(), checkout_id.clone()),
+            ("course_id".into(), course_id.to_owned()),
+            ("user_id".into(), user.id.clone()),
+        ],
+    };
+    // The provider is asked outside any transaction: a slow answer holds no lock.
+    let opened = gateway.open_checkout(&request).await;
+    let mut tx = db.begin_write().await?;
+    let result = match opened {
+        Ok(opened) => {
+            store::mark_opened(&mut tx, &checkout_id, &opened.id, &opened.url, now).await?;
+            Ok(CheckoutStarted {
+                id: opened.id,
+                url: opened.url,
+            })
+        }
+        Err(error) => {
+            match &error {
+                PaymentError::Unavailable(detail) => {
+                    tracing::warn!(%detail, "could not open a Checkout Session")
+                }
+                PaymentError::Rejected(detail) => {
+                    tracing::error!(%detail, "the payment provider refused a Checkout Session")
+                }
+            }
+            store::mark_failed(&mut tx, &checkout_id, now).await?;
+            Err(payments_unavailable())
+        }
+    };
+    tx.commit().await?;
+    result
+}
+
+/// What a verified event did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Stored and applied (or stored only, for types PeerLoop does not act on).
+    Applied,
+    /// Seen before: nothing changed.
+    Duplicate,
+}
+
+/// Stores and applies one verified event, in one transaction.
+pub async fn apply_event(db: &Db, event: &ReceivedEvent, now: i64) -> Result<Applied, AppError> {
+    let mut tx = db.begin_write().await?;
+    if !store::record_event(&mut tx, event, now).await? {
+        return Ok(Applied::Duplicate);
+    }
+    match &event.event {
+        PaymentEvent::CheckoutCompleted(completed) if completed.payment_status == "paid" => {
+            complete_checkout(&mut tx, completed, now).await?
+        }
+        PaymentEvent::CheckoutExpired { session_id } => {
+            if let Some(checkout) = store::find_for_session(&mut tx, session_id, None).await? {
+                store::settle(&mut tx, &checkout.id, "expired", None, session_id, now).await?;
+            }
+        }
+        PaymentEvent::PaymentFailed { checkout_id } => {
+            store::note_payment_failure(&mut tx, checkout_id, now).await?
+        }
+        // Unpaid completions (a delayed method still settling) wait for
+        // `async_payment_succeeded`; other types are kept for the record.
+        PaymentEvent::CheckoutCompleted(_) | PaymentEvent::Other => {}
+    }
+    tx.commit().await?;
+    Ok(Applied::Applied)
+}
+
+/// A paid checkout: the enrollment with its credits, the payment, its split in the ledger, the
+/// creator's feed opened to the student, and the welcome email, or a flag for an admin when
+/// it was not paid as priced.
+async fn complete_checkout(
+    conn: &mut AnyConnection,
+    completed: &CompletedCheckout,
+    now: i64,
+) -> Result<(), AppError> {
+    let Some(checkout) = store::find_for_session(
+        conn,
+        &completed.session_id,
+        completed.checkout_id.as_deref(),
+    )
+    .await?
+    else {
+        tracing::warn!(session = %completed.session_id, "a completed Checkout Session that PeerLoop did not open");
+        return Ok(());
+    };
+    if completed.amount_total != checkout.amount_cents
+        || !completed.currency.eq_ignore_ascii_case(&checkout.currency)
+    {
+        let reason = format!(
+            "paid {} {}, priced {} {}",
+            completed.amount_total, completed.currency, checkout.amount_cents, checkout.currency
+        );
+        tracing::error!(checkout = %checkout.id, %reason, "a checkout was not paid as priced");
+        store::settle(
+            conn,
+            &checkout.id,
+            "flagged",
+            Some(&reason),
+            &completed.session_id,
+            now,
+        )
+        .await?;
+        return Ok(());
+    }
+    if checkout.purpose != "enrollment" {
+        tracing::error!(checkout = %checkout.id, purpose = %checkout.purpose, "no handler for this checkout purpose");
+        return Ok(());
+    }
+    if learning::find_enrollment_for(conn, &checkout.user_id, &checkout.course_id)
+        .await?
+        .is_some()
+    {
+        // Enrolled meanwhile (an admin, or a second checkout paid first): keep the money on
+        // record for a refund rather than granting twice.
+        store::settle(
+            conn,
+            &checkout.id,
+            "flagged",
+            Some("already enrolled when the payment arrived"),
+            &completed.session_id,
+            now,
+        )
+        .await?;
+        return Ok(());
+    }
+    if !store::settle(conn, &checkout.id, "paid", None, &completed.session_id, now).await? {
+        return Ok(());
+    }
+    let creator_id: String = sqlx::query_scalar("SELECT creator_id FROM courses WHERE id = $1")
+        .bind(&checkout.course_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let enrollment_id = learning::enroll(conn, &checkout.user_id, &checkout.course_id, now).await?;
+    let credits: i64 = sqlx::query_scalar("SELECT session_credits FROM enrollments WHERE id = $1")
+        .bind(&enrollment_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let payment_id = new_id();
+    store::insert_payment(
+        conn,
+        &NewPayment {
+            id: &payment_id,
+            checkout: &checkout,
+            payment_intent_id: completed.payment_intent_id.as_deref(),
+            creator_id: &creator_id,
+            enrollment_id: Some(&enrollment_id),
+            sessions: credits,
+        },
+        now,
+    )
+    .await?;
+    let movement =
+        domain::ledger::payment_received(&payment_id, &creator_id, checkout.amount_cents);
+    store::post(conn, &movement, &payment_id, &checkout.currency, None, now).await?;
+    store::grant_feed_access(conn, &creator_id, &checkout.user_id, now).await?;
+    let job = PaymentEmailJob::Welcome { enrollment_id };
+    let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
+    outbox::enqueue(conn, PAYMENT_EMAIL_KIND, &payload, now, now).await?;
+    Ok(())
+}
+
+/// How the signed-in student's checkout stands, by Stripe's session id (the `checkout` query
+/// parameter of the page Stripe returns to). `None` for a session that is not theirs.
+pub async fn checkout_status(
+    db: &Db,
+    user: &SessionUser,
+    stripe_session_id: &str,
+) -> Result<Option<CheckoutStatus>, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let Some(checkout) = store::find_for_session(&mut conn, stripe_session_id, None).await? else {
+        return Ok(None);
+    };
+    if checkout.user_id != user.id {
+        return Ok(None);
+    }
+    let state = match checkout.status.as_str() {
+        "paid" => CheckoutState::Confirmed,
+        "flagged" => CheckoutState::NeedsAttention,
+        "expired" | "failed" => CheckoutState::NotPaid,
+        _ => CheckoutState::Confirming,
+    };
+    let course_title: String = sqlx::query_scalar("SELECT title FROM courses WHERE id = $1")
+        .bind(&checkout.course_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Some(CheckoutStatus {
+        state,
+        course_id: checkout.course_id,
+        course_title,
+    }))
+}
+
+/// Where the student lands after leaving Checkout without paying, and what to tell them: a
+/// declined card, or a plain cancel. `None` for a checkout that is not theirs.
+pub async fn cancelled_checkout(
+    db: &Db,
+    user_id: &str,
+    checkout_id: &str,
+) -> Result<Option<(String, &'static str)>, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let Some(checkout) = store::find_checkout(&mut conn, checkout_id).await? else {
+        return Ok(None);
+    };
+    if checkout.user_id != user_id {
+        return Ok(None);
+    }
+    let message = if checkout.payment_failed_at.is_some() {
+        wire::payments::PAYMENT_FAILED
+    } else {
+        wire::payments::CHECKOUT_CANCELLED
+    };
+    Ok(Some((checkout.course_id, message)))
+}
+
+/// The welcome email of a paid enrollment; `None` if the enrollment is gone.
+pub async fn email_for_job(
+    db: &Db,
+    job_id: &str,
+    job: &PaymentEmailJob,
+    public_url: &str,
+) -> Result<Option<crate::mail::Email>, AppError> {
+    let PaymentEmailJob::Welcome { enrollment_id } = job;
+    let found: Option<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT u.name, u.email, c.id, c.title, e.session_credits
+           FROM enrollments e JOIN users u ON u.id = e.student_id
+           JOIN courses c ON c.id = e.course_id
+          WHERE e.id = $1",
+    )
+    .bind(enrollment_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(found.map(|(name, email, course_id, title, credits)| {
+        crate::services::mail::welcome_email(
+            job_id, &name, &email, &course_id, &title, credits, public_url,
+        )
+    }))
+}
+
+/// The ledger's invariants as of now (see `store::payments::invariant_breaches`).
+pub async fn ledger_check(db: &Db) -> Result<store::LedgerBreaches, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    store::invariant_breaches(&mut conn).await
+}

@@ -1,0 +1,369 @@
+//! Checkouts, payments, ledger postings, received Stripe events and instructor-feed access, as
+//! stored. Every function runs in the caller's connection or transaction.
+
+use domain::ledger::Movement;
+use sqlx::AnyConnection;
+use wire::error::AppError;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CheckoutRow {
+    pub id: String,
+    pub stripe_session_id: Option<String>,
+    pub purpose: String,
+    pub user_id: String,
+    pub course_id: String,
+    pub booking_id: Option<String>,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub status: String,
+    pub url: Option<String>,
+    pub payment_failed_at: Option<i64>,
+    pub expires_at: i64,
+}
+
+const CHECKOUT_COLUMNS: &str = "SELECT id, stripe_session_id, purpose, user_id, course_id, \
+     booking_id, amount_cents, currency, status, url, payment_failed_at, expires_at FROM checkouts";
+
+pub struct NewCheckout<'a> {
+    pub id: &'a str,
+    pub purpose: &'a str,
+    pub user_id: &'a str,
+    pub course_id: &'a str,
+    pub booking_id: Option<&'a str>,
+    pub amount_cents: i64,
+    pub currency: &'a str,
+    pub expires_at: i64,
+}
+
+pub async fn insert_checkout(
+    conn: &mut AnyConnection,
+    checkout: &NewCheckout<'_>,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO checkouts (id, purpose, user_id, course_id, booking_id, amount_cents,
+                                currency, status, expires_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'creating', $8, $9, $9)",
+    )
+    .bind(checkout.id)
+    .bind(checkout.purpose)
+    .bind(checkout.user_id)
+    .bind(checkout.course_id)
+    .bind(checkout.booking_id)
+    .bind(checkout.amount_cents)
+    .bind(checkout.currency)
+    .bind(checkout.expires_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The student's open enrollment checkout for a course that is still good for `until`, to send
+/// a second click to the same Checkout Session instead of opening another.
+pub async fn reusable_enrollment_checkout(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    course_id: &str,
+    until: i64,
+) -> Result<Option<CheckoutRow>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "{CHECKOUT_COLUMNS} WHERE user_id = $1 AND course_id = $2 AND purpose = 'enrollment'
+            AND status = 'open' AND url IS NOT NULL AND expires_at > $3
+          ORDER BY created_at DESC LIMIT 1"
+    ))
+    .bind(user_id)
+    .bind(course_id)
+    .bind(until)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Records Stripe's answer: the checkout is open at `url`.
+pub async fn mark_opened(
+    conn: &mut AnyConnection,
+    id: &str,
+    stripe_session_id: &str,
+    url: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE checkouts SET status = 'open', stripe_session_id = $2, url = $3, updated_at = $4
+          WHERE id = $1 AND status = 'creating'",
+    )
+    .bind(id)
+    .bind(stripe_session_id)
+    .bind(url)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(conn: &mut AnyConnection, id: &str, now: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE checkouts SET status = 'failed', updated_at = $2
+          WHERE id = $1 AND status = 'creating'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The checkout a Stripe session belongs to: by Stripe's id, or by ours (an event may arrive
+/// before Stripe's answer to the request that opened it was recorded).
+pub async fn find_for_session(
+    conn: &mut AnyConnection,
+    stripe_session_id: &str,
+    checkout_id: Option<&str>,
+) -> Result<Option<CheckoutRow>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "{CHECKOUT_COLUMNS} WHERE stripe_session_id = $1 OR (id = $2 AND stripe_session_id IS NULL)"
+    ))
+    .bind(stripe_session_id)
+    .bind(checkout_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn find_checkout(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<CheckoutRow>, AppError> {
+    Ok(sqlx::query_as(&format!("{CHECKOUT_COLUMNS} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Moves a checkout from an unsettled state to `status` (compare and set): `false` when it
+/// was already settled, e.g. by a redelivered or concurrent event.
+pub async fn settle(
+    conn: &mut AnyConnection,
+    id: &str,
+    status: &str,
+    flag_reason: Option<&str>,
+    stripe_session_id: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query(
+        "UPDATE checkouts
+            SET status = $2, flag_reason = $3, stripe_session_id = $4, updated_at = $5
+          WHERE id = $1 AND status IN ('creating', 'open', 'failed')",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(flag_reason)
+    .bind(stripe_session_id)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub async fn note_payment_failure(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE checkouts SET payment_failed_at = $2, updated_at = $2
+          WHERE id = $1 AND status = 'open'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct NewPayment<'a> {
+    pub id: &'a str,
+    pub checkout: &'a CheckoutRow,
+    pub payment_intent_id: Option<&'a str>,
+    pub creator_id: &'a str,
+    pub enrollment_id: Option<&'a str>,
+    pub sessions: i64,
+}
+
+pub async fn insert_payment(
+    conn: &mut AnyConnection,
+    payment: &NewPayment<'_>,
+    now: i64,
+) -> Result<(), AppError> {
+    let checkout = payment.checkout;
+    sqlx::query(
+        "INSERT INTO payments (id, checkout_id, payment_intent_id, user_id, course_id, creator_id,
+                               enrollment_id, booking_id, amount_cents, currency, sessions, paid_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(payment.id)
+    .bind(&checkout.id)
+    .bind(payment.payment_intent_id)
+    .bind(&checkout.user_id)
+    .bind(&checkout.course_id)
+    .bind(payment.creator_id)
+    .bind(payment.enrollment_id)
+    .bind(&checkout.booking_id)
+    .bind(checkout.amount_cents)
+    .bind(&checkout.currency)
+    .bind(payment.sessions)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes a movement's postings (one statement), all under one movement id.
+pub async fn post(
+    conn: &mut AnyConnection,
+    movement: &Movement,
+    payment_id: &str,
+    currency: &str,
+    booking_id: Option<&str>,
+    now: i64,
+) -> Result<(), AppError> {
+    if movement.is_empty() {
+        return Ok(());
+    }
+    // Numbered placeholders written out: sqlx's query builder numbers them only for one
+    // database, and this statement runs on both. $1-$5 are shared by every row.
+    let rows: Vec<String> = (0..movement.postings().len())
+        .map(|row| {
+            let first = row * 4 + 6;
+            format!(
+                "(${}, $1, $2, ${}, ${}, ${}, $3, $4, $5)",
+                first,
+                first + 1,
+                first + 2,
+                first + 3
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO ledger_entries
+           (id, movement_id, payment_id, account, kind, amount_cents, currency, booking_id,
+            created_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut insert = sqlx::query(&sql)
+        .bind(super::new_id())
+        .bind(payment_id)
+        .bind(currency)
+        .bind(booking_id)
+        .bind(now);
+    for posting in movement.postings() {
+        insert = insert
+            .bind(super::new_id())
+            .bind(posting.account.key())
+            .bind(posting.kind.as_str())
+            .bind(posting.amount_cents);
+    }
+    insert.execute(conn).await?;
+    Ok(())
+}
+
+/// Stores a verified event; `false` when its id was stored before (a redelivery).
+pub async fn record_event(
+    conn: &mut AnyConnection,
+    event: &crate::payments::ReceivedEvent,
+    now: i64,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query(
+        "INSERT INTO stripe_events (id, type, created, object_id, payload, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&event.id)
+    .bind(&event.kind)
+    .bind(event.created)
+    .bind(&event.object_id)
+    .bind(&event.payload)
+    .bind(now)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Lets a student read their creator's feed (IFED); kept if already granted.
+pub async fn grant_feed_access(
+    conn: &mut AnyConnection,
+    instructor_id: &str,
+    follower_id: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO instructor_followers (instructor_id, follower_id, created_at)
+         VALUES ($1, $2, $3) ON CONFLICT (instructor_id, follower_id) DO NOTHING",
+    )
+    .bind(instructor_id)
+    .bind(follower_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn has_feed_access(
+    conn: &mut AnyConnection,
+    instructor_id: &str,
+    follower_id: &str,
+) -> Result<bool, AppError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM instructor_followers WHERE instructor_id = $1 AND follower_id = $2",
+    )
+    .bind(instructor_id)
+    .bind(follower_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// The ledger's invariants, each as the number of rows breaking it (all zero when sound):
+/// movements that do not sum to zero, payments whose splits differ from amount − refunds, and
+/// earners below zero.
+pub async fn invariant_breaches(conn: &mut AnyConnection) -> Result<LedgerBreaches, AppError> {
+    let unbalanced: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT movement_id FROM ledger_entries GROUP BY movement_id
+                                HAVING SUM(amount_cents) <> 0) AS m",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let mismatched_payments: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM payments p
+          WHERE p.amount_cents - p.refunded_cents <>
+                COALESCE((SELECT SUM(amount_cents) FROM ledger_entries e
+                           WHERE e.payment_id = p.id AND e.account <> 'stripe_clearing'), 0)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let negative_earners: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT account FROM ledger_entries
+                                WHERE account LIKE 'creator:%' OR account LIKE 'st:%'
+                                   OR account LIKE 'pool:%'
+                                GROUP BY account HAVING SUM(amount_cents) < 0) AS a",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(LedgerBreaches {
+        unbalanced_movements: unbalanced,
+        mismatched_payments,
+        negative_earners,
+    })
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LedgerBreaches {
+    pub unbalanced_movements: i64,
+    pub mismatched_payments: i64,
+    pub negative_earners: i64,
+}
+
+impl LedgerBreaches {
+    pub fn is_sound(&self) -> bool {
+        *self == LedgerBreaches::default()
+    }
+}

@@ -1,0 +1,117 @@
+//! Stripe's event JSON, read into what the payment services act on. Only the fields PeerLoop
+//! uses are read; the whole body is stored as received.
+
+use backend::payments::{CompletedCheckout, PaymentEvent, ReceivedEvent};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize)]
+struct Envelope {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    created: i64,
+    data: Data,
+}
+
+#[derive(Deserialize)]
+struct Data {
+    object: Value,
+}
+
+#[derive(Deserialize)]
+struct CheckoutSession {
+    id: String,
+    client_reference_id: Option<String>,
+    payment_status: String,
+    amount_total: Option<i64>,
+    currency: Option<String>,
+    /// An id, or the PaymentIntent itself when expanded.
+    payment_intent: Option<Value>,
+}
+
+/// Reads a verified body; an error names what is wrong with it.
+pub fn parse(payload: &str) -> Result<ReceivedEvent, String> {
+    let envelope: Envelope =
+        serde_json::from_str(payload).map_err(|error| format!("not a Stripe event: {error}"))?;
+    let object = &envelope.data.object;
+    let object_id = object["id"].as_str().map(str::to_owned);
+    let event = match envelope.kind.as_str() {
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
+            let session: CheckoutSession = serde_json::from_value(object.clone())
+                .map_err(|error| format!("not a Checkout Session: {error}"))?;
+            PaymentEvent::CheckoutCompleted(CompletedCheckout {
+                session_id: session.id,
+                checkout_id: session.client_reference_id,
+                payment_status: session.payment_status,
+                amount_total: session.amount_total.unwrap_or_default(),
+                currency: session.currency.unwrap_or_default(),
+                payment_intent_id: session.payment_intent.and_then(|intent| match intent {
+                    Value::String(id) => Some(id),
+                    expanded => expanded["id"].as_str().map(str::to_owned),
+                }),
+            })
+        }
+        "checkout.session.expired" => PaymentEvent::CheckoutExpired {
+            session_id: object_id
+                .clone()
+                .ok_or("a Checkout Session without an id")?,
+        },
+        "payment_intent.payment_failed" => match object["metadata"]["checkout_id"].as_str() {
+            Some(checkout_id) => PaymentEvent::PaymentFailed {
+                checkout_id: checkout_id.to_owned(),
+            },
+            None => PaymentEvent::Other,
+        },
+        _ => PaymentEvent::Other,
+    };
+    Ok(ReceivedEvent {
+        id: envelope.id,
+        kind: envelope.kind,
+        created: envelope.created,
+        object_id,
+        payload: payload.to_owned(),
+        event,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_completed_checkout_is_read_with_its_amount_and_reference() {
+        let event = parse(
+            r#"{"id":"evt_1","object":"event","api_version":"2026-06-24.dahlia","created":1700000000,
+                "livemode":false,"pending_webhooks":1,"type":"checkout.session.completed",
+                "data":{"object":{"id":"cs_test_1","object":"checkout.session",
+                "client_reference_id":"chk_1","payment_status":"paid","amount_total":4900,
+                "currency":"usd","payment_intent":"pi_1"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(event.id, "evt_1");
+        assert_eq!(event.object_id.as_deref(), Some("cs_test_1"));
+        assert_eq!(
+            event.event,
+            PaymentEvent::CheckoutCompleted(CompletedCheckout {
+                session_id: "cs_test_1".into(),
+                checkout_id: Some("chk_1".into()),
+                payment_status: "paid".into(),
+                amount_total: 4900,
+                currency: "usd".into(),
+                payment_intent_id: Some("pi_1".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_types_are_kept_and_broken_bodies_refused() {
+        let event = parse(
+            r#"{"id":"evt_2","type":"customer.created","created":1,"data":{"object":{"id":"cus_1"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(event.event, PaymentEvent::Other);
+        assert!(parse("{}").is_err());
+        assert!(parse(r#"{"id":"evt_3","type":"checkout.session.completed","created":1,"data":{"object":{"id":"cs"}}}"#).is_err());
+    }
+}

@@ -1,0 +1,194 @@
+//! The local Stripe, used when `STRIPE_SECRET_KEY` is not set: it opens Checkout Sessions shaped
+//! like Stripe's, serves a checkout page under `/dev/stripe` (see `dev_stripe.rs`), and sends
+//! Stripe-shaped events, signed like Stripe's, to the app's own `/api/webhooks/stripe` over
+//! HTTP, through the outbox (so a delivery that fails is retried, as Stripe retries). The
+//! webhook handler that runs is the one real Stripe reaches.
+
+use backend::db::Db;
+use backend::payments::{CheckoutRequest, OpenedCheckout, PaymentError, PaymentGateway};
+use backend::store::{outbox, unix_now};
+use serde_json::{Value, json};
+use wire::error::AppError;
+
+/// The API version the local Stripe's events claim, as Stripe's carry the account's.
+pub const API_VERSION: &str = "2026-06-24.dahlia";
+
+/// The outbox job that delivers one local event to the webhook endpoint.
+pub const DELIVERY_KIND: &str = "local_stripe_delivery";
+
+#[derive(Debug)]
+pub struct LocalStripe {
+    db: Db,
+    public_url: String,
+}
+
+impl LocalStripe {
+    pub fn new(db: Db, public_url: String) -> Self {
+        LocalStripe { db, public_url }
+    }
+}
+
+/// A Stripe-style id: the prefix, then 24 random alphanumerics.
+pub fn stripe_id(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..24]
+    )
+}
+
+#[async_trait::async_trait]
+impl PaymentGateway for LocalStripe {
+    async fn open_checkout(
+        &self,
+        request: &CheckoutRequest,
+    ) -> Result<OpenedCheckout, PaymentError> {
+        let id = stripe_id("cs_test");
+        let url = format!("{}/dev/stripe/checkout/{id}", self.public_url);
+        let metadata: serde_json::Map<String, Value> = request
+            .metadata
+            .iter()
+            .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+            .collect();
+        let now = unix_now();
+        let session = json!({
+            "id": id,
+            "object": "checkout.session",
+            "amount_subtotal": request.amount_cents,
+            "amount_total": request.amount_cents,
+            "cancel_url": request.cancel_url,
+            "client_reference_id": request.checkout_id,
+            "created": now,
+            "currency": request.currency,
+            "customer_email": request.customer_email,
+            "expires_at": request.expires_at,
+            "line_items": {
+                "object": "list",
+                "data": [{
+                    "object": "item",
+                    "description": request.product_name,
+                    "amount_total": request.amount_cents,
+                    "currency": request.currency,
+                    "quantity": 1
+                }]
+            },
+            "livemode": false,
+            "metadata": metadata,
+            "mode": "payment",
+            "payment_intent": null,
+            "payment_intent_data": { "transfer_group": request.transfer_group },
+            "payment_status": "unpaid",
+            "status": "open",
+            "success_url": request.success_url,
+            "url": url,
+        });
+        sqlx::query(
+            "INSERT INTO dev_stripe_checkout_sessions (id, object, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(&id)
+        .bind(session.to_string())
+        .bind(now)
+        .execute(self.db.pool())
+        .await
+        .map_err(|error| PaymentError::Unavailable(error.to_string()))?;
+        Ok(OpenedCheckout { id, url })
+    }
+}
+
+/// Records an event as Stripe would send it and queues its delivery, in the caller's
+/// transaction. Returns the event id.
+pub async fn emit(
+    conn: &mut sqlx::AnyConnection,
+    kind: &str,
+    object: Value,
+    now: i64,
+) -> Result<String, AppError> {
+    let id = stripe_id("evt");
+    let event = json!({
+        "id": id,
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": now,
+        "data": { "object": object },
+        "livemode": false,
+        "pending_webhooks": 1,
+        "request": { "id": null, "idempotency_key": null },
+        "type": kind,
+    });
+    sqlx::query(
+        "INSERT INTO dev_stripe_events (id, type, payload, created) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(event.to_string())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    queue_delivery(conn, &id, now).await?;
+    Ok(id)
+}
+
+/// Queues (another) delivery of a recorded event, as `stripe events resend` does.
+pub async fn queue_delivery(
+    conn: &mut sqlx::AnyConnection,
+    event_id: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    outbox::enqueue(
+        conn,
+        DELIVERY_KIND,
+        &json!({ "event_id": event_id }),
+        now,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Delivers a recorded event to the webhook endpoint, signed now. `Err` asks for a retry.
+pub async fn deliver(
+    db: &Db,
+    client: &reqwest::Client,
+    public_url: &str,
+    secret: &str,
+    event_id: &str,
+) -> Result<(), String> {
+    let payload: Option<String> =
+        sqlx::query_scalar("SELECT payload FROM dev_stripe_events WHERE id = $1")
+            .bind(event_id)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(|error| error.to_string())?;
+    let Some(payload) = payload else {
+        // Nothing to send: the event is gone (the dev tables were cleared).
+        return Ok(());
+    };
+    let now = unix_now();
+    let signature = super::signature::sign(payload.as_bytes(), secret, now);
+    let status = match client
+        .post(format!("{public_url}/api/webhooks/stripe"))
+        .header("stripe-signature", signature)
+        .header("content-type", "application/json; charset=utf-8")
+        .header(
+            "user-agent",
+            "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        )
+        .body(payload)
+        .send()
+        .await
+    {
+        Ok(response) => response.status().as_u16(),
+        Err(error) => return Err(format!("webhook endpoint unreachable: {error}")),
+    };
+    sqlx::query("UPDATE dev_stripe_events SET last_status = $2, delivered_at = $3 WHERE id = $1")
+        .bind(event_id)
+        .bind(i64::from(status))
+        .bind(now)
+        .execute(db.pool())
+        .await
+        .map_err(|error| error.to_string())?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(format!("webhook endpoint answered {status}"))
+    }
+}

@@ -1,0 +1,109 @@
+//! Paying: opening a Checkout Session, and Stripe's webhook.
+
+use super::error::{ApiError, ApiJson, ErrorBody};
+use crate::adapters::stripe::{events, signature};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use backend::AppState;
+use backend::auth::SignedIn;
+use backend::services::payments::{self, Applied};
+use backend::store::unix_now;
+use serde::{Deserialize, Serialize};
+use wire::error::AppError;
+use wire::payments::CheckoutStarted;
+
+/// What to pay for.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    /// The course to enroll in.
+    #[schema(min_length = 1)]
+    course_id: String,
+}
+
+/// Opens a Stripe Checkout Session that enrolls the signed-in student in a course, and returns
+/// where to send the browser. A second request while that session is open returns it again.
+#[utoipa::path(
+    post,
+    path = "/api/checkout/session",
+    tag = "payments",
+    request_body = CheckoutRequest,
+    responses(
+        (status = 200, description = "The Checkout Session to redirect to", body = CheckoutStarted),
+        (status = 400, description = "Malformed body, or a course without a price", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "No published course has this id", body = ErrorBody),
+        (status = 409, description = "Already enrolled in the course", body = ErrorBody),
+        (status = 503, description = "Stripe could not be reached; nothing was charged", body = ErrorBody),
+    )
+)]
+pub async fn start_checkout(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiJson(request): ApiJson<CheckoutRequest>,
+) -> Result<Json<CheckoutStarted>, ApiError> {
+    Ok(Json(
+        payments::start_enrollment_checkout(
+            &state.db,
+            state.payments.as_ref(),
+            &state.settings.public_url,
+            &user,
+            request.course_id.trim(),
+            unix_now(),
+        )
+        .await?,
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WebhookReceived {
+    received: bool,
+    /// The event was received before: nothing changed.
+    duplicate: bool,
+}
+
+/// Stripe's events. The `Stripe-Signature` header must verify over the raw body with the
+/// endpoint's signing secret (any of its `v1` signatures, timestamp within 300 s). Each event
+/// is stored by id in the transaction that applies it: a redelivery answers 200 and changes
+/// nothing. Types PeerLoop does not act on are stored and acknowledged.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/stripe",
+    tag = "payments",
+    request_body(content = String, description = "A Stripe event (JSON), as Stripe signed it", content_type = "application/json"),
+    params(("Stripe-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256>[,v1=…]")),
+    responses(
+        (status = 200, description = "Received (or received before)", body = WebhookReceived),
+        (status = 400, description = "Missing, malformed, stale or wrong signature, or not a Stripe event; nothing was changed", body = ErrorBody),
+    )
+)]
+pub async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<WebhookReceived>, ApiError> {
+    let now = unix_now();
+    let header = headers
+        .get("stripe-signature")
+        .and_then(|value| value.to_str().ok());
+    signature::verify(&body, header, &state.stripe_webhook_secrets, now).map_err(|error| {
+        tracing::warn!(%error, "refused a Stripe webhook");
+        AppError::BadRequest(error.to_string())
+    })?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| AppError::BadRequest("The body is not UTF-8 text.".into()))?;
+    let event = events::parse(text).map_err(|problem| {
+        tracing::error!(%problem, "a signed Stripe event could not be read");
+        AppError::BadRequest(format!(
+            "Not a Stripe event this endpoint can read: {problem}"
+        ))
+    })?;
+    let applied = payments::apply_event(&state.db, &event, now).await?;
+    tracing::info!(event = %event.id, kind = %event.kind, ?applied, "Stripe event");
+    Ok(Json(WebhookReceived {
+        received: true,
+        duplicate: applied == Applied::Duplicate,
+    }))
+}

@@ -1,0 +1,517 @@
+//! Money in: enrolling through Checkout (the local Stripe, whose signed events reach the same
+//! webhook endpoint Stripe's do), the webhook's signature and idempotency rules, and the ledger
+//! each payment writes.
+
+use crate::common::*;
+use serde_json::{Value, json};
+use server::adapters::stripe::signature::sign;
+
+/// A new student, signed in, and the demo course's price.
+async fn new_student(app: &TestApp, email: &str) -> reqwest::Client {
+    let browser = app.new_browser();
+    app.sign_up(&browser, "Nia Okafor", email).await;
+    browser
+}
+
+async fn course_price(app: &TestApp, course_id: &str) -> (i64, String) {
+    sqlx::query_as("SELECT price_cents, currency FROM courses WHERE id = $1")
+        .bind(course_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+/// Waits (at most 10 s) until `sql` counts `expected` rows: the local Stripe's deliveries go
+/// through the outbox worker.
+async fn eventually(app: &TestApp, sql: &str, expected: i64) {
+    for _ in 0..100 {
+        if count(app, sql).await == expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{sql} never counted {expected} (now {})",
+        count(app, sql).await
+    );
+}
+
+/// Pays the local Checkout page at `url` with `card`, as a browser without JavaScript would;
+/// returns where it sends the browser.
+async fn pay(app: &TestApp, browser: &reqwest::Client, url: &str, card: &str) -> String {
+    let path = url
+        .strip_prefix(&app.base_url)
+        .expect("a local checkout URL");
+    let token = app.form_token(browser, path).await;
+    let response = browser
+        .post(app.url(&format!("{path}/pay")))
+        .header("origin", &app.base_url)
+        .header("accept", "text/html")
+        .form(&[("csrf_token", token.as_str()), ("card_number", card)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn start_checkout(app: &TestApp, browser: &reqwest::Client, course_id: &str) -> Value {
+    let (status, started) = app
+        .post_json(
+            browser,
+            "/api/checkout/session",
+            json!({ "course_id": course_id }),
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
+    started
+}
+
+async fn checkout_id_of(app: &TestApp, stripe_session_id: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM checkouts WHERE stripe_session_id = $1")
+        .bind(stripe_session_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+/// `checkout.session.completed` for a checkout, shaped as Stripe sends it.
+fn completed_event(event_id: &str, session_id: &str, checkout_id: &str, amount: i64) -> String {
+    json!({
+        "id": event_id,
+        "object": "event",
+        "api_version": "2026-06-24.dahlia",
+        "created": now(),
+        "livemode": false,
+        "pending_webhooks": 1,
+        "request": { "id": null, "idempotency_key": null },
+        "type": "checkout.session.completed",
+        "data": { "object": {
+            "id": session_id,
+            "object": "checkout.session",
+            "client_reference_id": checkout_id,
+            "amount_total": amount,
+            "currency": "usd",
+            "payment_status": "paid",
+            "status": "complete",
+            "payment_intent": format!("pi_{event_id}"),
+        }}
+    })
+    .to_string()
+}
+
+async fn post_webhook(app: &TestApp, body: &str, signature: Option<&str>) -> (u16, Value) {
+    let mut request = app
+        .client
+        .post(app.url("/api/webhooks/stripe"))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(signature) = signature {
+        request = request.header("stripe-signature", signature);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn local_secret(app: &TestApp) -> String {
+    app.state.stripe_webhook_secrets[0].clone()
+}
+
+async fn ledger_is_sound(app: &TestApp) {
+    let breaches = backend::services::payments::ledger_check(&app.db)
+        .await
+        .unwrap();
+    assert!(breaches.is_sound(), "{breaches:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrolling_through_checkout_enrolls_once_splits_the_payment_and_welcomes() {
+    let app = spawn_app().await;
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let browser = new_student(&app, "nia@example.com").await;
+
+    let started = start_checkout(&app, &browser, &course).await;
+    let url = started["url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("{}/dev/stripe/checkout/cs_test_", app.base_url)));
+    let again = start_checkout(&app, &browser, &course).await;
+    assert_eq!(
+        again["id"], started["id"],
+        "a second click reopens the same session"
+    );
+
+    let session_id = started["id"].as_str().unwrap();
+    let back_to = pay(&app, &browser, url, "4242 4242 4242 4242").await;
+    assert_eq!(
+        back_to,
+        format!("{}/dashboard?checkout={session_id}", app.base_url)
+    );
+    eventually(&app, "SELECT COUNT(*) FROM payments", 1).await;
+
+    let student: String =
+        sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = 'nia@example.com'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let enrollment: (String, String, i64) = sqlx::query_as(
+        "SELECT course_id, status, session_credits FROM enrollments WHERE student_id = $1",
+    )
+    .bind(&student)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(enrollment, (course.clone(), "active".into(), 4));
+    let (amount, paid_by): (i64, String) =
+        sqlx::query_as("SELECT amount_cents, user_id FROM payments")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((amount, paid_by), (price, student.clone()));
+    let platform: i64 = sqlx::query_scalar(
+        "SELECT amount_cents FROM ledger_entries WHERE account = 'platform' AND kind = 'payment'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(platform, price * 15 / 100);
+    ledger_is_sound(&app).await;
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM instructor_followers WHERE follower_id = '{student}'")
+        )
+        .await,
+        1,
+        "the creator's feed is open to the student"
+    );
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM dev_mailbox WHERE sent_to = 'nia@example.com'
+            AND subject LIKE 'You''re enrolled in %'",
+        1,
+    )
+    .await;
+
+    let (status, body) = app
+        .post_json(
+            &browser,
+            "/api/checkout/session",
+            json!({ "course_id": course }),
+        )
+        .await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("conflict")));
+
+    // Stripe may deliver an event again: resent from the local Stripe's event log, it
+    // changes nothing.
+    let event_id: String = sqlx::query_scalar(
+        "SELECT id FROM dev_stripe_events WHERE type = 'checkout.session.completed'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let token = app.form_token(&browser, "/dev/stripe/events").await;
+    let response = browser
+        .post(app.url(&format!("/dev/stripe/events/{event_id}/resend")))
+        .header("origin", &app.base_url)
+        .header("accept", "text/html")
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'local_stripe_delivery' AND status = 'done'",
+        2,
+    )
+    .await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM enrollments WHERE student_id IN (SELECT id FROM users WHERE email_normalized = 'nia@example.com')").await, 1);
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhook_verifies_signatures_and_applies_each_event_once() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let browser = new_student(&app, "ola@example.com").await;
+    let started = start_checkout(&app, &browser, &course).await;
+    let session_id = started["id"].as_str().unwrap();
+    let checkout_id = checkout_id_of(&app, session_id).await;
+    let body = completed_event("evt_test_1", session_id, &checkout_id, price);
+    let secret = local_secret(&app);
+    let payments = "SELECT COUNT(*) FROM payments";
+
+    let tampered = body.replace(&price.to_string(), "1");
+    for (body, signature, why) in [
+        (
+            tampered.as_str(),
+            Some(sign(body.as_bytes(), &secret, now())),
+            "a tampered body",
+        ),
+        (
+            body.as_str(),
+            Some(sign(body.as_bytes(), &secret, now() - 301)),
+            "a stale signature",
+        ),
+        (
+            body.as_str(),
+            Some(sign(body.as_bytes(), "whsec_someone_else", now())),
+            "another endpoint's secret",
+        ),
+        (body.as_str(), None, "no signature"),
+        (
+            body.as_str(),
+            Some(format!("t={},v1=zz", now())),
+            "an unreadable signature",
+        ),
+    ] {
+        let (status, answer) = post_webhook(&app, body, signature.as_deref()).await;
+        assert_eq!(status, 400, "{why}: {answer}");
+        assert_eq!(answer["error"], "bad_request", "{why}");
+    }
+    assert_eq!(count(&app, payments).await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM stripe_events").await, 0);
+
+    // While a secret is rolled Stripe signs with both; the one this endpoint knows may be
+    // either v1.
+    let t = now();
+    let ours = sign(body.as_bytes(), &secret, t);
+    let theirs = sign(body.as_bytes(), "whsec_old", t);
+    let header = format!(
+        "t={t},v1={},v1={}",
+        theirs.split_once("v1=").unwrap().1,
+        ours.split_once("v1=").unwrap().1
+    );
+    let (status, answer) = post_webhook(&app, &body, Some(&header)).await;
+    assert_eq!((status, answer["duplicate"].as_bool()), (200, Some(false)));
+    for _ in 0..2 {
+        let (status, answer) =
+            post_webhook(&app, &body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+        assert_eq!((status, answer["duplicate"].as_bool()), (200, Some(true)));
+    }
+    assert_eq!(count(&app, payments).await, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'payment_email'"
+        )
+        .await,
+        1,
+        "one welcome email"
+    );
+
+    // Types PeerLoop does not act on are stored and acknowledged.
+    let other = json!({"id": "evt_other", "object": "event", "type": "customer.created",
+        "created": now(), "livemode": false, "pending_webhooks": 1,
+        "data": {"object": {"id": "cus_1", "object": "customer"}}})
+    .to_string();
+    let (status, _) =
+        post_webhook(&app, &other, Some(&sign(other.as_bytes(), &secret, now()))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM stripe_events WHERE id = 'evt_other'"
+        )
+        .await,
+        1
+    );
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_that_differs_from_the_price_grants_nothing_and_is_flagged() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let browser = new_student(&app, "ade@example.com").await;
+    let started = start_checkout(&app, &browser, &course).await;
+    let session_id = started["id"].as_str().unwrap();
+    let checkout_id = checkout_id_of(&app, session_id).await;
+    let body = completed_event("evt_short", session_id, &checkout_id, price - 100);
+    let secret = local_secret(&app);
+    let (status, _) = post_webhook(&app, &body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+    assert_eq!(status, 200, "Stripe must not retry it: it was received");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM enrollments WHERE student_id IN (SELECT id FROM users WHERE email_normalized = 'ade@example.com')").await,
+        0
+    );
+    let (status, reason): (String, Option<String>) =
+        sqlx::query_as("SELECT status, flag_reason FROM checkouts WHERE id = $1")
+            .bind(&checkout_id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(status, "flagged");
+    assert!(reason.unwrap().contains(&format!("priced {price}")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_event_at_two_servers_at_once_makes_one_enrollment() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    // With Postgres, a second app server shares the database, as behind a load balancer.
+    let second = match app.backend {
+        "postgres" => Some(app.second_instance().await),
+        _ => None,
+    };
+    let apps: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let browser = new_student(&app, "kofi@example.com").await;
+    let started = start_checkout(&app, &browser, &course).await;
+    let session_id = started["id"].as_str().unwrap();
+    let checkout_id = checkout_id_of(&app, session_id).await;
+    let body = completed_event("evt_race", session_id, &checkout_id, price);
+    let secret = local_secret(&app);
+    let mut deliveries = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let target = apps[i % apps.len()];
+        let (client, url) = (target.client.clone(), target.url("/api/webhooks/stripe"));
+        let (body, header) = (body.clone(), sign(body.as_bytes(), &secret, now()));
+        deliveries.spawn(async move {
+            client
+                .post(url)
+                .header("stripe-signature", header)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = deliveries.join_all().await;
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM stripe_events").await, 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM enrollments WHERE student_id IN (SELECT id FROM users WHERE email_normalized = 'kofi@example.com')").await,
+        1
+    );
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_card_or_a_cancel_is_told_on_the_course_page_and_charges_nothing() {
+    let app = spawn_app().await;
+    let course = rust_course();
+    let browser = new_student(&app, "ines@example.com").await;
+    let started = start_checkout(&app, &browser, &course).await;
+    let session_id = started["id"].as_str().unwrap();
+    let url = started["url"].as_str().unwrap();
+    let checkout_id = checkout_id_of(&app, session_id).await;
+
+    // Leaving Checkout without trying a card.
+    let response = browser
+        .get(app.url(&format!("/checkout/{checkout_id}/cancelled")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        format!("/courses/{course}?checkout=cancelled").as_str()
+    );
+
+    let back_to = pay(&app, &browser, url, "4000 0000 0000 0002").await;
+    assert!(back_to.ends_with("?declined=1"), "{back_to}");
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM checkouts WHERE payment_failed_at IS NOT NULL",
+        1,
+    )
+    .await;
+    let response = browser
+        .get(app.url(&format!("/checkout/{checkout_id}/cancelled")))
+        .send()
+        .await
+        .unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, format!("/courses/{course}?checkout=failed"));
+    let (status, html) = app.get_html(&location).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Payment failed. Please try again."), "{html}");
+    let (_, html) = app
+        .get_html(&format!("/courses/{course}?checkout=cancelled"))
+        .await;
+    assert!(html.contains("Checkout cancelled — you have not been charged."));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 0);
+
+    // Someone else's checkout tells them nothing.
+    let stranger = new_student(&app, "stranger@example.com").await;
+    let response = stranger
+        .get(app.url(&format!("/checkout/{checkout_id}/cancelled")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_checkout_can_no_longer_be_paid() {
+    let app = spawn_app().await;
+    let browser = new_student(&app, "tomas@example.com").await;
+    let started = start_checkout(&app, &browser, &rust_course()).await;
+    let session_id = started["id"].as_str().unwrap();
+    let path = format!("/dev/stripe/checkout/{session_id}");
+    let token = app.form_token(&browser, &path).await;
+    let response = browser
+        .post(app.url(&format!("{path}/expire")))
+        .header("origin", &app.base_url)
+        .header("accept", "text/html")
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM checkouts WHERE status = 'expired'",
+        1,
+    )
+    .await;
+    let (status, checkout) = app
+        .get_json_as(
+            &browser,
+            &format!("/rpc/checkout_status?session_id={session_id}"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(checkout["state"], "not_paid");
+    // A new click opens a new session rather than the expired one.
+    let again = start_checkout(&app, &browser, &rust_course()).await;
+    assert_ne!(again["id"], started["id"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkout_requests_are_checked_before_anything_is_written() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post_json(
+            &app.new_browser(),
+            "/api/checkout/session",
+            json!({ "course_id": rust_course() }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let browser = new_student(&app, "lea@example.com").await;
+    let (status, _) = app
+        .post_json(
+            &browser,
+            "/api/checkout/session",
+            json!({ "course_id": "no-such-course" }),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .post_json(&browser, "/api/checkout/session", json!({ "course": 1 }))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM checkouts").await, 0);
+}

@@ -5,6 +5,7 @@
 mod auth;
 mod courses;
 mod error;
+mod instructors;
 mod payments;
 mod sessions;
 
@@ -30,7 +31,8 @@ use utoipa_axum::routes;
         (name = "courses", description = "The course catalog"),
         (name = "accounts", description = "Sign up, log in and out, the signed-in user"),
         (name = "booking", description = "Student-Teachers' free slots, booking, cancelling and rescheduling 1-on-1 sessions"),
-        (name = "payments", description = "Paying through Stripe Checkout, and Stripe's webhook")
+        (name = "payments", description = "Paying through Stripe Checkout, and Stripe's webhook"),
+        (name = "feeds", description = "Who may read which feed")
     )
 )]
 struct ApiDoc;
@@ -103,6 +105,7 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::defer))
         .routes(routes!(payments::start_checkout))
         .routes(routes!(payments::stripe_webhook))
+        .routes(routes!(instructors::feed_access))
 }
 
 pub async fn openapi_json(

@@ -192,6 +192,20 @@ async fn enrolling_through_checkout_enrolls_once_splits_the_payment_and_welcomes
         1,
     )
     .await;
+    let creator: String = sqlx::query_scalar("SELECT creator_id FROM courses WHERE id = $1")
+        .bind(&course)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let access = format!("/api/instructors/{creator}/feed/access");
+    let (status, _) = app.get_json_as(&browser, &access).await;
+    assert_eq!(status, 200, "the creator's feed is open to the new student");
+    let outsider = new_student(&app, "outsider@example.com").await;
+    let (status, body) = app.get_json_as(&outsider, &access).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (403, Some("Enroll in a course to access"))
+    );
 
     let (status, body) = app
         .post_json(
@@ -514,4 +528,191 @@ async fn checkout_requests_are_checked_before_anything_is_written() {
         .await;
     assert_eq!(status, 400);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM checkouts").await, 0);
+}
+
+/// A stand-in for api.stripe.com: records each request and answers with `status` and `body`.
+struct FakeStripe {
+    base_url: String,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+}
+
+async fn fake_stripe(status: u16, body: Value) -> FakeStripe {
+    use axum::routing::post;
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = requests.clone();
+    let app = axum::Router::new().route(
+        "/v1/checkout/sessions",
+        post(move |headers: axum::http::HeaderMap, form: String| {
+            let recorded = recorded.clone();
+            let body = body.clone();
+            async move {
+                recorded.lock().unwrap().push((headers, form));
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    axum::Json(body),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    FakeStripe { base_url, requests }
+}
+
+fn stripe_keys(base_url: &str) -> [(&'static str, String); 3] {
+    [
+        ("STRIPE_SECRET_KEY", "sk_test_peerloop".to_owned()),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_endpoint".to_owned()),
+        ("STRIPE_API_BASE", base_url.to_owned()),
+    ]
+}
+
+async fn spawn_with_stripe_at(base_url: &str) -> TestApp {
+    let keys = stripe_keys(base_url);
+    let vars: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    spawn_app_with(&vars).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_keys_checkout_sessions_are_opened_at_stripe_with_its_exact_parameters() {
+    let session = json!({
+        "id": "cs_test_real", "object": "checkout.session",
+        "url": "https://checkout.stripe.com/c/pay/cs_test_real",
+        "automatic_tax": {"enabled": false}, "created": now(), "custom_fields": [],
+        "custom_text": {}, "expires_at": now() + 1800, "livemode": false, "mode": "payment",
+        "payment_method_types": ["card"], "payment_status": "unpaid", "shipping_options": []
+    });
+    let stripe = fake_stripe(200, session).await;
+    let app = spawn_with_stripe_at(&stripe.base_url).await;
+    let course = rust_course();
+    let (price, currency) = course_price(&app, &course).await;
+    let title: String = sqlx::query_scalar("SELECT title FROM courses WHERE id = $1")
+        .bind(&course)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let browser = new_student(&app, "real@example.com").await;
+    let started = start_checkout(&app, &browser, &course).await;
+    assert_eq!(
+        started,
+        json!({"id": "cs_test_real", "url": "https://checkout.stripe.com/c/pay/cs_test_real"})
+    );
+    let checkout_id = checkout_id_of(&app, "cs_test_real").await;
+    let student: String =
+        sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = 'real@example.com'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+
+    let requests = stripe.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    let (headers, body) = &requests[0];
+    assert_eq!(headers["authorization"], "Bearer sk_test_peerloop");
+    assert_eq!(headers["idempotency-key"], checkout_id.as_str());
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/x-www-form-urlencoded")
+    );
+    let form: std::collections::BTreeMap<String, String> =
+        url::form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+    let expires_at: i64 = form["expires_at"].parse().unwrap();
+    assert!((expires_at - (now() + 1800)).abs() <= 5, "{expires_at}");
+    let expected: std::collections::BTreeMap<String, String> = [
+        ("mode", "payment".to_owned()),
+        ("line_items[0][quantity]", "1".to_owned()),
+        ("line_items[0][price_data][currency]", currency),
+        ("line_items[0][price_data][unit_amount]", price.to_string()),
+        ("line_items[0][price_data][product_data][name]", title),
+        (
+            "success_url",
+            format!(
+                "{}/dashboard?checkout={{CHECKOUT_SESSION_ID}}",
+                app.base_url
+            ),
+        ),
+        (
+            "cancel_url",
+            format!("{}/checkout/{checkout_id}/cancelled", app.base_url),
+        ),
+        ("client_reference_id", checkout_id.clone()),
+        ("customer_email", "real@example.com".to_owned()),
+        ("expires_at", expires_at.to_string()),
+        ("metadata[checkout_id]", checkout_id.clone()),
+        ("metadata[course_id]", course.clone()),
+        ("metadata[user_id]", student.clone()),
+        (
+            "payment_intent_data[transfer_group]",
+            format!("enrollment_{checkout_id}"),
+        ),
+        (
+            "payment_intent_data[metadata][checkout_id]",
+            checkout_id.clone(),
+        ),
+        ("payment_intent_data[metadata][course_id]", course.clone()),
+        ("payment_intent_data[metadata][user_id]", student.clone()),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect();
+    assert_eq!(form, expected);
+
+    // The webhook takes the endpoint's configured secret, not the local Stripe's.
+    let body = completed_event("evt_real", "cs_test_real", &checkout_id, price);
+    let (status, _) = post_webhook(
+        &app,
+        &body,
+        Some(&sign(body.as_bytes(), "whsec_endpoint", now())),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
+    assert_eq!(
+        app.get("/dev/stripe/events").await.status(),
+        404,
+        "no local Stripe when Stripe is configured"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_stripe_fails_or_is_unreachable_the_student_hears_503_and_nothing_is_open() {
+    let failing = fake_stripe(
+        500,
+        json!({"error": {"type": "api_error", "message": "Something went wrong"}}),
+    )
+    .await;
+    // A port nobody listens on: bound, then closed.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    for base_url in [failing.base_url.as_str(), closed.as_str()] {
+        let app = spawn_with_stripe_at(base_url).await;
+        let browser = new_student(&app, "wait@example.com").await;
+        let (status, body) = app
+            .post_json(
+                &browser,
+                "/api/checkout/session",
+                json!({ "course_id": rust_course() }),
+            )
+            .await;
+        assert_eq!(status, 503, "{base_url}: {body}");
+        assert_eq!(
+            body["message"],
+            "Payments are unavailable right now. Please try again."
+        );
+        assert_eq!(
+            count(
+                &app,
+                "SELECT COUNT(*) FROM checkouts WHERE status <> 'failed'"
+            )
+            .await,
+            0
+        );
+    }
+    assert_eq!(failing.requests.lock().unwrap().len(), 1, "one attempt");
 }

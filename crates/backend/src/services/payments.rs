@@ -348,3 +348,21 @@ pub async fn ledger_check(db: &Db) -> Result<store::LedgerBreaches, AppError> {
     let mut conn = db.pool().acquire().await?;
     store::invariant_breaches(&mut conn).await
 }
+
+/// The instructor's feed is open to them, to admins, and to whoever enrolled in one of their
+/// courses (`instructor_followers`).
+pub async fn require_feed_access(
+    db: &Db,
+    user: &SessionUser,
+    instructor_id: &str,
+) -> Result<(), AppError> {
+    if user.id == instructor_id || user.is_admin {
+        return Ok(());
+    }
+    let mut conn = db.pool().acquire().await?;
+    if store::has_feed_access(&mut conn, instructor_id, &user.id).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Enroll in a course to access".into()))
+    }
+}

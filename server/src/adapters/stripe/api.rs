@@ -1,62 +1,66 @@
-//! The real Stripe: Checkout Sessions through Stripe's REST API.
+//! The real Stripe: Checkout Sessions through async-stripe, Stripe's typed Rust client (so the
+//! parameter names and encoding follow Stripe's API specification, not our spelling of it).
 
 use crate::config::StripeConfig;
 use backend::payments::{CheckoutRequest, OpenedCheckout, PaymentError, PaymentGateway};
+use std::time::Duration;
+use stripe::{IdempotencyKey, RequestStrategy, StripeError, StripeRequest as _};
+use stripe_checkout::CheckoutSessionMode;
+use stripe_checkout::checkout_session::{
+    CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSessionPaymentIntentData, ProductData,
+};
+
+/// How long one request to Stripe may take before the student is told to try again.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Debug)]
 pub struct StripeApi {
-    client: reqwest::Client,
-    config: StripeConfig,
+    /// `None` when the configured key or base URL was refused: every request then fails
+    /// clearly instead of the server failing to start on a typo.
+    client: Result<stripe::Client, String>,
 }
 
 impl StripeApi {
     pub fn new(config: StripeConfig) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(20))
+        // async-stripe appends "v1/…" to the base: it must end in a slash.
+        let base = format!("{}/", config.api_base.trim_end_matches('/'));
+        let client = stripe::ClientBuilder::new(config.secret_key.expose())
+            .url(base)
+            .timeout(REQUEST_TIMEOUT)
             .build()
-            .unwrap_or_default();
-        StripeApi { client, config }
+            .map_err(|error| error.to_string());
+        if let Err(error) = &client {
+            tracing::error!(%error, "the Stripe client could not be built; payments will fail");
+        }
+        StripeApi { client }
     }
 }
 
-/// The form fields of `POST /v1/checkout/sessions` for a request (Stripe's bracketed names).
-pub fn checkout_form(request: &CheckoutRequest) -> Vec<(String, String)> {
-    let mut form: Vec<(String, String)> = [
-        ("mode", "payment".to_owned()),
-        ("line_items[0][quantity]", "1".to_owned()),
-        (
-            "line_items[0][price_data][currency]",
-            request.currency.clone(),
-        ),
-        (
-            "line_items[0][price_data][unit_amount]",
-            request.amount_cents.to_string(),
-        ),
-        (
-            "line_items[0][price_data][product_data][name]",
-            request.product_name.clone(),
-        ),
-        ("success_url", request.success_url.clone()),
-        ("cancel_url", request.cancel_url.clone()),
-        ("client_reference_id", request.checkout_id.clone()),
-        ("customer_email", request.customer_email.clone()),
-        ("expires_at", request.expires_at.to_string()),
-        (
-            "payment_intent_data[transfer_group]",
-            request.transfer_group.clone(),
-        ),
-    ]
-    .into_iter()
-    .map(|(name, value)| (name.to_owned(), value))
-    .collect();
-    for (key, value) in &request.metadata {
-        form.push((format!("metadata[{key}]"), value.clone()));
-        form.push((
-            format!("payment_intent_data[metadata][{key}]"),
-            value.clone(),
-        ));
+fn classify(error: StripeError) -> PaymentError {
+    match error {
+        StripeError::Stripe(api, status) => {
+            let message = format!(
+                "Stripe answered {status}: {}",
+                api.message
+                    .clone()
+                    .unwrap_or_else(|| api.type_.as_str().to_owned())
+            );
+            if matches!(status, 409 | 424 | 429 | 500..=599) {
+                PaymentError::Unavailable(message)
+            } else {
+                PaymentError::Rejected(message)
+            }
+        }
+        StripeError::ClientError(message) => {
+            PaymentError::Unavailable(format!("Stripe unreachable: {message}"))
+        }
+        StripeError::Timeout => PaymentError::Unavailable("Stripe timed out".into()),
+        StripeError::JSONDeserialize(message) => {
+            PaymentError::Unavailable(format!("unreadable answer from Stripe: {message}"))
+        }
+        StripeError::ConfigError(message) => PaymentError::Rejected(message),
     }
-    form
 }
 
 #[async_trait::async_trait]
@@ -65,36 +69,45 @@ impl PaymentGateway for StripeApi {
         &self,
         request: &CheckoutRequest,
     ) -> Result<OpenedCheckout, PaymentError> {
-        let response = self
+        let client = self
             .client
-            .post(format!("{}/v1/checkout/sessions", self.config.api_base))
-            .bearer_auth(self.config.secret_key.expose())
-            .header("Idempotency-Key", &request.checkout_id)
-            .form(&checkout_form(request))
-            .send()
+            .as_ref()
+            .map_err(|error| PaymentError::Rejected(error.clone()))?;
+        let Ok(currency) = request.currency.parse::<stripe_types::Currency>();
+        let mut price_data = CreateCheckoutSessionLineItemsPriceData::new(currency);
+        price_data.unit_amount = Some(request.amount_cents);
+        price_data.product_data = Some(ProductData::new(request.product_name.as_str()));
+        let mut line_item = CreateCheckoutSessionLineItems::new();
+        line_item.price_data = Some(price_data);
+        line_item.quantity = Some(1);
+        let metadata: std::collections::HashMap<String, String> =
+            request.metadata.iter().cloned().collect();
+        let mut payment_intent_data = CreateCheckoutSessionPaymentIntentData::new();
+        payment_intent_data.transfer_group = Some(request.transfer_group.clone());
+        payment_intent_data.metadata = Some(metadata.clone());
+        let key = IdempotencyKey::new(request.checkout_id.as_str())
+            .map_err(|error| PaymentError::Rejected(format!("idempotency key: {error}")))?;
+        let session = CreateCheckoutSession::new()
+            .mode(CheckoutSessionMode::Payment)
+            .line_items(vec![line_item])
+            .success_url(request.success_url.as_str())
+            .cancel_url(request.cancel_url.as_str())
+            .client_reference_id(request.checkout_id.as_str())
+            .customer_email(request.customer_email.as_str())
+            .expires_at(request.expires_at)
+            .metadata(metadata)
+            .payment_intent_data(payment_intent_data)
+            .customize()
+            // One attempt under the checkout's id: the student is waiting, and a request that
+            // reached Stripe but lost its answer can only ever open this one session.
+            .request_strategy(RequestStrategy::Idempotent(key))
+            .send(client)
             .await
-            .map_err(|error| PaymentError::Unavailable(format!("Stripe unreachable: {error}")))?;
-        let status = response.status();
-        let body: serde_json::Value = response
-            .json()
-            .await
-            .map_err(|error| PaymentError::Unavailable(format!("unreadable answer: {error}")))?;
-        if !status.is_success() {
-            let message = format!("Stripe answered {status}: {}", body["error"]["message"]);
-            return Err(if status.is_server_error() || status.as_u16() == 429 {
-                PaymentError::Unavailable(message)
-            } else {
-                PaymentError::Rejected(message)
-            });
-        }
-        match (body["id"].as_str(), body["url"].as_str()) {
-            (Some(id), Some(url)) => Ok(OpenedCheckout {
-                id: id.to_owned(),
-                url: url.to_owned(),
-            }),
-            _ => Err(PaymentError::Rejected(format!(
-                "a Checkout Session without id or url: {body}"
-            ))),
-        }
+            .map_err(classify)?;
+        let id = session.id.as_str().to_owned();
+        let url = session
+            .url
+            .ok_or_else(|| PaymentError::Rejected(format!("Checkout Session {id} has no url")))?;
+        Ok(OpenedCheckout { id, url })
     }
 }

@@ -10,8 +10,8 @@ use backend::store::{outbox, unix_now};
 use serde_json::{Value, json};
 use wire::error::AppError;
 
-/// The API version the local Stripe's events claim, as Stripe's carry the account's.
-pub const API_VERSION: &str = "2026-06-24.dahlia";
+/// The API version the local Stripe's events claim: the one async-stripe, the real client, speaks.
+pub const API_VERSION: &str = "2026-09-30.endive";
 
 /// The outbox job that delivers one local event to the webhook endpoint.
 pub const DELIVERY_KIND: &str = "local_stripe_delivery";

@@ -1,5 +1,6 @@
 //! Accounts: sign up, log in and out, settings (SETT), and who is viewing the page.
 
+use crate::api::codec::JsonText;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 pub use wire::auth::*;
@@ -10,7 +11,7 @@ fn now() -> i64 {
     backend::store::unix_now()
 }
 
-#[server(prefix = "/rpc", endpoint = "viewer", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "viewer", input = GetUrl, output = JsonText)]
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -26,7 +27,7 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "sign_up")]
+#[server(prefix = "/rpc", endpoint = "sign_up", output = JsonText)]
 pub async fn sign_up(
     name: String,
     email: String,
@@ -59,7 +60,7 @@ pub async fn sign_up(
 }
 
 /// Finishes a sign-up with the token from the confirmation email, and signs the new account in.
-#[server(prefix = "/rpc", endpoint = "confirm_sign_up")]
+#[server(prefix = "/rpc", endpoint = "confirm_sign_up", output = JsonText)]
 pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -77,7 +78,7 @@ pub async fn confirm_sign_up(token: String) -> Result<(), AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "log_in")]
+#[server(prefix = "/rpc", endpoint = "log_in", output = JsonText)]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -102,7 +103,7 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "log_out")]
+#[server(prefix = "/rpc", endpoint = "log_out", output = JsonText)]
 pub async fn log_out() -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -116,7 +117,7 @@ pub async fn log_out() -> Result<(), AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "log_out_everywhere")]
+#[server(prefix = "/rpc", endpoint = "log_out_everywhere", output = JsonText)]
 pub async fn log_out_everywhere() -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -131,7 +132,7 @@ pub async fn log_out_everywhere() -> Result<(), AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "account_settings", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "account_settings", input = GetUrl, output = JsonText)]
 pub async fn get_account_settings() -> Result<AccountSettings, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -143,7 +144,7 @@ pub async fn get_account_settings() -> Result<AccountSettings, AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "update_profile")]
+#[server(prefix = "/rpc", endpoint = "update_profile", output = JsonText)]
 pub async fn update_profile(name: String, time_zone: String, bio: String) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -170,7 +171,7 @@ pub async fn update_profile(name: String, time_zone: String, bio: String) -> Res
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "change_password")]
+#[server(prefix = "/rpc", endpoint = "change_password", output = JsonText)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
@@ -198,7 +199,7 @@ pub async fn change_password(
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "demo_accounts", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "demo_accounts", input = GetUrl, output = JsonText)]
 pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -213,7 +214,7 @@ pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "demo_log_in")]
+#[server(prefix = "/rpc", endpoint = "demo_log_in", output = JsonText)]
 pub async fn demo_log_in(email: String) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {

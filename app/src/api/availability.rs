@@ -4,12 +4,13 @@
 // argument per form field, so saving it takes many.
 #![allow(clippy::too_many_arguments)]
 
+use crate::api::codec::JsonText;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 pub use wire::availability::*;
 use wire::error::AppError;
 
-#[server(prefix = "/rpc", endpoint = "my_availability", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "my_availability", input = GetUrl, output = JsonText)]
 pub async fn get_my_availability() -> Result<AvailabilitySettings, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -22,7 +23,7 @@ pub async fn get_my_availability() -> Result<AvailabilitySettings, AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "save_availability")]
+#[server(prefix = "/rpc", endpoint = "save_availability", output = JsonText)]
 pub async fn save_availability(
     mon: String,
     tue: String,
@@ -92,7 +93,7 @@ pub async fn save_availability(
 }
 
 /// Adds a day off (no hours) or extra hours ("10:00-12:00") on one of the S-T's dates.
-#[server(prefix = "/rpc", endpoint = "add_availability_override")]
+#[server(prefix = "/rpc", endpoint = "add_availability_override", output = JsonText)]
 pub async fn add_availability_override(date: String, hours: String) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -116,7 +117,7 @@ pub async fn add_availability_override(date: String, hours: String) -> Result<()
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "remove_availability_override")]
+#[server(prefix = "/rpc", endpoint = "remove_availability_override", output = JsonText)]
 pub async fn remove_availability_override(id: String) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {

@@ -1,11 +1,12 @@
 //! The course catalog: what the catalog page (home) and the course detail page (CDET) show.
 
+use crate::api::codec::JsonText;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 pub use wire::courses::*;
 use wire::error::AppError;
 
-#[server(prefix = "/rpc", endpoint = "list_courses", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "list_courses", input = GetUrl, output = JsonText)]
 pub async fn list_courses(search: Option<String>) -> Result<Vec<CourseSummary>, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -17,7 +18,7 @@ pub async fn list_courses(search: Option<String>) -> Result<Vec<CourseSummary>, 
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "get_course", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "get_course", input = GetUrl, output = JsonText)]
 pub async fn get_course(id: String) -> Result<CourseDetail, AppError> {
     crate::ssr::request::respond(
         async move {

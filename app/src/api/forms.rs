@@ -1,11 +1,12 @@
 //! Form plumbing shared by every page: the CSRF token and no-JS failure messages.
 
+use crate::api::codec::JsonText;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use wire::error::AppError;
 pub use wire::forms::*;
 
-#[server(prefix = "/rpc", endpoint = "take_form_failure", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "take_form_failure", input = GetUrl, output = JsonText)]
 pub async fn take_form_failure(form: String) -> Result<Option<FormFailure>, AppError> {
     crate::ssr::request::respond(
         async move {

@@ -1,12 +1,13 @@
 //! The learning loop as pages see it: progress on a course (CDET), dashboards (SDSH, TDSH,
 //! CDSH), Student-Teacher lists and profiles, and the actions that move people along.
 
+use crate::api::codec::JsonText;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use wire::error::AppError;
 pub use wire::learning::*;
 
-#[server(prefix = "/rpc", endpoint = "course_progress", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "course_progress", input = GetUrl, output = JsonText)]
 pub async fn get_course_progress(course_id: String) -> Result<Option<CourseProgress>, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -20,7 +21,7 @@ pub async fn get_course_progress(course_id: String) -> Result<Option<CourseProgr
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "course_teachers", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "course_teachers", input = GetUrl, output = JsonText)]
 pub async fn course_teachers(course_id: String) -> Result<Vec<StudentTeacher>, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -32,7 +33,7 @@ pub async fn course_teachers(course_id: String) -> Result<Vec<StudentTeacher>, A
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "student_dashboard", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "student_dashboard", input = GetUrl, output = JsonText)]
 pub async fn student_dashboard() -> Result<Vec<EnrolledCourse>, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -44,7 +45,7 @@ pub async fn student_dashboard() -> Result<Vec<EnrolledCourse>, AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "teacher_dashboard", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "teacher_dashboard", input = GetUrl, output = JsonText)]
 pub async fn teacher_dashboard() -> Result<Vec<crate::api::auth::TaughtCourse>, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -56,7 +57,7 @@ pub async fn teacher_dashboard() -> Result<Vec<crate::api::auth::TaughtCourse>, 
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "creator_dashboard", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "creator_dashboard", input = GetUrl, output = JsonText)]
 pub async fn get_creator_dashboard() -> Result<CreatorDashboard, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -68,7 +69,7 @@ pub async fn get_creator_dashboard() -> Result<CreatorDashboard, AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "creator_profile", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "creator_profile", input = GetUrl, output = JsonText)]
 pub async fn creator_profile(creator_id: String) -> Result<CreatorProfilePage, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -80,7 +81,7 @@ pub async fn creator_profile(creator_id: String) -> Result<CreatorProfilePage, A
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "student_teacher_profile", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "student_teacher_profile", input = GetUrl, output = JsonText)]
 pub async fn get_student_teacher_profile(
     user_id: String,
 ) -> Result<StudentTeacherProfile, AppError> {
@@ -94,7 +95,7 @@ pub async fn get_student_teacher_profile(
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "complete_module")]
+#[server(prefix = "/rpc", endpoint = "complete_module", output = JsonText)]
 pub async fn complete_module(enrollment_id: String, module_id: String) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -115,7 +116,7 @@ pub async fn complete_module(enrollment_id: String, module_id: String) -> Result
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "apply_to_teach")]
+#[server(prefix = "/rpc", endpoint = "apply_to_teach", output = JsonText)]
 pub async fn apply_to_teach(course_id: String, motivation: String) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -141,7 +142,7 @@ pub async fn apply_to_teach(course_id: String, motivation: String) -> Result<(),
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "decide_application")]
+#[server(prefix = "/rpc", endpoint = "decide_application", output = JsonText)]
 pub async fn decide_application(
     application_id: String,
     decision: String,
@@ -181,7 +182,7 @@ pub async fn decide_application(
 
 /// Enrolls a student (by email) in a course without payment: admins only, until the payments
 /// issue brings paid enrollment.
-#[server(prefix = "/rpc", endpoint = "enroll_student")]
+#[server(prefix = "/rpc", endpoint = "enroll_student", output = JsonText)]
 pub async fn enroll_student(email: String, course_id: String) -> Result<String, AppError> {
     crate::ssr::request::respond(
         async move {

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod availability;
+pub mod codec;
 pub mod courses;
 pub mod forms;
 pub mod learning;

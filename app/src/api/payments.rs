@@ -1,26 +1,15 @@
-//! Paying for a course as pages see it: how a checkout the student came back from stands.
+//! Paying for a course as pages see it: opening a Checkout Session.
 
+use crate::api::codec::JsonText;
 use leptos::prelude::*;
-use leptos::server_fn::codec::GetUrl;
 use wire::error::AppError;
 pub use wire::payments::*;
 
-#[server(prefix = "/rpc", endpoint = "checkout_status", input = GetUrl)]
-pub async fn get_checkout_status(session_id: String) -> Result<Option<CheckoutStatus>, AppError> {
-    crate::ssr::request::respond(
-        async move {
-            let (state, user) = crate::ssr::signed_in().await?;
-            backend::services::payments::checkout_status(&state.db, &user, &session_id).await
-        }
-        .await,
-    )
-    .await
-}
-
 /// Opens the Checkout Session that enrolls the signed-in student in a course and returns its
 /// URL, which the page sends the browser to. A plain form post (no JavaScript) is redirected
-/// there instead; when already enrolled, to the dashboard.
-#[server(prefix = "/rpc", endpoint = "start_checkout")]
+/// there instead; when already enrolled, to the dashboard; when Stripe is down, back to the
+/// course page, which says so.
+#[server(prefix = "/rpc", endpoint = "start_checkout", output = JsonText)]
 pub async fn start_checkout(course_id: String) -> Result<String, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -46,7 +35,13 @@ pub async fn start_checkout(course_id: String) -> Result<String, AppError> {
                     }
                     Ok(started.url)
                 }
-                Err(error) => crate::ssr::flash::keep_failure("enroll", &[], Err(error)).await,
+                // Without JavaScript the course page says it (`?checkout=unavailable`).
+                Err(AppError::Unavailable(_)) if plain_form => {
+                    let notice = format!("/courses/{}?checkout=unavailable", course_id.trim());
+                    leptos_axum::redirect(&notice);
+                    Ok(notice)
+                }
+                Err(error) => Err(error),
             }
         }
         .await,

@@ -1,6 +1,7 @@
 //! Booked 1-on-1 sessions as the REST API and the pages see them. Times on the wire are
 //! RFC 3339 in UTC; pages get them pre-formatted in the viewer's zone as well.
 
+use crate::api::codec::JsonText;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use wire::error::AppError;
@@ -11,7 +12,7 @@ fn now() -> i64 {
     backend::store::unix_now()
 }
 
-#[server(prefix = "/rpc", endpoint = "booking_page", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "booking_page", input = GetUrl, output = JsonText)]
 pub async fn get_booking_page(
     course_id: String,
     st: Option<String>,
@@ -42,7 +43,7 @@ pub async fn get_booking_page(
 }
 
 /// Books the confirmed slot and sends the browser to the new session's page.
-#[server(prefix = "/rpc", endpoint = "book_session")]
+#[server(prefix = "/rpc", endpoint = "book_session", output = JsonText)]
 pub async fn book_session(
     course_id: String,
     st_id: String,
@@ -77,7 +78,7 @@ pub async fn book_session(
 }
 
 /// "Schedule later": keeps a credit for booking when ready (SDSH shows a card for it).
-#[server(prefix = "/rpc", endpoint = "defer_session")]
+#[server(prefix = "/rpc", endpoint = "defer_session", output = JsonText)]
 pub async fn defer_session(enrollment_id: String) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -96,7 +97,7 @@ pub async fn defer_session(enrollment_id: String) -> Result<(), AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "session_detail", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "session_detail", input = GetUrl, output = JsonText)]
 pub async fn get_session_detail(id: String) -> Result<SessionDetail, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -108,7 +109,7 @@ pub async fn get_session_detail(id: String) -> Result<SessionDetail, AppError> {
     .await
 }
 
-#[server(prefix = "/rpc", endpoint = "cancel_session")]
+#[server(prefix = "/rpc", endpoint = "cancel_session", output = JsonText)]
 pub async fn cancel_session(id: String) -> Result<(), AppError> {
     crate::ssr::request::respond(
         async move {
@@ -127,7 +128,7 @@ pub async fn cancel_session(id: String) -> Result<(), AppError> {
 }
 
 /// Moves a session and sends the browser to its page.
-#[server(prefix = "/rpc", endpoint = "reschedule_session")]
+#[server(prefix = "/rpc", endpoint = "reschedule_session", output = JsonText)]
 pub async fn reschedule_session(id: String, start_at: String) -> Result<String, AppError> {
     crate::ssr::request::respond(
         async move {
@@ -148,7 +149,7 @@ pub async fn reschedule_session(id: String, start_at: String) -> Result<String, 
 }
 
 /// SDSH (as a student) or TDSH (as a Student-Teacher).
-#[server(prefix = "/rpc", endpoint = "my_sessions", input = GetUrl)]
+#[server(prefix = "/rpc", endpoint = "my_sessions", input = GetUrl, output = JsonText)]
 pub async fn my_sessions(as_teacher: bool) -> Result<SessionLists, AppError> {
     crate::ssr::request::respond(
         async move {

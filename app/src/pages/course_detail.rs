@@ -4,7 +4,9 @@ use crate::api::courses::{CourseDetail, get_course};
 use crate::api::learning::{
     ApplyToTeach, CompleteModule, CourseProgress, course_teachers, get_course_progress,
 };
-use crate::api::payments::{CHECKOUT_CANCELLED, PAYMENT_FAILED, StartCheckout};
+use crate::api::payments::{
+    CHECKOUT_CANCELLED, PAYMENT_FAILED, PAYMENTS_UNAVAILABLE, StartCheckout,
+};
 use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::notice::ErrorNotice;
 use crate::components::session::CsrfField;
@@ -51,7 +53,6 @@ pub fn CourseDetailPage() -> impl IntoView {
         complete_module,
         apply,
         enroll,
-        enroll_feedback: FormFeedback::new("enroll", enroll),
         progress,
         apply_feedback: FormFeedback::new("apply", apply),
         module_feedback: FormFeedback::new("complete_module", complete_module),
@@ -83,7 +84,6 @@ struct LearningActions {
     complete_module: ServerAction<CompleteModule>,
     apply: ServerAction<ApplyToTeach>,
     enroll: ServerAction<StartCheckout>,
-    enroll_feedback: FormFeedback,
     progress: Resource<Result<Option<CourseProgress>, AppError>>,
     apply_feedback: FormFeedback,
     module_feedback: FormFeedback,
@@ -180,14 +180,23 @@ fn EnrollAction(course_id: String, price: String) -> impl IntoView {
     let actions = expect_context::<LearningActions>();
     let viewer = use_session().viewer;
     let query = use_query_map();
+    // Back from Checkout (or sent back without JavaScript): what happened.
     let returned = move || {
-        match query.read().get("checkout").as_deref() {
-        Some("failed") => Some(view! { <p class="form-alert" role="alert" data-testid="checkout-notice">{PAYMENT_FAILED}</p> }.into_any()),
-        Some("cancelled") => Some(view! { <p class="form-note" role="status" data-testid="checkout-notice">{CHECKOUT_CANCELLED}</p> }.into_any()),
-        _ => None,
-    }
+        let (role, text) = match query.read().get("checkout").as_deref() {
+            Some("failed") => ("alert", PAYMENT_FAILED),
+            Some("unavailable") => ("alert", PAYMENTS_UNAVAILABLE),
+            Some("cancelled") => ("status", CHECKOUT_CANCELLED),
+            _ => return None,
+        };
+        Some(
+            view! { <p class=format!("form-{role}") role=role data-testid="checkout-notice">{text}</p> },
+        )
     };
-    let feedback = actions.enroll_feedback;
+    let failed = move || {
+        actions.enroll.value().get().and_then(Result::err).map(|error| {
+            view! { <p class="form-alert" role="alert" data-testid="checkout-notice">{error.to_string()}</p> }
+        })
+    };
     view! {
         {returned}
         <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Checking your enrollment…"</p> }>
@@ -215,7 +224,7 @@ fn EnrollAction(course_id: String, price: String) -> impl IntoView {
                     view! {
                         <ActionForm action=actions.enroll>
                             <CsrfField />
-                            <FormAlert feedback />
+                            {failed}
                             <input type="hidden" name="course_id" value=course_id />
                             <button
                                 type="submit"

@@ -2,7 +2,6 @@
 //! courses with progress, and where each stands on the S-T ladder.
 
 use crate::api::learning::{EnrolledCourse, student_dashboard};
-use crate::api::payments::{CheckoutState, get_checkout_status};
 use crate::components::session_list::DashboardSessions;
 use crate::components::sign_in::signed_in_page;
 use domain::ladder::{ApplicationStatus, EnrollmentStatus, Progress};
@@ -13,85 +12,44 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn StudentDashboardPage() -> impl IntoView {
+    let courses = Resource::new(|| (), |_| student_dashboard());
+    // Back from Checkout (`?checkout=cs_…&course=…`): the course paid for, until it is listed.
     let query = use_query_map();
-    let checkout = move || query.read().get("checkout").filter(|id| !id.is_empty());
-    // Asked again every 1.5 s while the payment is being confirmed (hydrated only).
-    let checks = RwSignal::new(0_u32);
-    let status = Resource::new(
-        move || (checkout(), checks.get()),
-        |(checkout, _)| async move {
-            match checkout {
-                Some(id) => get_checkout_status(id).await,
-                None => Ok(None),
-            }
-        },
-    );
-    // Loaded again once a payment this page was waiting for is confirmed.
-    let confirmed = RwSignal::new(false);
-    let courses = Resource::new(move || confirmed.get(), |_| student_dashboard());
-    Effect::new(move || match status.get() {
-        Some(Ok(Some(status))) if status.state == CheckoutState::Confirming => {
+    let paid_for = move || {
+        let query = query.read();
+        query.get("checkout").zip(query.get("course"))
+    };
+    // Stripe's webhook may land after the student: ask again every 1.5 s (hydrated only), for
+    // two minutes at most, until the course is listed.
+    let asked = RwSignal::new(0_u32);
+    Effect::new(move || {
+        if let (Some((_, course_id)), Some(Ok(listed))) = (paid_for(), courses.get())
+            && !listed.iter().any(|course| course.course_id == course_id)
+            && asked.get_untracked() < 80
+        {
             set_timeout(
-                move || checks.update(|n| *n += 1),
+                move || {
+                    asked.update(|n| *n += 1);
+                    courses.refetch();
+                },
                 std::time::Duration::from_millis(1500),
             );
         }
-        Some(Ok(Some(status)))
-            if status.state == CheckoutState::Confirmed && checks.get_untracked() > 0 =>
-        {
-            confirmed.set(true);
-        }
-        _ => {}
     });
     view! {
         <Title text="Your learning" />
         <section class="container">
             <h1>"Your learning"</h1>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    let Ok(Some(status)) = status.await else {
-                        return ().into_any();
-                    };
-                    let refresh = format!("/dashboard?checkout={}", checkout().unwrap_or_default());
-                    match status.state {
-                        CheckoutState::Confirming => view! {
-                            <div class="notice" role="status" aria-busy="true" data-testid="checkout-status">
-                                <p>"Confirming your payment…"</p>
-                                <p class="muted">
-                                    {format!("Your enrollment in {} appears here as soon as Stripe confirms it. ", status.course_title)}
-                                    <a href=refresh>"Refresh"</a>
-                                </p>
-                            </div>
-                        }
-                            .into_any(),
-                        CheckoutState::Confirmed => view! {
-                            <p class="notice form-success" role="status" data-testid="checkout-status">
-                                {format!("Payment received: you're enrolled in {}. Welcome!", status.course_title)}
-                            </p>
-                        }
-                            .into_any(),
-                        CheckoutState::NotPaid => view! {
-                            <p class="notice" role="status" data-testid="checkout-status">
-                                "That checkout ended without a payment — you have not been charged."
-                            </p>
-                        }
-                            .into_any(),
-                        CheckoutState::NeedsAttention => view! {
-                            <p class="notice form-alert" role="alert" data-testid="checkout-status">
-                                "We received your payment but could not finish your enrollment automatically. We'll sort it out and email you."
-                            </p>
-                        }
-                            .into_any(),
-                    }
-                })}
-            </Suspense>
             <DashboardSessions as_teacher=false here="/dashboard" />
             <h2>"Your courses"</h2>
             <Suspense fallback=|| view! { <p class="muted">"Loading your courses…"</p> }>
                 {move || Suspend::new(async move {
-                    signed_in_page(courses.await, "/dashboard", |courses| {
+                    signed_in_page(courses.await, "/dashboard", move |courses| {
+                        let notice = paid_for()
+                            .map(|(checkout, course_id)| payment_notice(&courses, &checkout, &course_id));
                         if courses.is_empty() {
                             return view! {
+                                {notice}
                                 <div class="empty-state">
                                     <p>"You haven't enrolled in a course yet."</p>
                                     <A href="/">"Browse courses"</A>
@@ -100,6 +58,7 @@ pub fn StudentDashboardPage() -> impl IntoView {
                                 .into_any();
                         }
                         view! {
+                            {notice}
                             <ul class="dashboard-list">
                                 {courses
                                     .into_iter()
@@ -112,6 +71,26 @@ pub fn StudentDashboardPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Back from Checkout: the payment is confirmed once the course is listed (Stripe's webhook
+/// made the enrollment); until then, it is being confirmed.
+fn payment_notice(courses: &[EnrolledCourse], checkout: &str, course_id: &str) -> AnyView {
+    match courses.iter().find(|course| course.course_id == course_id) {
+        Some(course) => view! {
+            <p class="form-success" role="status" data-testid="checkout-status">
+                {format!("Payment received: you're enrolled in {}. Welcome!", course.title)}
+            </p>
+        }
+            .into_any(),
+        None => view! {
+            <p class="form-status" role="status" aria-busy="true" data-testid="checkout-status">
+                "Confirming your payment… Your new course appears here as soon as Stripe confirms it. "
+                <a href=format!("/dashboard?checkout={checkout}&course={course_id}")>"Refresh"</a>
+            </p>
+        }
+            .into_any(),
     }
 }
 

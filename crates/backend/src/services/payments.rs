@@ -12,7 +12,7 @@ use crate::store::payments::{self as store, NewCheckout, NewPayment};
 use crate::store::{learning, new_id, outbox};
 use sqlx::AnyConnection;
 use wire::error::AppError;
-use wire::payments::{CheckoutStarted, CheckoutState, CheckoutStatus};
+use wire::payments::CheckoutStarted;
 
 /// How long a Checkout Session stays open: Stripe's minimum, so a held slot is not held long.
 pub const CHECKOUT_OPEN_SECS: i64 = 30 * 60;
@@ -30,7 +30,7 @@ pub enum PaymentEmailJob {
 }
 
 fn payments_unavailable() -> AppError {
-    AppError::Unavailable("Payments are unavailable right now. Please try again.".into())
+    AppError::Unavailable(wire::payments::PAYMENTS_UNAVAILABLE.into())
 }
 
 /// Opens (or reopens) the Checkout Session that enrolls the signed-in student in a course.
@@ -99,7 +99,10 @@ pub async fn start_enrollment_checkout(
         amount_cents: course.price_cents,
         currency: course.currency.clone(),
         customer_email: user.email.clone(),
-        success_url: format!("{public_url}/dashboard?checkout={{CHECKOUT_SESSION_ID}}"),
+        // The course rides along so SDSH knows which enrollment to wait for.
+        success_url: format!(
+            "{public_url}/dashboard?checkout={{CHECKOUT_SESSION_ID}}&course={course_id}"
+        ),
         cancel_url: format!("{public_url}/checkout/{checkout_id}/cancelled"),
         expires_at,
         transfer_group: format!("enrollment_{checkout_id}"),
@@ -264,37 +267,6 @@ async fn complete_checkout(
     let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
     outbox::enqueue(conn, PAYMENT_EMAIL_KIND, &payload, now, now).await?;
     Ok(())
-}
-
-/// How the signed-in student's checkout stands, by Stripe's session id (the `checkout` query
-/// parameter of the page Stripe returns to). `None` for a session that is not theirs.
-pub async fn checkout_status(
-    db: &Db,
-    user: &SessionUser,
-    stripe_session_id: &str,
-) -> Result<Option<CheckoutStatus>, AppError> {
-    let mut conn = db.pool().acquire().await?;
-    let Some(checkout) = store::find_for_session(&mut conn, stripe_session_id, None).await? else {
-        return Ok(None);
-    };
-    if checkout.user_id != user.id {
-        return Ok(None);
-    }
-    let state = match checkout.status.as_str() {
-        "paid" => CheckoutState::Confirmed,
-        "flagged" => CheckoutState::NeedsAttention,
-        "expired" | "failed" => CheckoutState::NotPaid,
-        _ => CheckoutState::Confirming,
-    };
-    let course_title: String = sqlx::query_scalar("SELECT title FROM courses WHERE id = $1")
-        .bind(&checkout.course_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(Some(CheckoutStatus {
-        state,
-        course_id: checkout.course_id,
-        course_title,
-    }))
 }
 
 /// Where the student lands after leaving Checkout without paying, and what to tell them: a

@@ -1,0 +1,107 @@
+// Journey: CDET → Checkout (the local Stripe) → SDSH, the welcome email and the creator's feed.
+// A declined card first: the course page says so when the student comes back. Then a test card
+// that pays: SDSH confirms the payment once Stripe's signed webhook has landed. Hydrated and with
+// JavaScript off; each project enrolls a different student.
+import type { Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { jsDisabled, open, screenshot } from "./support";
+
+const DEMO_PASSWORD = "peerloop-demo-2026";
+const COURSE = "SQL for Application Developers";
+
+async function logIn(page: Page, testInfo: TestInfo, email: string) {
+  await open(page, "/login", testInfo);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
+}
+
+async function fillCard(page: Page, card: string) {
+  await page.getByLabel("Card number").fill(card);
+  await page.getByLabel("Expiry (MM / YY)").fill("12 / 34");
+  await page.getByLabel("CVC").fill("123");
+  await page.getByRole("button", { name: /^Pay / }).click();
+}
+
+/** Waits until the local Stripe has delivered its latest event of `type` to the webhook. */
+async function delivered(page: Page, type: string) {
+  await expect(async () => {
+    const events = await (await page.request.get("/dev/stripe/events")).text();
+    const first = events.indexOf(`<h2>${type}</h2>`);
+    expect(first).toBeGreaterThan(-1);
+    expect(events.slice(first, events.indexOf("</li>", first))).toContain("last delivery 200");
+  }).toPass({ timeout: 15_000 });
+}
+
+test("a student enrolls through Checkout after a declined card, and is welcomed", async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  const email = jsDisabled(testInfo) ? "alex.kim@example.com" : "sam.rivera@example.com";
+  await logIn(page, testInfo, email);
+  await open(page, "/", testInfo);
+  await page.getByRole("link", { name: COURSE }).first().click();
+  const enroll = page.getByRole("button", { name: "Enroll — $59.00" });
+  await expect(enroll).toBeVisible();
+  await screenshot(page, testInfo, "course-enroll");
+
+  // A declined card: Checkout says so; back on the course page, so does PeerLoop.
+  await enroll.click();
+  await expect(page.getByTestId("checkout-amount")).toHaveText("$59.00");
+  await screenshot(page, testInfo, "checkout");
+  await fillCard(page, "4000 0000 0000 0002");
+  await expect(page.getByTestId("card-error")).toContainText("Your card was declined.");
+  await screenshot(page, testInfo, "checkout-declined");
+  await delivered(page, "payment_intent.payment_failed");
+  await page.getByRole("link", { name: "← Back to PeerLoop" }).click();
+  await expect(page.getByTestId("checkout-notice")).toHaveText("Payment failed. Please try again.");
+  await screenshot(page, testInfo, "course-payment-failed");
+
+  // A card that pays: back on SDSH, the enrollment shows once the webhook has landed.
+  await page.getByRole("button", { name: "Enroll — $59.00" }).click();
+  await fillCard(page, "4242 4242 4242 4242");
+  await expect(page).toHaveURL(/\/dashboard\?checkout=cs_test_/);
+  await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
+  const status = page.getByTestId("checkout-status");
+  if (jsDisabled(testInfo)) {
+    // Without JavaScript the page offers a refresh until the payment is confirmed.
+    await expect(async () => {
+      await page.reload();
+      await expect(status).toContainText("you're enrolled in " + COURSE, { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
+  } else {
+    await expect(status).toContainText("you're enrolled in " + COURSE, { timeout: 15_000 });
+  }
+  await expect(page.getByTestId("enrolled-course").filter({ hasText: COURSE })).toBeVisible();
+  await screenshot(page, testInfo, "dashboard-enrolled");
+
+  // The course page now leads to the course instead of selling it.
+  await page.getByRole("link", { name: COURSE }).first().click();
+  await expect(page.getByTestId("enrolled")).toHaveText("You're enrolled.");
+
+  // The welcome email, and the creator's feed opened to the student.
+  await page.goto("/dev/mailbox");
+  const welcome = page
+    .getByTestId("message")
+    .filter({ has: page.getByTestId("to").getByText(email, { exact: true }) })
+    .filter({ hasText: `You're enrolled in ${COURSE}` });
+  await expect(async () => {
+    await page.reload();
+    await expect(welcome).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  const creator = await page.request.get("/api/courses").then((r) => r.json());
+  const course = creator.courses.find((c: { title: string }) => c.title === COURSE);
+  const access = await page.request.get(`/api/instructors/${course.creator.id}/feed/access`);
+  expect(access.status()).toBe(200);
+});
+
+test("leaving Checkout without paying says nothing was charged", async ({ page }, testInfo) => {
+  const email = jsDisabled(testInfo) ? "jordan.lee@example.com" : "emily.carter@example.com";
+  await logIn(page, testInfo, email);
+  await open(page, "/", testInfo);
+  await page.getByRole("link", { name: "UX Design for Engineers" }).first().click();
+  await page.getByRole("button", { name: /^Enroll — / }).click();
+  await page.getByRole("link", { name: "← Back to PeerLoop" }).click();
+  await expect(page.getByTestId("checkout-notice")).toHaveText(
+    "Checkout cancelled — you have not been charged.",
+  );
+});

@@ -66,7 +66,6 @@ page_group! {
     /// Public pages: what a visitor sees before signing up.
     BrowsePage loaded by browse_page, preloaded by __preload_browse_page {
         CourseRoute(Course) => pages::course_detail::CourseDetailPage,
-        EnrollmentRoute(Enrollment) => pages::coming_soon::EnrollmentComingSoon,
         CreatorProfileRoute(CreatorProfile) => pages::profiles::CreatorProfilePage,
         StudentTeacherProfileRoute(StudentTeacherProfile) => pages::profiles::StudentTeacherProfilePage,
     }

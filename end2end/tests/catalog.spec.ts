@@ -60,9 +60,11 @@ test("a course page (CDET) shows modules, price, creator and calls to action", a
   await page.getByRole("link", { name: "Book a Session" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Log in");
   await expect(page).toHaveURL(/\/login\?next=.*book/);
+  // So does enrolling: after logging in they come back to the course to pay.
   await open(page, courseUrl, testInfo);
-  await page.getByRole("link", { name: "Enroll", exact: true }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Enrollment opens soon");
+  await page.getByRole("link", { name: "Enroll — $49.00" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Log in");
+  await expect(page).toHaveURL(/\/login\?next=\/courses\/[0-9a-f-]{36}$/);
 });
 
 test("unknown pages show the 404 page with status 404", async ({ page }, testInfo) => {

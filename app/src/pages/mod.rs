@@ -2,7 +2,6 @@
 
 pub mod admin;
 pub mod booking;
-pub mod coming_soon;
 pub mod course_catalog;
 pub mod course_detail;
 pub mod creator_dashboard;

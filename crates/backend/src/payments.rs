@@ -55,7 +55,8 @@ pub struct ReceivedEvent {
     /// Stripe's `type`, e.g. `checkout.session.completed`.
     pub kind: String,
     pub created: i64,
-    /// The id of the object it is about (`cs_…`, `pi_…`).
+    /// The id of the object it is about (`cs_…`, `pi_…`); for charge events, the charge's
+    /// PaymentIntent, which is what the payment is known by.
     pub object_id: Option<String>,
     /// The raw JSON body.
     pub payload: String,
@@ -74,6 +75,11 @@ pub enum PaymentEvent {
     /// `payment_intent.payment_failed` (a declined card) for one of our checkouts.
     PaymentFailed {
         checkout_id: String,
+    },
+    /// `charge.refunded`: `amount_refunded` is cumulative over all refunds of the charge.
+    ChargeRefunded {
+        payment_intent_id: String,
+        amount_refunded: i64,
     },
     Other,
 }

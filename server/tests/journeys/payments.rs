@@ -711,3 +711,330 @@ async fn when_stripe_fails_or_is_unreachable_the_student_hears_503_and_nothing_i
     }
     assert_eq!(failing.requests.lock().unwrap().len(), 1, "one attempt");
 }
+
+/// `charge.refunded` for a PaymentIntent, with Stripe's cumulative `amount_refunded`.
+fn refunded_event(event_id: &str, payment_intent: &str, amount: i64, refunded: i64) -> String {
+    json!({
+        "id": event_id,
+        "object": "event",
+        "api_version": "2026-09-30.endive",
+        "created": now(),
+        "livemode": false,
+        "pending_webhooks": 1,
+        "type": "charge.refunded",
+        "data": { "object": {
+            "id": format!("ch_{payment_intent}"),
+            "object": "charge",
+            "amount": amount,
+            "amount_refunded": refunded,
+            "currency": "usd",
+            "payment_intent": payment_intent,
+            "refunded": refunded == amount,
+        }}
+    })
+    .to_string()
+}
+
+/// What one payment left in the ledger: (account kind, sum) for each kind, and its refunds.
+async fn ledger_of(app: &TestApp, payment_intent: &str) -> (Vec<(String, i64)>, i64) {
+    let (payment_id, refunded): (String, i64) =
+        sqlx::query_as("SELECT id, refunded_cents FROM payments WHERE payment_intent_id = $1")
+            .bind(payment_intent)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT account, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
+          WHERE payment_id = $1 GROUP BY account ORDER BY account",
+    )
+    .bind(&payment_id)
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let by_kind = rows
+        .into_iter()
+        .map(|(account, sum)| (account.split(':').next().unwrap().to_owned(), sum))
+        .collect();
+    (by_kind, refunded)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_reverse_the_splits_whatever_the_order_and_a_full_refund_ends_the_enrollment() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let secret = local_secret(&app);
+    let partial = 1_000;
+    let orders: [[usize; 3]; 6] = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ];
+    let mut outcomes = Vec::new();
+    for (n, order) in orders.iter().enumerate() {
+        let email = format!("refund{n}@example.com");
+        let browser = new_student(&app, &email).await;
+        let started = start_checkout(&app, &browser, &course).await;
+        let session_id = started["id"].as_str().unwrap();
+        let checkout_id = checkout_id_of(&app, session_id).await;
+        let intent = format!("pi_order{n}");
+        let mut completed: Value = serde_json::from_str(&completed_event(
+            &format!("evt_done{n}"),
+            session_id,
+            &checkout_id,
+            price,
+        ))
+        .unwrap();
+        completed["data"]["object"]["payment_intent"] = json!(intent);
+        let events = [
+            completed.to_string(),
+            refunded_event(&format!("evt_part{n}"), &intent, price, partial),
+            refunded_event(&format!("evt_full{n}"), &intent, price, price),
+        ];
+        // Each event three times, in this order, with redeliveries mixed in.
+        for round in 0..3 {
+            for &i in order {
+                let body = &events[(i + round) % 3];
+                let (status, answer) =
+                    post_webhook(&app, body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+                assert_eq!(status, 200, "{answer}");
+            }
+        }
+        let (ledger, refunded) = ledger_of(&app, &intent).await;
+        assert_eq!(refunded, price, "order {order:?}");
+        outcomes.push(ledger);
+        let student: String =
+            sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
+                .bind(&email)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+        let (ended, credits): (Option<i64>, i64) = sqlx::query_as(
+            "SELECT ended_at, session_credits FROM enrollments WHERE student_id = $1",
+        )
+        .bind(&student)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        assert!(
+            ended.is_some() && credits == 0,
+            "order {order:?}: the enrollment ended"
+        );
+        assert_eq!(
+            count(
+                &app,
+                &format!(
+                    "SELECT COUNT(*) FROM instructor_followers WHERE follower_id = '{student}'"
+                )
+            )
+            .await,
+            0,
+            "order {order:?}: the creator's feed is closed again"
+        );
+    }
+    // Every order ends in the same ledger: each share back to zero.
+    let expected: Vec<(String, i64)> = ["creator", "platform", "pool", "stripe_clearing"]
+        .iter()
+        .map(|kind| (kind.to_string(), 0))
+        .collect();
+    for ledger in &outcomes {
+        assert_eq!(ledger, &expected);
+    }
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_refund_reverses_its_share_of_each_split_and_keeps_the_enrollment() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let secret = local_secret(&app);
+    let browser = new_student(&app, "part@example.com").await;
+    let started = start_checkout(&app, &browser, &course).await;
+    let session_id = started["id"].as_str().unwrap();
+    let checkout_id = checkout_id_of(&app, session_id).await;
+    let completed = completed_event("evt_p", session_id, &checkout_id, price);
+    let intent = "pi_evt_p";
+    for body in [
+        completed,
+        refunded_event("evt_p1", intent, price, 1_000),
+        refunded_event("evt_p2", intent, price, 1_500),
+        // An older event arriving late changes nothing: the total only rises.
+        refunded_event("evt_p0", intent, price, 400),
+    ] {
+        let (status, _) =
+            post_webhook(&app, &body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+        assert_eq!(status, 200);
+    }
+    let (ledger, refunded) = ledger_of(&app, intent).await;
+    assert_eq!(refunded, 1_500);
+    let left = price - 1_500;
+    let shares = |amount: i64| (amount * 15 / 100, amount * 15 / 100);
+    let (platform_paid, creator_paid) = shares(price);
+    let (platform_back, creator_back) = shares(1_500);
+    assert_eq!(
+        ledger,
+        vec![
+            ("creator".to_owned(), creator_paid - creator_back),
+            ("platform".to_owned(), platform_paid - platform_back),
+            (
+                "pool".to_owned(),
+                left - (platform_paid - platform_back) - (creator_paid - creator_back)
+            ),
+            ("stripe_clearing".to_owned(), -left),
+        ]
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.student_id WHERE u.email_normalized = 'part@example.com' AND e.ended_at IS NULL").await,
+        1,
+        "a partial refund keeps the enrollment"
+    );
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_refund_cancels_the_sessions_still_to_come_and_enrolling_again_starts_afresh() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    open_around_the_clock(&app, &priya()).await;
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let secret = local_secret(&app);
+    let browser = new_student(&app, "again@example.com").await;
+    let started = start_checkout(&app, &browser, &course).await;
+    let session_id = started["id"].as_str().unwrap().to_owned();
+    let checkout_id = checkout_id_of(&app, &session_id).await;
+    let completed = completed_event("evt_a", &session_id, &checkout_id, price);
+    let (status, _) = post_webhook(
+        &app,
+        &completed,
+        Some(&sign(completed.as_bytes(), &secret, now())),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let slot = app.free_slots_of(&priya(), 7).await[3].clone();
+    let booked = app
+        .book_with_priya(&browser, slot["start_at"].as_str().unwrap(), 60)
+        .await;
+    let cancelled_emails =
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'session_email' AND payload LIKE '%cancelled%'";
+    assert_eq!(count(&app, cancelled_emails).await, 0);
+
+    let refund = refunded_event("evt_a_full", "pi_evt_a", price, price);
+    let (status, _) = post_webhook(
+        &app,
+        &refund,
+        Some(&sign(refund.as_bytes(), &secret, now())),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let status: String = sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
+        .bind(booked["id"].as_str().unwrap())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "cancelled");
+    assert_eq!(count(&app, cancelled_emails).await, 2, "both are told");
+    let (status, dashboard) = app.get_json_as(&browser, "/rpc/student_dashboard").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        dashboard,
+        json!([]),
+        "the ended enrollment is off the dashboard"
+    );
+
+    // Paying again enrolls again, with a fresh set of credits.
+    let again = start_checkout(&app, &browser, &course).await;
+    let second_session = again["id"].as_str().unwrap();
+    assert_ne!(second_session, session_id);
+    let second_checkout = checkout_id_of(&app, second_session).await;
+    let completed = completed_event("evt_b", second_session, &second_checkout, price);
+    let (status, _) = post_webhook(
+        &app,
+        &completed,
+        Some(&sign(completed.as_bytes(), &secret, now())),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (ended, credits): (Option<i64>, i64) = sqlx::query_as(
+        "SELECT e.ended_at, e.session_credits FROM enrollments e JOIN users u ON u.id = e.student_id
+          WHERE u.email_normalized = 'again@example.com'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!((ended, credits), (None, 4));
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refund_racing_its_payment_at_another_server_is_never_lost() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    let second = match app.backend {
+        "postgres" => Some(app.second_instance().await),
+        _ => None,
+    };
+    let apps: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let secret = local_secret(&app);
+    let mut pairs = Vec::new();
+    const RACES: i64 = 16;
+    for n in 0..RACES {
+        let browser = new_student(&app, &format!("race{n}@example.com")).await;
+        let started = start_checkout(&app, &browser, &course).await;
+        let session_id = started["id"].as_str().unwrap().to_owned();
+        let checkout_id = checkout_id_of(&app, &session_id).await;
+        let event_id = format!("evt_race{n}");
+        pairs.push([
+            completed_event(&event_id, &session_id, &checkout_id, price),
+            refunded_event(
+                &format!("evt_race_refund{n}"),
+                &format!("pi_{event_id}"),
+                price,
+                price,
+            ),
+        ]);
+    }
+    let mut deliveries = tokio::task::JoinSet::new();
+    for (n, pair) in pairs.iter().enumerate() {
+        for (i, body) in pair.iter().enumerate() {
+            let target = apps[(n + i) % apps.len()];
+            let (client, url) = (target.client.clone(), target.url("/api/webhooks/stripe"));
+            let (body, header) = (body.clone(), sign(body.as_bytes(), &secret, now()));
+            deliveries.spawn(async move {
+                client
+                    .post(url)
+                    .header("stripe-signature", header)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            });
+        }
+    }
+    let statuses = deliveries.join_all().await;
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM payments WHERE refunded_cents = {price}")
+        )
+        .await,
+        RACES,
+        "every refund applied, whichever event came first"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM enrollments WHERE ended_at IS NOT NULL"
+        )
+        .await,
+        RACES
+    );
+    ledger_is_sound(&app).await;
+}

@@ -152,6 +152,16 @@ pub enum Applied {
 /// Stores and applies one verified event, in one transaction.
 pub async fn apply_event(db: &Db, event: &ReceivedEvent, now: i64) -> Result<Applied, AppError> {
     let mut tx = db.begin_write().await?;
+    let payment_intent = match &event.event {
+        PaymentEvent::CheckoutCompleted(completed) => completed.payment_intent_id.as_deref(),
+        PaymentEvent::ChargeRefunded {
+            payment_intent_id, ..
+        } => Some(payment_intent_id.as_str()),
+        _ => None,
+    };
+    if let Some(payment_intent) = payment_intent {
+        store::lock_payment_intent(&mut tx, db.backend(), payment_intent).await?;
+    }
     if !store::record_event(&mut tx, event, now).await? {
         return Ok(Applied::Duplicate);
     }
@@ -167,6 +177,10 @@ pub async fn apply_event(db: &Db, event: &ReceivedEvent, now: i64) -> Result<App
         PaymentEvent::PaymentFailed { checkout_id } => {
             store::note_payment_failure(&mut tx, checkout_id, now).await?
         }
+        PaymentEvent::ChargeRefunded {
+            payment_intent_id,
+            amount_refunded,
+        } => refund_up_to(&mut tx, payment_intent_id, *amount_refunded, now).await?,
         // Unpaid completions (a delayed method still settling) wait for
         // `async_payment_succeeded`; other types are kept for the record.
         PaymentEvent::CheckoutCompleted(_) | PaymentEvent::Other => {}
@@ -266,6 +280,80 @@ async fn complete_checkout(
     let job = PaymentEmailJob::Welcome { enrollment_id };
     let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
     outbox::enqueue(conn, PAYMENT_EMAIL_KIND, &payload, now, now).await?;
+    // Refunds that arrived before this completion apply now.
+    if let Some(payment_intent) = &completed.payment_intent_id {
+        let refunded = store::refund_events_for(conn, payment_intent)
+            .await?
+            .iter()
+            .filter_map(|payload| {
+                serde_json::from_str::<serde_json::Value>(payload).ok()?["data"]["object"]
+                    ["amount_refunded"]
+                    .as_i64()
+            })
+            .max();
+        if let Some(refunded) = refunded {
+            refund_up_to(conn, payment_intent, refunded, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Brings a payment's refunds up to Stripe's cumulative `amount_refunded`: reverses the newly
+/// refunded part of its splits (domain::ledger::refund), and when it is refunded in full, ends
+/// its enrollment and closes the creator's feed unless another enrollment keeps it open. A
+/// lower or equal total (an older event, a redelivery) changes nothing, so refund events may
+/// come in any order. Before the payment exists nothing happens: its completion applies the
+/// refunds received so far.
+async fn refund_up_to(
+    conn: &mut AnyConnection,
+    payment_intent_id: &str,
+    amount_refunded: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let Some(payment) = store::find_payment_by_intent(conn, payment_intent_id).await? else {
+        return Ok(());
+    };
+    let total = amount_refunded.min(payment.amount_cents);
+    if total <= payment.refunded_cents {
+        return Ok(());
+    }
+    let creator = domain::ledger::Account::Creator(payment.creator_id.clone());
+    let pool = domain::ledger::Account::Pool(payment.id.clone());
+    let mut released_to = Vec::new();
+    for account in store::released_to(conn, &payment.id).await? {
+        let available = store::balance(conn, &account).await?;
+        let Some(domain::ledger::Account::StudentTeacher(id)) =
+            domain::ledger::Account::parse(&account)
+        else {
+            continue;
+        };
+        released_to.push((id, available));
+    }
+    let facts = domain::ledger::RefundFacts {
+        payment_id: payment.id.clone(),
+        creator_id: payment.creator_id.clone(),
+        refunded_before: payment.refunded_cents,
+        refunded_total: total,
+        pool_held: store::balance(conn, &pool.key()).await?,
+        creator_available: store::balance(conn, &creator.key()).await?,
+        released_to,
+    };
+    if !store::set_refunded(conn, &payment.id, payment.refunded_cents, total).await? {
+        // Unreachable while the PaymentIntent is locked; refuse rather than reverse twice.
+        return Err(AppError::Conflict(
+            "The payment changed meanwhile; Stripe will deliver the event again.".into(),
+        ));
+    }
+    let movement = domain::ledger::refund(&facts);
+    store::post(conn, &movement, &payment.id, &payment.currency, None, now).await?;
+    if total == payment.amount_cents
+        && let Some(enrollment_id) = &payment.enrollment_id
+    {
+        let cancelled = crate::services::booking::end_enrollment(conn, enrollment_id, now).await?;
+        store::revoke_feed_access_unless_enrolled(conn, &payment.creator_id, &payment.user_id)
+            .await?;
+        tracing::info!(payment = %payment.id, cancelled, "enrollment refunded in full and ended");
+    }
     Ok(())
 }
 

@@ -367,3 +367,128 @@ impl LedgerBreaches {
         *self == LedgerBreaches::default()
     }
 }
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PaymentRow {
+    pub id: String,
+    pub user_id: String,
+    pub creator_id: String,
+    pub enrollment_id: Option<String>,
+    pub amount_cents: i64,
+    pub refunded_cents: i64,
+    pub currency: String,
+}
+
+pub async fn find_payment_by_intent(
+    conn: &mut AnyConnection,
+    payment_intent_id: &str,
+) -> Result<Option<PaymentRow>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, creator_id, enrollment_id, amount_cents, refunded_cents, currency
+           FROM payments WHERE payment_intent_id = $1",
+    )
+    .bind(payment_intent_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Serialises everything that touches one PaymentIntent's money until the transaction ends: a
+/// refund and the completion it may overtake must not miss each other. Postgres takes an
+/// advisory lock; SQLite has one writer at a time anyway.
+pub async fn lock_payment_intent(
+    conn: &mut AnyConnection,
+    backend: crate::db::Backend,
+    payment_intent_id: &str,
+) -> Result<(), AppError> {
+    if backend == crate::db::Backend::Postgres {
+        sqlx::query(
+            "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS held",
+        )
+        .bind(payment_intent_id)
+        .fetch_one(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// An account's balance (the sum of its postings).
+pub async fn balance(conn: &mut AnyConnection, account: &str) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries
+          WHERE account = $1",
+    )
+    .bind(account)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The Student-Teacher accounts a payment's pool was released to, most recent first.
+pub async fn released_to(
+    conn: &mut AnyConnection,
+    payment_id: &str,
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT account FROM ledger_entries
+          WHERE payment_id = $1 AND kind = 'release' AND account LIKE 'st:%'
+          GROUP BY account ORDER BY MAX(created_at) DESC, account",
+    )
+    .bind(payment_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records a payment's cumulative refunds, if they still stand at `before` (compare and set).
+pub async fn set_refunded(
+    conn: &mut AnyConnection,
+    payment_id: &str,
+    before: i64,
+    total: i64,
+) -> Result<bool, AppError> {
+    Ok(
+        sqlx::query(
+            "UPDATE payments SET refunded_cents = $3 WHERE id = $1 AND refunded_cents = $2",
+        )
+        .bind(payment_id)
+        .bind(before)
+        .bind(total)
+        .execute(conn)
+        .await?
+        .rows_affected()
+            == 1,
+    )
+}
+
+/// The payloads of the `charge.refunded` events received for a PaymentIntent (they may come
+/// before the payment is recorded).
+pub async fn refund_events_for(
+    conn: &mut AnyConnection,
+    payment_intent_id: &str,
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT payload FROM stripe_events WHERE type = 'charge.refunded' AND object_id = $1",
+    )
+    .bind(payment_intent_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Closes the creator's feed to a student, unless another live enrollment in one of the
+/// creator's courses keeps it open.
+pub async fn revoke_feed_access_unless_enrolled(
+    conn: &mut AnyConnection,
+    instructor_id: &str,
+    follower_id: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "DELETE FROM instructor_followers
+          WHERE instructor_id = $1 AND follower_id = $2
+            AND NOT EXISTS (SELECT 1 FROM enrollments e JOIN courses c ON c.id = e.course_id
+                             WHERE e.student_id = $2 AND c.creator_id = $1
+                               AND e.ended_at IS NULL)",
+    )
+    .bind(instructor_id)
+    .bind(follower_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

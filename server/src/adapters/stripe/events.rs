@@ -35,7 +35,7 @@ pub fn parse(payload: &str) -> Result<ReceivedEvent, String> {
     let envelope: Envelope =
         serde_json::from_str(payload).map_err(|error| format!("not a Stripe event: {error}"))?;
     let object = &envelope.data.object;
-    let object_id = object["id"].as_str().map(str::to_owned);
+    let mut object_id = object["id"].as_str().map(str::to_owned);
     let event = match envelope.kind.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
             let session: CheckoutSession = serde_json::from_value(object.clone())
@@ -63,6 +63,23 @@ pub fn parse(payload: &str) -> Result<ReceivedEvent, String> {
             },
             None => PaymentEvent::Other,
         },
+        "charge.refunded" => {
+            let payment_intent_id = match &object["payment_intent"] {
+                Value::String(id) => id.clone(),
+                expanded => expanded["id"]
+                    .as_str()
+                    .ok_or("a refunded charge without its PaymentIntent")?
+                    .to_owned(),
+            };
+            let amount_refunded = object["amount_refunded"]
+                .as_i64()
+                .ok_or("a refunded charge without amount_refunded")?;
+            object_id = Some(payment_intent_id.clone());
+            PaymentEvent::ChargeRefunded {
+                payment_intent_id,
+                amount_refunded,
+            }
+        }
         _ => PaymentEvent::Other,
     };
     Ok(ReceivedEvent {

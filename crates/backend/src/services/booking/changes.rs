@@ -174,3 +174,48 @@ pub async fn release_expired_holds(db: &Db, now: i64) -> Result<usize, AppError>
     }
     Ok(released)
 }
+
+/// Ends an enrollment whose payment was refunded in full, in the caller's transaction: its
+/// credits go, and its sessions still to come are cancelled (both participants are emailed).
+/// Returns how many sessions were cancelled.
+pub async fn end_enrollment(
+    conn: &mut AnyConnection,
+    enrollment_id: &str,
+    now: i64,
+) -> Result<usize, AppError> {
+    sqlx::query(
+        "UPDATE enrollments SET ended_at = $2, session_credits = 0, deferred_credits = 0
+          WHERE id = $1 AND ended_at IS NULL",
+    )
+    .bind(enrollment_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let upcoming: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT id, status, sequence FROM bookings
+          WHERE enrollment_id = $1 AND start_at > $2
+            AND status IN ('pending_payment', 'scheduled')",
+    )
+    .bind(enrollment_id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut jobs = Vec::new();
+    for (id, status, sequence) in &upcoming {
+        let cancelled = sqlx::query(
+            "UPDATE bookings SET status = 'cancelled', cancelled_at = $3, sequence = sequence + 1,
+                    updated_at = $3
+              WHERE id = $1 AND status = $2",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        if cancelled.rows_affected() == 1 {
+            jobs.extend(emails(id, EmailKind::Cancelled, sequence + 1, now)?);
+        }
+    }
+    outbox::enqueue_all(conn, &jobs, now).await?;
+    Ok(jobs.len() / 2)
+}

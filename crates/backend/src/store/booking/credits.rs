@@ -10,7 +10,7 @@ pub async fn enrollment_credits(
 ) -> Result<Option<(String, i64, i64)>, AppError> {
     Ok(sqlx::query_as(
         "SELECT id, session_credits, deferred_credits FROM enrollments
-          WHERE student_id = $1 AND course_id = $2",
+          WHERE student_id = $1 AND course_id = $2 AND ended_at IS NULL",
     )
     .bind(student_id)
     .bind(course_id)

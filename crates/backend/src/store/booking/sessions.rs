@@ -88,7 +88,8 @@ pub async fn booking_grounds(
                               THEN 1 ELSE 0 END AS BIGINT),
                     e.id, e.session_credits
                FROM (SELECT 1 AS one) probe
-               LEFT JOIN enrollments e ON e.student_id = $2 AND e.course_id = $3",
+               LEFT JOIN enrollments e ON e.student_id = $2 AND e.course_id = $3
+                                       AND e.ended_at IS NULL",
     )
     .bind(st_id)
     .bind(student_id)

@@ -60,7 +60,7 @@ pub async fn enrollments_of(db: &Db, student_id: &str) -> Result<Vec<EnrolledRow
                 (SELECT COUNT(*) FROM st_certifications s
                   WHERE s.course_id = c.id AND s.user_id = e.student_id) AS certifications
            FROM enrollments e JOIN courses c ON c.id = e.course_id
-          WHERE e.student_id = $1
+          WHERE e.student_id = $1 AND e.ended_at IS NULL
           ORDER BY e.enrolled_at DESC, c.title",
     )
     .bind(student_id)
@@ -122,7 +122,8 @@ pub struct CreatorCourseRow {
 pub async fn creator_courses(db: &Db, creator_id: &str) -> Result<Vec<CreatorCourseRow>, AppError> {
     Ok(sqlx::query_as(
         "SELECT c.id, c.title,
-                (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = c.id) AS enrolled,
+                (SELECT COUNT(*) FROM enrollments e
+                  WHERE e.course_id = c.id AND e.ended_at IS NULL) AS enrolled,
                 (SELECT COUNT(*) FROM st_certifications s WHERE s.course_id = c.id)
                   AS student_teachers
            FROM courses c WHERE c.creator_id = $1 ORDER BY c.title",

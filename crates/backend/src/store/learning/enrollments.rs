@@ -62,7 +62,7 @@ pub async fn find_enrollment_for(
 ) -> Result<Option<EnrollmentRow>, AppError> {
     Ok(sqlx::query_as(
         "SELECT id, student_id, course_id, status FROM enrollments
-          WHERE student_id = $1 AND course_id = $2",
+          WHERE student_id = $1 AND course_id = $2 AND ended_at IS NULL",
     )
     .bind(student_id)
     .bind(course_id)
@@ -70,7 +70,8 @@ pub async fn find_enrollment_for(
     .await?)
 }
 
-/// Enrolls a student; an existing enrollment is kept as it is. Returns the enrollment id.
+/// Enrolls a student; an existing enrollment is kept as it is, and an ended (refunded) one
+/// starts again with a new set of session credits. Returns the enrollment id.
 pub async fn enroll(
     conn: &mut sqlx::AnyConnection,
     student_id: &str,
@@ -79,7 +80,11 @@ pub async fn enroll(
 ) -> Result<String, AppError> {
     sqlx::query(
         "INSERT INTO enrollments (id, student_id, course_id, status, enrolled_at)
-         VALUES ($1, $2, $3, 'active', $4) ON CONFLICT (student_id, course_id) DO NOTHING",
+         VALUES ($1, $2, $3, 'active', $4)
+         ON CONFLICT (student_id, course_id) DO UPDATE
+            SET ended_at = NULL, session_credits = excluded.session_credits,
+                deferred_credits = 0, enrolled_at = excluded.enrolled_at
+          WHERE enrollments.ended_at IS NOT NULL",
     )
     .bind(crate::store::new_id())
     .bind(student_id)

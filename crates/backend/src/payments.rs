@@ -39,12 +39,26 @@ pub enum PaymentError {
     Rejected(String),
 }
 
+/// A refund to ask for: part or all of what is left of a payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundRequest {
+    pub payment_intent_id: String,
+    pub amount_cents: i64,
+    /// The same for a repeat of the same request (a double click), so one refund is made.
+    pub idempotency_key: String,
+    pub metadata: Vec<(String, String)>,
+}
+
 #[async_trait::async_trait]
 pub trait PaymentGateway: Send + Sync + std::fmt::Debug {
     async fn open_checkout(
         &self,
         request: &CheckoutRequest,
     ) -> Result<OpenedCheckout, PaymentError>;
+
+    /// Asks for a refund. The money moves in the ledger when Stripe's `charge.refunded`
+    /// arrives, not here.
+    async fn refund(&self, request: &RefundRequest) -> Result<(), PaymentError>;
 }
 
 /// A verified provider event, as received: stored whole, applied by what it says.

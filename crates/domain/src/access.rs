@@ -17,8 +17,10 @@ pub enum Access<'a> {
     DecideApplication { course_creator_id: &'a str },
     /// See the applications and Student-Teachers of a creator's courses.
     CreatorDashboard { creator_id: &'a str },
-    /// Enroll a student without payment (until payments exist: admins and the demo data).
+    /// Enroll a student without payment (admins, and the demo data).
     EnrollWithoutPayment,
+    /// Refund a payment for a course: its creator, and admins.
+    RefundPayment { course_creator_id: &'a str },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +41,7 @@ pub fn authorize(actor: Option<&Actor>, access: Access<'_>) -> Result<(), Denial
         Access::DecideApplication { course_creator_id } => actor.user_id == course_creator_id,
         Access::CreatorDashboard { creator_id } => actor.user_id == creator_id,
         Access::EnrollWithoutPayment => false,
+        Access::RefundPayment { course_creator_id } => actor.user_id == course_creator_id,
     };
     if allowed {
         Ok(())
@@ -50,6 +53,9 @@ pub fn authorize(actor: Option<&Actor>, access: Access<'_>) -> Result<(), Denial
             }
             Access::CreatorDashboard { .. } => "That dashboard belongs to another creator.",
             Access::EnrollWithoutPayment => "Only an admin can enroll students without payment.",
+            Access::RefundPayment { .. } => {
+                "Only the course's creator or an admin can refund its payments."
+            }
         }))
     }
 }
@@ -74,6 +80,9 @@ mod tests {
             },
             Access::CreatorDashboard { creator_id: "c" },
             Access::EnrollWithoutPayment,
+            Access::RefundPayment {
+                course_creator_id: "c",
+            },
         ] {
             assert_eq!(authorize(None, access), Err(Denial::NotLoggedIn));
         }
@@ -101,6 +110,12 @@ mod tests {
                 true,
             ),
             (Access::EnrollWithoutPayment, false),
+            (
+                Access::RefundPayment {
+                    course_creator_id: "owner",
+                },
+                true,
+            ),
         ];
         for (access, owner_allowed) in cases {
             assert_eq!(

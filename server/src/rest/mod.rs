@@ -105,6 +105,7 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::defer))
         .routes(routes!(payments::start_checkout))
         .routes(routes!(payments::stripe_webhook))
+        .routes(routes!(payments::refund))
         .routes(routes!(instructors::feed_access))
 }
 

@@ -107,3 +107,63 @@ pub async fn stripe_webhook(
         duplicate: applied == Applied::Duplicate,
     }))
 }
+
+/// How much of a payment to refund.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundBody {
+    /// In the payment's minor units; all that is left when absent.
+    #[schema(minimum = 1)]
+    amount_cents: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RefundRequested {
+    payment_id: String,
+    /// What was asked of Stripe; the earnings ledger follows when Stripe confirms it.
+    amount_cents: i64,
+    status: &'static str,
+}
+
+/// Refunds a payment fully or partly (its course's creator, or an admin), through Stripe with an
+/// idempotency key, so a repeated request is one refund. The ledger reverses the splits when
+/// Stripe's `charge.refunded` arrives; a full refund of an enrollment ends it.
+#[utoipa::path(
+    post,
+    path = "/api/payments/{id}/refund",
+    tag = "payments",
+    params(("id" = String, Path, description = "Payment id")),
+    request_body = RefundBody,
+    responses(
+        (status = 202, description = "Asked of Stripe; the ledger follows its confirmation", body = RefundRequested),
+        (status = 400, description = "Zero, negative, or more than is left to refund", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Neither the course's creator nor an admin", body = ErrorBody),
+        (status = 404, description = "No such payment", body = ErrorBody),
+        (status = 409, description = "Already refunded in full", body = ErrorBody),
+        (status = 503, description = "\"Unable to process. Please try again.\" Nothing was refunded.", body = ErrorBody),
+    )
+)]
+pub async fn refund(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    super::error::ApiPath(id): super::error::ApiPath<String>,
+    ApiJson(body): ApiJson<RefundBody>,
+) -> Result<(axum::http::StatusCode, Json<RefundRequested>), ApiError> {
+    let amount_cents = payments::refund_payment(
+        &state.db,
+        state.payments.as_ref(),
+        &user,
+        &id,
+        body.amount_cents,
+    )
+    .await?;
+    Ok((
+        axum::http::StatusCode::ACCEPTED,
+        Json(RefundRequested {
+            payment_id: id,
+            amount_cents,
+            status: "pending",
+        }),
+    ))
+}

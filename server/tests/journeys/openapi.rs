@@ -141,7 +141,9 @@ async fn request_bodies_refuse_unknown_fields_and_say_so() {
                 Value::Bool(false),
                 "{method} {path}: {name} allows unknown fields"
             );
-            for field in schema["required"].as_array().unwrap() {
+            // A body whose fields are all optional lists none.
+            let required = schema["required"].as_array().cloned().unwrap_or_default();
+            for field in &required {
                 let property = &schema["properties"][field.as_str().unwrap()];
                 if property["type"] == "string" {
                     assert!(

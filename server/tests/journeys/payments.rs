@@ -1038,3 +1038,159 @@ async fn a_refund_racing_its_payment_at_another_server_is_never_lost() {
     );
     ledger_is_sound(&app).await;
 }
+
+/// A new student enrolled through the local Checkout (paid with the test card, its webhook
+/// delivered); returns the browser and the payment id.
+async fn paid_enrollment(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+    let browser = new_student(app, email).await;
+    let started = start_checkout(app, &browser, &rust_course()).await;
+    pay(
+        app,
+        &browser,
+        started["url"].as_str().unwrap(),
+        "4242424242424242",
+    )
+    .await;
+    let paid = format!(
+        "SELECT COUNT(*) FROM payments p JOIN users u ON u.id = p.user_id
+          WHERE u.email_normalized = '{email}'"
+    );
+    eventually(app, &paid, 1).await;
+    let payment_id: String = sqlx::query_scalar(
+        "SELECT p.id FROM payments p JOIN users u ON u.id = p.user_id
+          WHERE u.email_normalized = $1",
+    )
+    .bind(email)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    (browser, payment_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_creator_refunds_through_stripe_and_the_ledger_follows_its_confirmation() {
+    let app = spawn_app().await;
+    let (price, _) = course_price(&app, &rust_course()).await;
+    let (student, payment_id) = paid_enrollment(&app, "refund.me@example.com").await;
+    let refund = format!("/api/payments/{payment_id}/refund");
+
+    // Only the course's creator (Maya) or an admin may refund.
+    let (status, body) = app
+        .post_json(&student, &refund, json!({ "amount_cents": 100 }))
+        .await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")));
+    let maya = log_in_as(&app, "maya.chen@example.com").await;
+    for (amount, why) in [
+        (0, "nothing"),
+        (-5, "negative"),
+        (price + 1, "more than paid"),
+    ] {
+        let (status, body) = app
+            .post_json(&maya, &refund, json!({ "amount_cents": amount }))
+            .await;
+        assert_eq!(status, 400, "{why}: {body}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM dev_stripe_events WHERE type = 'charge.refunded'"
+        )
+        .await,
+        0,
+        "nothing was asked of Stripe"
+    );
+
+    // A partial refund, sent twice (a double click): one refund at Stripe.
+    for _ in 0..2 {
+        let (status, body) = app
+            .post_json(&maya, &refund, json!({ "amount_cents": 1_000 }))
+            .await;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(body["amount_cents"], 1_000);
+    }
+    let refunded = "SELECT COUNT(*) FROM payments WHERE refunded_cents = 1000";
+    eventually(&app, refunded, 1).await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM dev_stripe_events WHERE type = 'charge.refunded'"
+        )
+        .await,
+        1
+    );
+    ledger_is_sound(&app).await;
+
+    // The rest, by an admin: the enrollment ends.
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let (status, body) = app.post_json(&admin, &refund, json!({})).await;
+    assert_eq!(
+        (status, body["amount_cents"].as_i64()),
+        (202, Some(price - 1_000))
+    );
+    eventually(
+        &app,
+        &format!("SELECT COUNT(*) FROM payments WHERE refunded_cents = {price}"),
+        1,
+    )
+    .await;
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.student_id
+          WHERE u.email_normalized = 'refund.me@example.com' AND e.ended_at IS NOT NULL",
+        1,
+    )
+    .await;
+    let (status, body) = app.post_json(&admin, &refund, json!({})).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("conflict")));
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_stripe_cannot_make_is_unable_to_process_and_moves_nothing() {
+    let session = json!({
+        "id": "cs_test_refund", "object": "checkout.session",
+        "url": "https://checkout.stripe.com/c/pay/cs_test_refund",
+        "automatic_tax": {"enabled": false}, "created": now(), "custom_fields": [],
+        "custom_text": {}, "expires_at": now() + 1800, "livemode": false, "mode": "payment",
+        "payment_method_types": ["card"], "payment_status": "unpaid", "shipping_options": []
+    });
+    // This fake Stripe opens sessions, and answers 404 to everything else (refunds included).
+    let stripe = fake_stripe(200, session).await;
+    let app = spawn_with_stripe_at(&stripe.base_url).await;
+    let (price, _) = course_price(&app, &rust_course()).await;
+    let browser = new_student(&app, "nope@example.com").await;
+    start_checkout(&app, &browser, &rust_course()).await;
+    let checkout_id = checkout_id_of(&app, "cs_test_refund").await;
+    let body = completed_event("evt_nope", "cs_test_refund", &checkout_id, price);
+    let (status, _) = post_webhook(
+        &app,
+        &body,
+        Some(&sign(body.as_bytes(), "whsec_endpoint", now())),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let payment_id: String = sqlx::query_scalar("SELECT id FROM payments")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let (status, body) = app
+        .post_json(
+            &admin,
+            &format!("/api/payments/{payment_id}/refund"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (503, Some("Unable to process. Please try again."))
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM payments WHERE refunded_cents > 0"
+        )
+        .await,
+        0
+    );
+}

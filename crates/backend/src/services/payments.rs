@@ -7,6 +7,7 @@ use crate::auth::SessionUser;
 use crate::db::Db;
 use crate::payments::{
     CheckoutRequest, CompletedCheckout, PaymentError, PaymentEvent, PaymentGateway, ReceivedEvent,
+    RefundRequest,
 };
 use crate::store::payments::{self as store, NewCheckout, NewPayment};
 use crate::store::{learning, new_id, outbox};
@@ -139,6 +140,73 @@ pub async fn start_enrollment_checkout(
     tx.commit().await?;
     result
 }
+
+/// Asks Stripe to refund `amount_cents` of a payment (all that is left when `None`), for the
+/// course's creator or an admin. The ledger moves when Stripe's `charge.refunded` arrives.
+/// Returns the amount asked for.
+pub async fn refund_payment(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    user: &SessionUser,
+    payment_id: &str,
+    amount_cents: Option<i64>,
+) -> Result<i64, AppError> {
+    let payment = {
+        let mut conn = db.pool().acquire().await?;
+        store::find_refundable(&mut conn, payment_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("We couldn't find that payment.".into()))?
+    };
+    domain::access::authorize(
+        Some(&user.actor()),
+        domain::access::Access::RefundPayment {
+            course_creator_id: &payment.creator_id,
+        },
+    )?;
+    let left = payment.amount_cents - payment.refunded_cents;
+    if left == 0 {
+        return Err(AppError::Conflict(
+            "This payment is already refunded in full.".into(),
+        ));
+    }
+    let amount = amount_cents.unwrap_or(left);
+    if !(1..=left).contains(&amount) {
+        let most = domain::money::Currency::parse(&payment.currency)
+            .and_then(|currency| domain::money::Money::new(left, currency))
+            .map(|money| money.to_string())
+            .unwrap_or_else(|_| format!("{left} cents"));
+        return Err(AppError::BadRequest(format!(
+            "A refund is at least one cent and at most what is left: {most}."
+        )));
+    }
+    let Some(payment_intent_id) = payment.payment_intent_id.clone() else {
+        return Err(AppError::Conflict(
+            "This payment has no Stripe charge to refund.".into(),
+        ));
+    };
+    let request = RefundRequest {
+        payment_intent_id,
+        amount_cents: amount,
+        // A repeat of this request (a double click, a retry) is the same refund at Stripe.
+        idempotency_key: format!("refund-{}-{}-{amount}", payment.id, payment.refunded_cents),
+        metadata: vec![
+            ("payment_id".into(), payment.id.clone()),
+            ("requested_by".into(), user.id.clone()),
+        ],
+    };
+    gateway.refund(&request).await.map_err(|error| {
+        match &error {
+            PaymentError::Unavailable(detail) => tracing::warn!(%detail, "refund not made"),
+            PaymentError::Rejected(detail) => tracing::error!(%detail, "Stripe refused a refund"),
+        }
+        AppError::Unavailable(UNABLE_TO_PROCESS.into())
+    })?;
+    tracing::info!(payment = %payment.id, amount, by = %user.id, "refund requested");
+    Ok(amount)
+}
+
+/// The seed's message when Stripe cannot do what was asked.
+pub const UNABLE_TO_PROCESS: &str = "Unable to process. Please try again.";
 
 /// What a verified event did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

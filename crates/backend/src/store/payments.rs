@@ -492,3 +492,27 @@ pub async fn revoke_feed_access_unless_enrolled(
     .await?;
     Ok(())
 }
+
+/// A payment with what a refund decision needs.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RefundablePayment {
+    pub id: String,
+    pub payment_intent_id: Option<String>,
+    pub creator_id: String,
+    pub amount_cents: i64,
+    pub refunded_cents: i64,
+    pub currency: String,
+}
+
+pub async fn find_refundable(
+    conn: &mut AnyConnection,
+    payment_id: &str,
+) -> Result<Option<RefundablePayment>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, payment_intent_id, creator_id, amount_cents, refunded_cents, currency
+           FROM payments WHERE id = $1",
+    )
+    .bind(payment_id)
+    .fetch_optional(conn)
+    .await?)
+}

@@ -1,8 +1,11 @@
-//! The real Stripe: Checkout Sessions through async-stripe, Stripe's typed Rust client (so the
-//! parameter names and encoding follow Stripe's API specification, not our spelling of it).
+//! The real Stripe: Checkout Sessions and refunds through async-stripe, Stripe's typed Rust
+//! client (so the parameter names and encoding follow Stripe's API specification, not our
+//! spelling of it).
 
 use crate::config::StripeConfig;
-use backend::payments::{CheckoutRequest, OpenedCheckout, PaymentError, PaymentGateway};
+use backend::payments::{
+    CheckoutRequest, OpenedCheckout, PaymentError, PaymentGateway, RefundRequest,
+};
 use std::time::Duration;
 use stripe::{IdempotencyKey, RequestStrategy, StripeError, StripeRequest as _};
 use stripe_checkout::CheckoutSessionMode;
@@ -109,5 +112,26 @@ impl PaymentGateway for StripeApi {
             .url
             .ok_or_else(|| PaymentError::Rejected(format!("Checkout Session {id} has no url")))?;
         Ok(OpenedCheckout { id, url })
+    }
+
+    async fn refund(&self, request: &RefundRequest) -> Result<(), PaymentError> {
+        let client = self
+            .client
+            .as_ref()
+            .map_err(|error| PaymentError::Rejected(error.clone()))?;
+        let key = IdempotencyKey::new(request.idempotency_key.as_str())
+            .map_err(|error| PaymentError::Rejected(format!("idempotency key: {error}")))?;
+        let metadata: std::collections::HashMap<String, String> =
+            request.metadata.iter().cloned().collect();
+        stripe_core::refund::CreateRefund::new()
+            .payment_intent(request.payment_intent_id.as_str())
+            .amount(request.amount_cents)
+            .metadata(metadata)
+            .customize()
+            .request_strategy(RequestStrategy::Idempotent(key))
+            .send(client)
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 }

@@ -5,7 +5,9 @@
 //! webhook handler that runs is the one real Stripe reaches.
 
 use backend::db::Db;
-use backend::payments::{CheckoutRequest, OpenedCheckout, PaymentError, PaymentGateway};
+use backend::payments::{
+    CheckoutRequest, OpenedCheckout, PaymentError, PaymentGateway, RefundRequest,
+};
 use backend::store::{outbox, unix_now};
 use serde_json::{Value, json};
 use wire::error::AppError;
@@ -92,6 +94,84 @@ impl PaymentGateway for LocalStripe {
         .map_err(|error| PaymentError::Unavailable(error.to_string()))?;
         Ok(OpenedCheckout { id, url })
     }
+
+    /// Refunds part of a paid local Checkout Session's charge: `charge.refunded` goes out with
+    /// the charge's new cumulative `amount_refunded`, as Stripe sends it. A repeated idempotency
+    /// key is answered without a second refund.
+    async fn refund(&self, request: &RefundRequest) -> Result<(), PaymentError> {
+        let unavailable = |error: sqlx::Error| PaymentError::Unavailable(error.to_string());
+        let pattern = format!("%\"payment_intent\":\"{}\"%", request.payment_intent_id);
+        let session: Option<String> = sqlx::query_scalar(
+            "SELECT object FROM dev_stripe_checkout_sessions WHERE object LIKE $1",
+        )
+        .bind(&pattern)
+        .fetch_optional(self.db.pool())
+        .await
+        .map_err(unavailable)?;
+        let Some(session) = session.and_then(|object| serde_json::from_str::<Value>(&object).ok())
+        else {
+            return Err(PaymentError::Rejected(format!(
+                "No such payment_intent: '{}'",
+                request.payment_intent_id
+            )));
+        };
+        let earlier: Vec<String> = sqlx::query_scalar(
+            "SELECT payload FROM dev_stripe_events WHERE type = 'charge.refunded' AND payload LIKE $1",
+        )
+        .bind(&pattern)
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(unavailable)?;
+        let earlier: Vec<Value> = earlier
+            .iter()
+            .filter_map(|payload| serde_json::from_str(payload).ok())
+            .collect();
+        if earlier
+            .iter()
+            .any(|event| event["request"]["idempotency_key"] == request.idempotency_key.as_str())
+        {
+            return Ok(());
+        }
+        let amount = session["amount_total"].as_i64().unwrap_or_default();
+        let refunded_before = earlier
+            .iter()
+            .filter_map(|event| event["data"]["object"]["amount_refunded"].as_i64())
+            .max()
+            .unwrap_or_default();
+        let refunded = refunded_before + request.amount_cents;
+        if request.amount_cents <= 0 || refunded > amount {
+            return Err(PaymentError::Rejected(format!(
+                "Refund amount ({}) is greater than unrefunded amount on charge ({})",
+                request.amount_cents,
+                amount - refunded_before
+            )));
+        }
+        let intent = &request.payment_intent_id;
+        let charge = json!({
+            "id": format!("ch_{}", intent.trim_start_matches("pi_")),
+            "object": "charge",
+            "amount": amount,
+            "amount_refunded": refunded,
+            "currency": session["currency"],
+            "livemode": false,
+            "paid": true,
+            "payment_intent": intent,
+            "refunded": refunded == amount,
+            "status": "succeeded",
+        });
+        let now = unix_now();
+        let mut conn = self.db.write_connection().await.map_err(unavailable)?;
+        emit_with_key(
+            &mut conn,
+            "charge.refunded",
+            charge,
+            Some(&request.idempotency_key),
+            now,
+        )
+        .await
+        .map_err(|error| PaymentError::Unavailable(error.to_string()))?;
+        Ok(())
+    }
 }
 
 /// Records an event as Stripe would send it and queues its delivery, in the caller's
@@ -100,6 +180,18 @@ pub async fn emit(
     conn: &mut sqlx::AnyConnection,
     kind: &str,
     object: Value,
+    now: i64,
+) -> Result<String, AppError> {
+    emit_with_key(conn, kind, object, None, now).await
+}
+
+/// `emit`, for an event caused by an API request made with an idempotency key (Stripe names
+/// it in the event's `request`).
+async fn emit_with_key(
+    conn: &mut sqlx::AnyConnection,
+    kind: &str,
+    object: Value,
+    idempotency_key: Option<&str>,
     now: i64,
 ) -> Result<String, AppError> {
     let id = stripe_id("evt");
@@ -111,7 +203,7 @@ pub async fn emit(
         "data": { "object": object },
         "livemode": false,
         "pending_webhooks": 1,
-        "request": { "id": null, "idempotency_key": null },
+        "request": { "id": null, "idempotency_key": idempotency_key },
         "type": kind,
     });
     sqlx::query(

@@ -1,6 +1,6 @@
 //! Background work: the outbox worker (emails and reminders, with retries and backoff), the
-//! release of expired booking holds, and the hourly housekeeping sweep. Every app server runs
-//! them; a job's lease (with SKIP LOCKED on Postgres) and its lease token keep two servers from
+//! release of expired booking holds, and the hourly housekeeping sweep and ledger check. Every
+//! app server runs them; a job's lease (with SKIP LOCKED on Postgres) and its lease token keep two servers from
 //! finishing the same job, and the message kept from the first attempt makes every retry send
 //! the same bytes under the same idempotency key, so the provider delivers it once.
 
@@ -205,6 +205,25 @@ pub async fn housekeeping(state: &AppState, now: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The ledger's reconciliation: its invariants (every movement sums to zero; per payment, the
+/// splits equal amount − refunds; no earner below zero), checked by query. A breach is logged
+/// as an error on every check until it is repaired: money that does not add up must not go
+/// unnoticed.
+pub async fn reconcile_ledger(
+    state: &AppState,
+) -> Result<backend::store::payments::LedgerBreaches, AppError> {
+    let breaches = payments::ledger_check(&state.db).await?;
+    if !breaches.is_sound() {
+        tracing::error!(
+            unbalanced_movements = breaches.unbalanced_movements,
+            mismatched_payments = breaches.mismatched_payments,
+            negative_earners = breaches.negative_earners,
+            "LEDGER OUT OF BALANCE: reconcile before paying anyone out"
+        );
+    }
+    Ok(breaches)
+}
+
 /// The worker loop: drains due jobs, then sleeps `poll`; releases expired holds each minute
 /// and sweeps each hour. Returns once `stop` turns true, after the job in flight finished.
 pub async fn run_forever(state: AppState, poll: Duration, mut stop: watch::Receiver<bool>) {
@@ -227,6 +246,9 @@ pub async fn run_forever(state: AppState, poll: Duration, mut stop: watch::Recei
             last_housekeeping = now;
             if let Err(error) = housekeeping(&state, now).await {
                 tracing::warn!(%error, "housekeeping failed");
+            }
+            if let Err(error) = reconcile_ledger(&state).await {
+                tracing::warn!(%error, "ledger reconciliation failed to run");
             }
         }
         tokio::select! {

@@ -1194,3 +1194,30 @@ async fn a_refund_stripe_cannot_make_is_unable_to_process_and_moves_nothing() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hourly_reconciliation_finds_money_that_does_not_add_up() {
+    let app = spawn_app().await;
+    let (_, payment_id) = paid_enrollment(&app, "audit@example.com").await;
+    let sound = server::jobs::reconcile_ledger(&app.state).await.unwrap();
+    assert!(sound.is_sound(), "{sound:?}");
+    // Someone edits the ledger by hand: a creator posting with no counterpart.
+    sqlx::query(
+        "INSERT INTO ledger_entries (id, movement_id, payment_id, account, kind, amount_cents,
+                                     currency, created_at)
+         VALUES ('tampered', 'tampered', $1, 'creator:someone', 'refund', -500, 'usd', 0)",
+    )
+    .bind(&payment_id)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let breaches = server::jobs::reconcile_ledger(&app.state).await.unwrap();
+    assert_eq!(
+        (
+            breaches.unbalanced_movements,
+            breaches.mismatched_payments,
+            breaches.negative_earners
+        ),
+        (1, 1, 1)
+    );
+}

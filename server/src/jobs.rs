@@ -1,8 +1,9 @@
 //! Background work: the outbox worker (emails and reminders, with retries and backoff), the
 //! release of expired booking holds, and the hourly housekeeping sweep and ledger check. Every
-//! app server runs them; a job's lease (with SKIP LOCKED on Postgres) and its lease token keep two servers from
-//! finishing the same job, and the message kept from the first attempt makes every retry send
-//! the same bytes under the same idempotency key, so the provider delivers it once.
+//! app server runs them; a job's lease (with SKIP LOCKED on Postgres) and its lease token keep
+//! two servers from finishing the same job, and the message kept from the first attempt makes
+//! every retry send the same bytes under the same idempotency key, so the provider delivers it
+//! once.
 
 use crate::adapters::stripe;
 use backend::AppState;

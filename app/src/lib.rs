@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/creators/:id") view={Lazy::<CreatorProfileRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/sts/:id") view={Lazy::<StudentTeacherProfileRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/payments") view={Lazy::<PaymentsRoute>::new()} ssr=SsrMode::Async />
                     </Routes>
                 </main>
                 <SiteFooter />

@@ -1,5 +1,6 @@
-//! Checkout's cancel link comes back here: the course page then says whether the card was
-//! declined or the student simply left.
+//! Plain routes of the payments journey: Checkout's cancel link comes back here (the course page
+//! then says whether the card was declined or the student simply left), and the payments page's
+//! CSV export.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -39,4 +40,67 @@ fn course_page(course_id: &str, notice: &str) -> Response {
         url::form_urlencoded::byte_serialize(course_id.as_bytes()).collect::<String>()
     ))
     .into_response()
+}
+
+/// `/payments.csv`: the payments page as a spreadsheet, for the signed-in creator or admin.
+pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Response {
+    let user = match backend::auth::current_user(&state.db, &session, unix_now()).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to("/login?next=/payments").into_response(),
+        Err(error) => return crate::rest::ApiError(error).into_response(),
+    };
+    let overview = match backend::services::payments::payments_overview(&state.db, &user).await {
+        Ok(overview) => overview,
+        Err(error) => return crate::rest::ApiError(error).into_response(),
+    };
+    // The csv crate quotes and escapes each field as RFC 4180 says (names with commas or quotes).
+    let mut sheet = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "payment_id",
+        "paid_on",
+        "course",
+        "student",
+        "currency",
+        "amount",
+        "refunded",
+        "creator_share",
+    ];
+    let mut written = sheet.write_record(header);
+    for line in &overview.lines {
+        let cents = |money: &domain::money::Money| {
+            format!("{}.{:02}", money.cents / 100, money.cents % 100)
+        };
+        written = written.and_then(|()| {
+            sheet.write_record([
+                line.payment_id.as_str(),
+                &line.paid_on,
+                &line.course_title,
+                &line.student_name,
+                line.amount.currency.code(),
+                &cents(&line.amount),
+                &cents(&line.refunded),
+                &cents(&line.creator_share),
+            ])
+        });
+    }
+    match written
+        .map_err(|error| error.to_string())
+        .and_then(|()| sheet.into_inner().map_err(|error| error.to_string()))
+    {
+        Ok(bytes) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"peerloop-payments.csv\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "could not write the payments CSV");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

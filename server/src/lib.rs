@@ -261,6 +261,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops
             axum::routing::post(dev_stripe::resend),
         )
         .route("/checkout/{id}/cancelled", get(checkout::cancelled))
+        .route("/payments.csv", get(checkout::payments_csv))
         .route(
             "/api/openapi.json",
             get(move || rest::openapi_json(openapi.clone())),

@@ -48,3 +48,46 @@ pub async fn start_checkout(course_id: String) -> Result<String, AppError> {
     )
     .await
 }
+
+#[server(prefix = "/rpc", endpoint = "payments_overview", input = leptos::server_fn::codec::GetUrl, output = JsonText)]
+pub async fn get_payments_overview() -> Result<PaymentsOverview, AppError> {
+    crate::ssr::request::respond(
+        async move {
+            let (state, user) = crate::ssr::signed_in().await?;
+            backend::services::payments::payments_overview(&state.db, &user).await
+        }
+        .await,
+    )
+    .await
+}
+
+/// Refunds `amount` (as typed, e.g. "10.50"; all that is left when empty) of a payment.
+#[server(prefix = "/rpc", endpoint = "refund_payment", output = JsonText)]
+pub async fn refund_payment(payment_id: String, amount: String) -> Result<String, AppError> {
+    crate::ssr::request::respond(
+        async move {
+            let (state, user) = crate::ssr::signed_in().await?;
+            let result = async {
+                let amount_cents = match amount.trim() {
+                    "" => None,
+                    typed => Some(domain::money::parse_cents(typed).map_err(|error| {
+                        AppError::BadRequest(format!("Check the amount: {error}."))
+                    })?),
+                };
+                backend::services::payments::refund_payment(
+                    &state.db,
+                    state.payments.as_ref(),
+                    &user,
+                    &payment_id,
+                    amount_cents,
+                )
+                .await
+                .map(|_| REFUND_REQUESTED.to_owned())
+            }
+            .await;
+            crate::ssr::flash::keep_failure("refund", &[("payment_id", &payment_id)], result).await
+        }
+        .await,
+    )
+    .await
+}

@@ -1,5 +1,4 @@
-//! Admin tools. For now: enroll a student without payment (paid enrollment comes with the
-//! payments issue).
+//! Admin tools: enroll a student without payment, and the way to every payment (`/payments`).
 
 use crate::api::courses::list_courses;
 use crate::api::learning::EnrollStudent;
@@ -9,6 +8,7 @@ use crate::components::sign_in::login_redirect;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -21,6 +21,9 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin" />
         <section class="container narrow">
             <h1>"Admin"</h1>
+            <p>
+                <A href="/payments">"Payments, refunds and the ledger"</A>
+            </p>
             <Suspense>
                 {move || Suspend::new(async move {
                     let viewer = session.viewer.await.ok().flatten();
@@ -34,7 +37,7 @@ pub fn AdminPage() -> impl IntoView {
                             view! {
                                 <section class="card stack" aria-labelledby="enroll-heading">
                                     <h2 id="enroll-heading">"Enroll a student"</h2>
-                                    <p class="muted">"Without payment, until checkout exists."</p>
+                                    <p class="muted">"Without payment: students normally enroll through checkout."</p>
                                     <ActionForm action=enroll attr:class="stack" attr:novalidate=true>
                                         <CsrfField />
                                         <FormAlert feedback />

@@ -40,6 +40,9 @@ pub fn CreatorDashboardPage() -> impl IntoView {
         <Title text="Creator dashboard" />
         <section class="container">
             <h1>"Creator dashboard"</h1>
+            <p>
+                <A href="/payments">"Payments and earnings"</A>
+            </p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     signed_in_page(dashboard.await, "/creator", |dashboard| {

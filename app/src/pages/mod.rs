@@ -7,6 +7,7 @@ pub mod course_detail;
 pub mod creator_dashboard;
 pub mod log_in;
 pub mod not_found;
+pub mod payments;
 pub mod profiles;
 pub mod session_detail;
 pub mod settings;

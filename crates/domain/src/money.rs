@@ -27,6 +27,38 @@ pub enum MoneyError {
     UnknownCurrency(String),
     #[error("amounts cannot be negative")]
     Negative,
+    #[error("write the amount as 25, 25.5 or 25.50")]
+    Unreadable,
+}
+
+/// An amount a person typed ("25", "25.5", "$1,250.00") in cents. At most two decimals; no
+/// sign, no exponent, nothing a float would round.
+pub fn parse_cents(text: &str) -> Result<i64, MoneyError> {
+    let digits: String = text
+        .trim()
+        .trim_start_matches(['$', '€', '£'])
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    let (whole, fraction) = digits.split_once('.').unwrap_or((&digits, ""));
+    let all_digits = |part: &str| part.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty()
+        || !all_digits(whole)
+        || !all_digits(fraction)
+        || fraction.len() > 2
+        || whole.len() > 12
+    {
+        return Err(MoneyError::Unreadable);
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| MoneyError::Unreadable)?
+    };
+    let fraction: i64 = format!("{fraction:0<2}")
+        .parse()
+        .map_err(|_| MoneyError::Unreadable)?;
+    Ok(whole * 100 + fraction)
 }
 
 impl Currency {
@@ -116,7 +148,30 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn typed_amounts_become_cents_exactly() {
+        for (text, cents) in [
+            ("25", 2500),
+            ("25.5", 2550),
+            ("25.05", 2505),
+            (" $1,250.00 ", 125_000),
+            (".99", 99),
+            ("0", 0),
+        ] {
+            assert_eq!(parse_cents(text), Ok(cents), "{text}");
+        }
+        for text in ["", "-5", "1.005", "1e3", "abc", "12.3.4", "."] {
+            assert_eq!(parse_cents(text), Err(MoneyError::Unreadable), "{text}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn what_is_shown_reads_back_as_the_same_cents(cents in 0i64..10_000_000_000) {
+            let shown = Money::new(cents, Currency::Usd).unwrap().to_string();
+            prop_assert_eq!(parse_cents(&shown), Ok(cents));
+        }
+
         #[test]
         fn display_round_trips_to_the_same_cents(cents in 0i64..10_000_000_000) {
             let shown = Money::new(cents, Currency::Usd).unwrap().to_string();

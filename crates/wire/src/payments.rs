@@ -16,3 +16,30 @@ pub const PAYMENT_FAILED: &str = "Payment failed. Please try again.";
 pub const CHECKOUT_CANCELLED: &str = "Checkout cancelled — you have not been charged.";
 /// Stripe could not be reached to open a checkout.
 pub const PAYMENTS_UNAVAILABLE: &str = "Payments are unavailable right now. Please try again.";
+
+/// One payment on the payments page (`/payments`): a creator's courses', or all for an admin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentLine {
+    pub payment_id: String,
+    /// The day it was paid, in the viewer's time zone ("27 Nov 2026").
+    pub paid_on: String,
+    pub course_title: String,
+    pub student_name: String,
+    pub amount: domain::money::Money,
+    pub refunded: domain::money::Money,
+    /// The creator's share as it stands in the ledger (after refunds).
+    pub creator_share: domain::money::Money,
+}
+
+/// The payments page: the lines, and what the viewer earned from them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaymentsOverview {
+    pub lines: Vec<PaymentLine>,
+    /// The viewer's creator earnings in the ledger, per currency ("$73.50").
+    pub earned: Vec<domain::money::Money>,
+    /// For admins: whether the ledger's invariants hold (the hourly reconciliation's check).
+    pub ledger_sound: Option<bool>,
+}
+
+/// Shown after a refund is asked for: the ledger follows Stripe's confirmation.
+pub const REFUND_REQUESTED: &str = "Refund requested. It shows here as soon as Stripe confirms it.";

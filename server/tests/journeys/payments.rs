@@ -1221,3 +1221,136 @@ async fn the_hourly_reconciliation_finds_money_that_does_not_add_up() {
         (1, 1, 1)
     );
 }
+
+/// A page as a browser without JavaScript gets it, in `client`'s session.
+async fn page_as(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let response = client
+        .get(app.url(path))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_payments_page_shows_each_share_refunds_without_javascript_and_exports_csv() {
+    let app = spawn_app().await;
+    let (price, _) = course_price(&app, &rust_course()).await;
+    let (_, payment_id) = paid_enrollment(&app, "zoe@example.com").await;
+    sqlx::query(
+        "UPDATE users SET name = 'Zoë, \"the\" buyer' WHERE email_normalized = 'zoe@example.com'",
+    )
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let maya = log_in_as(&app, "maya.chen@example.com").await;
+    let html = page_as(&app, &maya, "/payments").await;
+    let share = |cents: i64| format!("${}.{:02}", cents / 100, cents % 100);
+    assert!(
+        html.contains(&format!(
+            "Creator&#x27;s share: {}",
+            share(price * 15 / 100)
+        )) || html.contains(&format!("Creator's share: {}", share(price * 15 / 100))),
+        "{html}"
+    );
+    assert!(
+        !html.contains("ledger-health"),
+        "only admins see the reconciliation"
+    );
+
+    // Another creator sees none of Maya's payments.
+    let lars = log_in_as(&app, "lars.becker@example.com").await;
+    assert!(
+        page_as(&app, &lars, "/payments")
+            .await
+            .contains("No payments yet")
+    );
+
+    // Refund $10.00 with the plain form.
+    let token = app.form_token(&maya, "/payments").await;
+    let response = maya
+        .post(app.url("/rpc/refund_payment"))
+        .header("origin", &app.base_url)
+        .header("accept", "text/html")
+        .header("referer", app.url("/payments"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("payment_id", payment_id.as_str()),
+            ("amount", "10.00"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM payments WHERE refunded_cents = 1000",
+        1,
+    )
+    .await;
+    let html = page_as(&app, &maya, "/payments").await;
+    assert!(html.contains("$10.00 refunded"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "Creator&#x27;s share: {}",
+            share(price * 15 / 100 - 150)
+        )) || html.contains(&format!(
+            "Creator's share: {}",
+            share(price * 15 / 100 - 150)
+        ))
+    );
+
+    // An amount that is not money is refused beside the form, and nothing moves.
+    let token = app.form_token(&maya, "/payments").await;
+    maya.post(app.url("/rpc/refund_payment"))
+        .header("origin", &app.base_url)
+        .header("accept", "text/html")
+        .header("referer", app.url("/payments"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("payment_id", payment_id.as_str()),
+            ("amount", "ten"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        page_as(&app, &maya, "/payments")
+            .await
+            .contains("Check the amount")
+    );
+
+    // The CSV: one row per payment, fields quoted as RFC 4180 says.
+    let csv = maya
+        .get(app.url("/payments.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        rows[0],
+        "payment_id,paid_on,course,student,currency,amount,refunded,creator_share"
+    );
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(rows[1].contains("\"Zoë, \"\"the\"\" buyer\",usd,"), "{csv}");
+    assert!(
+        rows[1].ends_with(&format!(
+            ",10.00,{}",
+            share(price * 15 / 100 - 150).trim_start_matches('$')
+        )),
+        "{csv}"
+    );
+
+    // Admins see the ledger's reconciliation.
+    let admin = log_in_as(&app, "admin@example.com").await;
+    assert!(
+        page_as(&app, &admin, "/payments")
+            .await
+            .contains("Ledger reconciled")
+    );
+}

@@ -494,3 +494,77 @@ pub async fn require_feed_access(
         Err(AppError::Forbidden("Enroll in a course to access".into()))
     }
 }
+
+/// The payments page: the payments of the viewer's courses (every payment for an admin), newest
+/// first, with the creator's share after refunds, and the viewer's creator earnings.
+pub async fn payments_overview(
+    db: &Db,
+    user: &SessionUser,
+) -> Result<wire::payments::PaymentsOverview, AppError> {
+    use domain::money::{Currency, Money};
+    type Row = (String, i64, String, String, i64, i64, String, i64);
+    let mut conn = db.pool().acquire().await?;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT p.id, p.paid_at, c.title, u.name, p.amount_cents, p.refunded_cents, p.currency,
+                CAST(COALESCE((SELECT SUM(e.amount_cents) FROM ledger_entries e
+                                WHERE e.payment_id = p.id
+                                  AND e.account = 'creator:' || p.creator_id), 0) AS BIGINT)
+           FROM payments p JOIN courses c ON c.id = p.course_id JOIN users u ON u.id = p.user_id
+          WHERE p.creator_id = $1 OR $2
+          ORDER BY p.paid_at DESC, p.id DESC LIMIT 500",
+    )
+    .bind(&user.id)
+    .bind(user.is_admin)
+    .fetch_all(&mut *conn)
+    .await?;
+    let zone = jiff::tz::TimeZone::get(&user.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let money = |cents: i64, currency: &str| {
+        Currency::parse(currency)
+            .and_then(|currency| Money::new(cents.max(0), currency))
+            .map_err(|error| {
+                tracing::error!(%error, "a payment row holds an unreadable amount");
+                AppError::Internal
+            })
+    };
+    let mut lines = Vec::with_capacity(rows.len());
+    for (payment_id, paid_at, course_title, student_name, amount, refunded, currency, share) in rows
+    {
+        let paid_on = jiff::Timestamp::from_second(paid_at)
+            .map(|at| {
+                at.to_zoned_datetime(zone.clone())
+                    .strftime("%-d %b %Y")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        lines.push(wire::payments::PaymentLine {
+            payment_id,
+            paid_on,
+            course_title,
+            student_name,
+            amount: money(amount, &currency)?,
+            refunded: money(refunded, &currency)?,
+            creator_share: money(share, &currency)?,
+        });
+    }
+    let earned: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT currency, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
+          WHERE account = $1 GROUP BY currency ORDER BY currency",
+    )
+    .bind(domain::ledger::Account::Creator(user.id.clone()).key())
+    .fetch_all(&mut *conn)
+    .await?;
+    let earned = earned
+        .into_iter()
+        .map(|(currency, cents)| money(cents, &currency))
+        .collect::<Result<_, _>>()?;
+    let ledger_sound = if user.is_admin {
+        Some(store::invariant_breaches(&mut conn).await?.is_sound())
+    } else {
+        None
+    };
+    Ok(wire::payments::PaymentsOverview {
+        lines,
+        earned,
+        ledger_sound,
+    })
+}

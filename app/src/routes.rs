@@ -92,18 +92,11 @@ page_group! {
 }
 
 page_group! {
-    /// Money: the payments of a creator's courses (all of them for an admin), refunds, earnings.
-    /// A group of its own, so the teaching pages do not carry its code.
-    MoneyPage loaded by money_page, preloaded by __preload_money_page {
-        PaymentsRoute(Payments) => pages::payments::PaymentsPage,
-    }
-}
-
-page_group! {
     /// The pages of those who teach and run the platform.
     TeachPage loaded by teach_page, preloaded by __preload_teach_page {
         TeacherDashboardRoute(TeacherDashboard) => pages::teacher_dashboard::TeacherDashboardPage,
         CreatorDashboardRoute(CreatorDashboard) => pages::creator_dashboard::CreatorDashboardPage,
         AdminRoute(Admin) => pages::admin::AdminPage,
+        PaymentsRoute(Payments) => pages::payments::PaymentsPage,
     }
 }

@@ -49,8 +49,8 @@ pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Re
         Ok(None) => return Redirect::to("/login?next=/payments").into_response(),
         Err(error) => return crate::rest::ApiError(error).into_response(),
     };
-    let overview = match backend::services::payments::payments_overview(&state.db, &user).await {
-        Ok(overview) => overview,
+    let records = match backend::services::payments::payment_records(&state.db, &user).await {
+        Ok(records) => records,
         Err(error) => return crate::rest::ApiError(error).into_response(),
     };
     // The csv crate quotes and escapes each field as RFC 4180 says (names with commas or quotes).
@@ -66,7 +66,7 @@ pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Re
         "creator_share",
     ];
     let mut written = sheet.write_record(header);
-    for line in &overview.lines {
+    for line in &records {
         let cents = |money: &domain::money::Money| {
             format!("{}.{:02}", money.cents / 100, money.cents % 100)
         };

@@ -38,12 +38,7 @@ fn Overview(
     let earned = if overview.earned.is_empty() {
         "Nothing yet".to_owned()
     } else {
-        overview
-            .earned
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" · ")
+        overview.earned.join(" · ")
     };
     let health = overview.ledger_sound.map(|sound| {
         let (class, text) = if sound {
@@ -94,9 +89,10 @@ fn Overview(
 
 #[component]
 fn PaymentRow(line: PaymentLine, refund: ServerAction<RefundPayment>) -> impl IntoView {
-    let left = line.amount.cents - line.refunded.cents;
     let field = format!("refund-{}", line.payment_id);
-    let refunded = (line.refunded.cents > 0).then(|| format!(" · {} refunded", line.refunded));
+    let refunded = line
+        .refunded
+        .map(|refunded| format!(" · {refunded} refunded"));
     view! {
         <li class="card dashboard-card" data-testid="payment">
             <h3>{line.course_title}</h3>
@@ -105,7 +101,7 @@ fn PaymentRow(line: PaymentLine, refund: ServerAction<RefundPayment>) -> impl In
                 {refunded}
             </p>
             <p class="muted" data-testid="creator-share">{format!("Creator's share: {}", line.creator_share)}</p>
-            {(left > 0).then(|| view! {
+            {line.refundable.then(|| view! {
                 <ActionForm action=refund attr:class="inline-form">
                     <CsrfField />
                     <input type="hidden" name="payment_id" value=line.payment_id.clone() />

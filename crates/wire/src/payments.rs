@@ -18,6 +18,8 @@ pub const CHECKOUT_CANCELLED: &str = "Checkout cancelled — you have not been c
 pub const PAYMENTS_UNAVAILABLE: &str = "Payments are unavailable right now. Please try again.";
 
 /// One payment on the payments page (`/payments`): a creator's courses', or all for an admin.
+/// Amounts come formatted ("$49.00"): the page only shows them, and the browser then needs no
+/// money decoding of its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PaymentLine {
     pub payment_id: String,
@@ -25,10 +27,13 @@ pub struct PaymentLine {
     pub paid_on: String,
     pub course_title: String,
     pub student_name: String,
-    pub amount: domain::money::Money,
-    pub refunded: domain::money::Money,
+    pub amount: String,
+    /// What was refunded so far, when anything was.
+    pub refunded: Option<String>,
     /// The creator's share as it stands in the ledger (after refunds).
-    pub creator_share: domain::money::Money,
+    pub creator_share: String,
+    /// Whether anything is left to refund.
+    pub refundable: bool,
 }
 
 /// The payments page: the lines, and what the viewer earned from them.
@@ -36,7 +41,7 @@ pub struct PaymentLine {
 pub struct PaymentsOverview {
     pub lines: Vec<PaymentLine>,
     /// The viewer's creator earnings in the ledger, per currency ("$73.50").
-    pub earned: Vec<domain::money::Money>,
+    pub earned: Vec<String>,
     /// For admins: whether the ledger's invariants hold (the hourly reconciliation's check).
     pub ledger_sound: Option<bool>,
 }

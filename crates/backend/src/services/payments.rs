@@ -495,15 +495,21 @@ pub async fn require_feed_access(
     }
 }
 
-/// The payments page: the payments of the viewer's courses (every payment for an admin), newest
-/// first, with the creator's share after refunds, and the viewer's creator earnings.
-pub async fn payments_overview(
-    db: &Db,
-    user: &SessionUser,
-) -> Result<wire::payments::PaymentsOverview, AppError> {
-    use domain::money::{Currency, Money};
+/// One payment on the payments page, as the CSV export and the page both read it.
+pub struct PaymentRecord {
+    pub payment_id: String,
+    pub paid_on: String,
+    pub course_title: String,
+    pub student_name: String,
+    pub amount: domain::money::Money,
+    pub refunded: domain::money::Money,
+    pub creator_share: domain::money::Money,
+}
+
+/// The payments of the viewer's courses (every payment for an admin), newest first, with the
+/// creator's share after refunds; the day each was paid is in the viewer's time zone.
+pub async fn payment_records(db: &Db, user: &SessionUser) -> Result<Vec<PaymentRecord>, AppError> {
     type Row = (String, i64, String, String, i64, i64, String, i64);
-    let mut conn = db.pool().acquire().await?;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT p.id, p.paid_at, c.title, u.name, p.amount_cents, p.refunded_cents, p.currency,
                 CAST(COALESCE((SELECT SUM(e.amount_cents) FROM ledger_entries e
@@ -515,37 +521,72 @@ pub async fn payments_overview(
     )
     .bind(&user.id)
     .bind(user.is_admin)
-    .fetch_all(&mut *conn)
+    .fetch_all(db.pool())
     .await?;
     let zone = jiff::tz::TimeZone::get(&user.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let money = |cents: i64, currency: &str| {
-        Currency::parse(currency)
-            .and_then(|currency| Money::new(cents.max(0), currency))
-            .map_err(|error| {
-                tracing::error!(%error, "a payment row holds an unreadable amount");
-                AppError::Internal
-            })
-    };
-    let mut lines = Vec::with_capacity(rows.len());
-    for (payment_id, paid_at, course_title, student_name, amount, refunded, currency, share) in rows
-    {
-        let paid_on = jiff::Timestamp::from_second(paid_at)
-            .map(|at| {
-                at.to_zoned_datetime(zone.clone())
-                    .strftime("%-d %b %Y")
-                    .to_string()
-            })
-            .unwrap_or_default();
-        lines.push(wire::payments::PaymentLine {
-            payment_id,
-            paid_on,
-            course_title,
-            student_name,
-            amount: money(amount, &currency)?,
-            refunded: money(refunded, &currency)?,
-            creator_share: money(share, &currency)?,
-        });
-    }
+    rows.into_iter()
+        .map(
+            |(
+                payment_id,
+                paid_at,
+                course_title,
+                student_name,
+                amount,
+                refunded,
+                currency,
+                share,
+            )| {
+                let paid_on = jiff::Timestamp::from_second(paid_at)
+                    .map(|at| {
+                        at.to_zoned_datetime(zone.clone())
+                            .strftime("%-d %b %Y")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                Ok(PaymentRecord {
+                    payment_id,
+                    paid_on,
+                    course_title,
+                    student_name,
+                    amount: money(amount, &currency)?,
+                    refunded: money(refunded, &currency)?,
+                    creator_share: money(share, &currency)?,
+                })
+            },
+        )
+        .collect()
+}
+
+fn money(cents: i64, currency: &str) -> Result<domain::money::Money, AppError> {
+    domain::money::Currency::parse(currency)
+        .and_then(|currency| domain::money::Money::new(cents.max(0), currency))
+        .map_err(|error| {
+            tracing::error!(%error, "a payment row holds an unreadable amount");
+            AppError::Internal
+        })
+}
+
+/// The payments page: the viewer's payment records, their creator earnings, and for admins
+/// whether the ledger reconciles.
+pub async fn payments_overview(
+    db: &Db,
+    user: &SessionUser,
+) -> Result<wire::payments::PaymentsOverview, AppError> {
+    let lines = payment_records(db, user)
+        .await?
+        .into_iter()
+        .map(|record| wire::payments::PaymentLine {
+            refundable: record.refunded.cents < record.amount.cents,
+            refunded: (record.refunded.cents > 0).then(|| record.refunded.to_string()),
+            amount: record.amount.to_string(),
+            creator_share: record.creator_share.to_string(),
+            payment_id: record.payment_id,
+            paid_on: record.paid_on,
+            course_title: record.course_title,
+            student_name: record.student_name,
+        })
+        .collect();
+    let mut conn = db.pool().acquire().await?;
     let earned: Vec<(String, i64)> = sqlx::query_as(
         "SELECT currency, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
           WHERE account = $1 GROUP BY currency ORDER BY currency",
@@ -555,7 +596,7 @@ pub async fn payments_overview(
     .await?;
     let earned = earned
         .into_iter()
-        .map(|(currency, cents)| money(cents, &currency))
+        .map(|(currency, cents)| money(cents, &currency).map(|money| money.to_string()))
         .collect::<Result<_, _>>()?;
     let ledger_sound = if user.is_admin {
         Some(store::invariant_breaches(&mut conn).await?.is_sound())

@@ -34,7 +34,10 @@ async function delivered(page: Page, type: string) {
   }).toPass({ timeout: 15_000 });
 }
 
-test("a student enrolls through Checkout after a declined card, and is welcomed", async ({ page }, testInfo) => {
+test("a student enrolls through Checkout after a declined card, is welcomed, and is partly refunded", async ({
+  page,
+  browser,
+}, testInfo) => {
   test.setTimeout(120_000);
   const email = jsDisabled(testInfo) ? "alex.kim@example.com" : "sam.rivera@example.com";
   await logIn(page, testInfo, email);
@@ -88,10 +91,34 @@ test("a student enrolls through Checkout after a declined card, and is welcomed"
     await page.reload();
     await expect(welcome).toHaveCount(1, { timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
-  const creator = await page.request.get("/api/courses").then((r) => r.json());
-  const course = creator.courses.find((c: { title: string }) => c.title === COURSE);
+  const catalog = await page.request.get("/api/courses").then((r) => r.json());
+  const course = catalog.courses.find((c: { title: string }) => c.title === COURSE);
   const access = await page.request.get(`/api/instructors/${course.creator.id}/feed/access`);
   expect(access.status()).toBe(200);
+
+  // The creator refunds $10.00 of it; once Stripe confirms, her share shows the reversal.
+  const student = jsDisabled(testInfo) ? "Alex Kim" : "Sam Rivera";
+  const creator = await browser.newContext({
+    javaScriptEnabled: !jsDisabled(testInfo),
+    baseURL: testInfo.project.use.baseURL,
+  });
+  const maya = await creator.newPage();
+  await logIn(maya, testInfo, "maya.chen@example.com");
+  await open(maya, "/creator", testInfo);
+  await maya.getByRole("link", { name: "Payments and earnings" }).click();
+  const payment = maya.getByTestId("payment").filter({ hasText: `${student} paid $59.00` });
+  await expect(payment.getByTestId("creator-share")).toHaveText("Creator's share: $8.85");
+  await screenshot(maya, testInfo, "payments");
+  await payment.getByLabel("Refund amount").fill("10.00");
+  await payment.getByRole("button", { name: "Refund" }).click();
+  await expect(async () => {
+    await open(maya, "/payments", testInfo);
+    await expect(payment).toContainText("$10.00 refunded", { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(payment.getByTestId("creator-share")).toHaveText("Creator's share: $7.35");
+  await screenshot(maya, testInfo, "payments-refunded");
+  const csv = await (await maya.request.get("/payments.csv")).text();
+  expect(csv).toContain(`${student},usd,59.00,10.00,7.35`);
 });
 
 test("leaving Checkout without paying says nothing was charged", async ({ page }, testInfo) => {

@@ -5,9 +5,8 @@
 // side by side on one database.
 import type { Browser, Page, TestInfo } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { jsDisabled, open, screenshot } from "./support";
+import { jsDisabled, logIn, open, screenshot } from "./support";
 
-const DEMO_PASSWORD = "peerloop-demo-2026";
 
 interface Cast {
   booker: { email: string; zone: string };
@@ -28,14 +27,6 @@ function cast(testInfo: TestInfo): Cast {
         racer: { email: "jordan.lee@example.com" },
         teacher: { name: "Priya Raman", email: "priya.raman@example.com" },
       };
-}
-
-async function logIn(page: Page, testInfo: TestInfo, email: string) {
-  await open(page, "/login", testInfo);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
 }
 
 async function newPage(browser: Browser, testInfo: TestInfo): Promise<Page> {

@@ -4,18 +4,9 @@
 // JavaScript off; each project enrolls a different student.
 import type { Page, TestInfo } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { jsDisabled, open, screenshot } from "./support";
+import { jsDisabled, logIn, open, screenshot } from "./support";
 
-const DEMO_PASSWORD = "peerloop-demo-2026";
 const COURSE = "SQL for Application Developers";
-
-async function logIn(page: Page, testInfo: TestInfo, email: string) {
-  await open(page, "/login", testInfo);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
-}
 
 async function fillCard(page: Page, card: string) {
   await page.getByLabel("Card number").fill(card);

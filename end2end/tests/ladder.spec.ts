@@ -2,20 +2,11 @@
 // → the new Student-Teacher appears on the course page. Hydrated and with JavaScript off.
 import type { Page, TestInfo } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { jsDisabled, open, screenshot } from "./support";
+import { DEMO_PASSWORD, jsDisabled, logIn, open, screenshot } from "./support";
 
-const DEMO_PASSWORD = "peerloop-demo-2026";
 const PASSWORD = "a long enough passphrase";
 
 test.use({ timezoneId: "Asia/Tokyo" });
-
-async function logIn(page: Page, testInfo: TestInfo, email: string, password: string) {
-  await open(page, "/login", testInfo);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in", exact: true }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
-}
 
 async function logOut(page: Page) {
   await page.getByRole("button", { name: "Log out" }).click();

@@ -30,3 +30,20 @@ export async function screenshot(page: Page, testInfo: TestInfo, name: string): 
   await page.screenshot({ path: file, fullPage: true });
   await testInfo.attach(name, { path: file, contentType: "image/png" });
 }
+
+/** Every demo account's password. */
+export const DEMO_PASSWORD = "peerloop-demo-2026";
+
+/** Logs in through the log-in page (a demo account unless `password` is given). */
+export async function logIn(
+  page: Page,
+  testInfo: TestInfo,
+  email: string,
+  password: string = DEMO_PASSWORD,
+): Promise<void> {
+  await open(page, "/login", testInfo);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
+}

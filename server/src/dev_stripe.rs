@@ -43,13 +43,21 @@ fn page(title: &str, body: &str) -> Response {
     response
 }
 
-async fn load_session(state: &AppState, id: &str) -> Result<Option<Value>, sqlx::Error> {
+/// The local Checkout Session `id`, when the local Stripe is on and it exists; otherwise the
+/// answer to give (404, or 500 when the database failed).
+async fn load_session(state: &AppState, id: &str) -> Result<Value, Response> {
+    if !state.settings.local_stripe {
+        return Err(not_here());
+    }
     let object: Option<String> =
         sqlx::query_scalar("SELECT object FROM dev_stripe_checkout_sessions WHERE id = $1")
             .bind(id)
             .fetch_optional(state.db.pool())
-            .await?;
-    Ok(object.and_then(|object| serde_json::from_str(&object).ok()))
+            .await
+            .map_err(failed)?;
+    object
+        .and_then(|object| serde_json::from_str(&object).ok())
+        .ok_or_else(not_here)
 }
 
 fn price_of(session: &Value) -> String {
@@ -74,13 +82,9 @@ pub async fn checkout_page(
     Query(query): Query<CheckoutQuery>,
     csrf: Option<axum::Extension<CsrfToken>>,
 ) -> Response {
-    if !state.settings.local_stripe {
-        return not_here();
-    }
     let session = match load_session(&state, &id).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return not_here(),
-        Err(error) => return failed(error),
+        Ok(session) => session,
+        Err(answer) => return answer,
     };
     let csrf = csrf.map(|token| token.0.0).unwrap_or_default();
     let product = session["line_items"]["data"][0]["description"]
@@ -175,13 +179,9 @@ pub async fn pay(
     Path(id): Path<String>,
     Form(form): Form<CardForm>,
 ) -> Response {
-    if !state.settings.local_stripe {
-        return not_here();
-    }
     let mut session = match load_session(&state, &id).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return not_here(),
-        Err(error) => return failed(error),
+        Ok(session) => session,
+        Err(answer) => return answer,
     };
     let here = format!("/dev/stripe/checkout/{id}");
     if session["status"] != "open" {
@@ -252,13 +252,9 @@ pub async fn pay(
 }
 
 pub async fn expire(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    if !state.settings.local_stripe {
-        return not_here();
-    }
     let mut session = match load_session(&state, &id).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return not_here(),
-        Err(error) => return failed(error),
+        Ok(session) => session,
+        Err(answer) => return answer,
     };
     if session["status"] == "open" {
         session["status"] = json!("expired");

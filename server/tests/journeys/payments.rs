@@ -114,6 +114,31 @@ async fn post_webhook(app: &TestApp, body: &str, signature: Option<&str>) -> (u1
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Posts every (server, event) signed, all at once, and expects each to be received (200).
+async fn deliver_at_once<'a>(
+    deliveries: impl Iterator<Item = (&'a TestApp, String)>,
+    secret: &str,
+) {
+    let mut sent = tokio::task::JoinSet::new();
+    for (target, body) in deliveries {
+        let (client, url) = (target.client.clone(), target.url("/api/webhooks/stripe"));
+        let header = sign(body.as_bytes(), secret, now());
+        sent.spawn(async move {
+            client
+                .post(url)
+                .header("stripe-signature", header)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = sent.join_all().await;
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+}
+
 fn local_secret(app: &TestApp) -> String {
     app.state.stripe_webhook_secrets[0].clone()
 }
@@ -384,25 +409,8 @@ async fn the_same_event_at_two_servers_at_once_makes_one_enrollment() {
     let checkout_id = checkout_id_of(&app, session_id).await;
     let body = completed_event("evt_race", session_id, &checkout_id, price);
     let secret = local_secret(&app);
-    let mut deliveries = tokio::task::JoinSet::new();
-    for i in 0..8 {
-        let target = apps[i % apps.len()];
-        let (client, url) = (target.client.clone(), target.url("/api/webhooks/stripe"));
-        let (body, header) = (body.clone(), sign(body.as_bytes(), &secret, now()));
-        deliveries.spawn(async move {
-            client
-                .post(url)
-                .header("stripe-signature", header)
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        });
-    }
-    let statuses = deliveries.join_all().await;
-    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+    let deliveries = (0..8).map(|i| (apps[i % apps.len()], body.clone()));
+    deliver_at_once(deliveries, &secret).await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM stripe_events").await, 1);
     assert_eq!(
@@ -998,27 +1006,14 @@ async fn a_refund_racing_its_payment_at_another_server_is_never_lost() {
             ),
         ]);
     }
-    let mut deliveries = tokio::task::JoinSet::new();
-    for (n, pair) in pairs.iter().enumerate() {
-        for (i, body) in pair.iter().enumerate() {
-            let target = apps[(n + i) % apps.len()];
-            let (client, url) = (target.client.clone(), target.url("/api/webhooks/stripe"));
-            let (body, header) = (body.clone(), sign(body.as_bytes(), &secret, now()));
-            deliveries.spawn(async move {
-                client
-                    .post(url)
-                    .header("stripe-signature", header)
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            });
-        }
-    }
-    let statuses = deliveries.join_all().await;
-    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+    // A payment and its refund go to different servers (when there are two), all at once.
+    let apps = &apps;
+    let deliveries = pairs.iter().enumerate().flat_map(|(n, pair)| {
+        pair.iter()
+            .enumerate()
+            .map(move |(i, body)| (apps[(n + i) % apps.len()], body.clone()))
+    });
+    deliver_at_once(deliveries, &secret).await;
     assert_eq!(
         count(
             &app,

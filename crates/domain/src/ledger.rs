@@ -188,6 +188,34 @@ pub fn session_taught(
     movement
 }
 
+/// A session that did not happen after all (a dispute decided for the student): its release
+/// goes back to the pool, from what the Student-Teacher still holds; what they were already paid
+/// out the platform absorbs, so no teacher goes below zero.
+pub fn release_reversed(
+    payment_id: &str,
+    student_teacher_id: &str,
+    released: i64,
+    student_teacher_available: i64,
+) -> Movement {
+    let mut movement = Movement::default();
+    if released <= 0 {
+        return movement;
+    }
+    let taken = released.min(student_teacher_available.max(0));
+    movement.post(
+        Account::StudentTeacher(student_teacher_id.into()),
+        -taken,
+        EntryKind::Release,
+    );
+    movement.post(Account::Platform, -(released - taken), EntryKind::Absorbed);
+    movement.post(
+        Account::Pool(payment_id.into()),
+        released,
+        EntryKind::Release,
+    );
+    movement
+}
+
 /// What a refund needs to know about the payment and the money it reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefundFacts {
@@ -377,6 +405,26 @@ mod tests {
             .map(|p| p.amount_cents)
             .sum();
         assert_eq!(absorbed, -(2_000 + 1_500));
+    }
+
+    #[test]
+    fn a_reversed_release_refills_the_pool_without_taking_a_teacher_below_zero() {
+        let whole = release_reversed("pay1", "st1", 1_750, 5_000);
+        assert_eq!(sum(&whole), 0);
+        assert_eq!(balance_of(&whole, &Account::Pool("pay1".into())), 1_750);
+        assert_eq!(
+            balance_of(&whole, &Account::StudentTeacher("st1".into())),
+            -1_750
+        );
+        // Paid out all but $5: the platform bears the rest.
+        let paid_out = release_reversed("pay1", "st1", 1_750, 500);
+        assert_eq!(sum(&paid_out), 0);
+        assert_eq!(
+            balance_of(&paid_out, &Account::StudentTeacher("st1".into())),
+            -500
+        );
+        assert_eq!(balance_of(&paid_out, &Account::Platform), -1_250);
+        assert!(release_reversed("pay1", "st1", 0, 100).is_empty());
     }
 
     #[test]

@@ -321,3 +321,100 @@ pub async fn defer(
 ) -> Result<Json<EnrollmentCredits>, ApiError> {
     Ok(Json(booking::defer(&state.db, &user, &id).await?))
 }
+
+/// Marks a session that has ended as taught (its Student-Teacher): it becomes completed, and
+/// their share of the enrollment's pool is released to them in the earnings ledger.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/taught",
+    tag = "booking",
+    params(("id" = String, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "Completed", body = Session),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the session's Student-Teacher", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
+        (status = 409, description = "Not ended yet, or no longer scheduled", body = ErrorBody),
+    )
+)]
+pub async fn mark_taught(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Session>, ApiError> {
+    let SessionDetail { session, .. } =
+        booking::mark_taught(&state.db, &user, &id, unix_now()).await?;
+    Ok(Json(session))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeRequest {
+    /// What happened instead.
+    #[schema(min_length = 1, max_length = 1000)]
+    reason: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Recorded {
+    recorded: bool,
+}
+
+/// The student says a session marked taught did not happen (within 48 hours); an admin decides.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/dispute",
+    tag = "booking",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = DisputeRequest,
+    responses(
+        (status = 200, description = "Recorded for an admin", body = Recorded),
+        (status = 400, description = "No reason, or a reason over 1,000 characters", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not the session's student", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
+        (status = 409, description = "Not marked taught, already disputed, or past the 48 hours", body = ErrorBody),
+    )
+)]
+pub async fn dispute(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(request): ApiJson<DisputeRequest>,
+) -> Result<Json<Recorded>, ApiError> {
+    booking::dispute(&state.db, &user, &id, &request.reason, unix_now()).await?;
+    Ok(Json(Recorded { recorded: true }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeDecision {
+    /// Whether the session took place. If not, its earnings go back to the pool, the student
+    /// gets the credit back, and the session is cancelled.
+    session_happened: bool,
+}
+
+/// An admin decides a disputed session.
+#[utoipa::path(
+    post,
+    path = "/api/sessions/{id}/dispute/decision",
+    tag = "booking",
+    params(("id" = String, Path, description = "Session id")),
+    request_body = DisputeDecision,
+    responses(
+        (status = 200, description = "Decided", body = Recorded),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
+        (status = 409, description = "No open dispute", body = ErrorBody),
+    )
+)]
+pub async fn decide_dispute(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(decision): ApiJson<DisputeDecision>,
+) -> Result<Json<Recorded>, ApiError> {
+    booking::decide_dispute(&state.db, &user, &id, decision.session_happened, unix_now()).await?;
+    Ok(Json(Recorded { recorded: true }))
+}

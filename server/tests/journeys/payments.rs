@@ -1349,3 +1349,202 @@ async fn the_payments_page_shows_each_share_refunds_without_javascript_and_expor
             .contains("Ledger reconciled")
     );
 }
+
+/// Books `n` hour-long sessions with Priya for the student, in the coming days; their ids.
+async fn sessions_with_priya(app: &TestApp, student: &reqwest::Client, n: usize) -> Vec<String> {
+    open_around_the_clock(app, &priya()).await;
+    let slots = app.free_slots_of(&priya(), 7).await;
+    let hours: Vec<&Value> = slots
+        .iter()
+        .filter(|slot| slot["duration_minutes"] == 60)
+        .collect();
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let booked = app
+            .book_with_priya(student, hours[i * 3]["start_at"].as_str().unwrap(), 60)
+            .await;
+        ids.push(booked["id"].as_str().unwrap().to_owned());
+    }
+    ids
+}
+
+/// Moves sessions into the past, hours apart in their order, as if they had taken place.
+async fn move_into_past(app: &TestApp, ids: &[String]) {
+    for (i, id) in ids.iter().enumerate() {
+        let start = now() - 86_400 * 3 + i as i64 * 7_200;
+        sqlx::query(
+            "UPDATE bookings SET start_at = $2, end_at = $2 + 3600, blocked_start = $2,
+                    blocked_end = $2 + 3600 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(start)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    }
+}
+
+async fn balance(app: &TestApp, account: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries WHERE account = $1",
+    )
+    .bind(account)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_marked_taught_release_the_pool_to_the_cent_and_a_dispute_can_take_one_back() {
+    let app = spawn_app().await;
+    let (price, _) = course_price(&app, &rust_course()).await;
+    let (student, payment_id) = paid_enrollment(&app, "taught@example.com").await;
+    let sessions = sessions_with_priya(&app, &student, 4).await;
+    let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
+    let priya_account = format!("st:{}", priya());
+    let pool = format!("pool:{payment_id}");
+    let pool_total = price - 2 * (price * 15 / 100);
+
+    // Only Priya, only once it has ended, only once.
+    let taught = |id: &str| format!("/api/sessions/{id}/taught");
+    let (status, body) = app
+        .post_json(&priya_browser, &taught(&sessions[0]), json!({}))
+        .await;
+    assert_eq!(status, 409, "not ended yet: {body}");
+    move_into_past(&app, &sessions).await;
+    let (status, _) = app
+        .post_json(&student, &taught(&sessions[0]), json!({}))
+        .await;
+    assert_eq!(status, 403);
+
+    let mut shares = Vec::new();
+    for id in &sessions {
+        let before = balance(&app, &priya_account).await;
+        let (status, body) = app.post_json(&priya_browser, &taught(id), json!({})).await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (200, Some("completed")),
+            "{body}"
+        );
+        shares.push(balance(&app, &priya_account).await - before);
+    }
+    let (status, _) = app
+        .post_json(&priya_browser, &taught(&sessions[0]), json!({}))
+        .await;
+    assert_eq!(status, 409, "a session is completed once");
+    assert_eq!(
+        shares.iter().sum::<i64>(),
+        pool_total,
+        "the whole pool, to the cent"
+    );
+    // Held ÷ sessions still unpaid, rounded down: the shares differ by a cent at most.
+    assert!(
+        shares
+            .iter()
+            .all(|share| (share - pool_total / 4).abs() <= 1),
+        "{shares:?}"
+    );
+    assert_eq!(balance(&app, &pool).await, 0);
+    ledger_is_sound(&app).await;
+
+    // The student disputes the second session; an admin finds it did not happen.
+    let dispute = format!("/api/sessions/{}/dispute", sessions[1]);
+    let (status, _) = app
+        .post_json(&student, &dispute, json!({ "reason": " " }))
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = app
+        .post_json(
+            &priya_browser,
+            &dispute,
+            json!({ "reason": "It did not happen." }),
+        )
+        .await;
+    assert_eq!(status, 403, "only the student disputes");
+    let (status, _) = app
+        .post_json(
+            &student,
+            &dispute,
+            json!({ "reason": "Priya never joined." }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post_json(&student, &dispute, json!({ "reason": "Again." }))
+        .await;
+    assert_eq!(status, 409);
+    let decision = format!("/api/sessions/{}/dispute/decision", sessions[1]);
+    let (status, _) = app
+        .post_json(
+            &priya_browser,
+            &decision,
+            json!({ "session_happened": true }),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let credits_before: i64 = sqlx::query_scalar(
+        "SELECT e.session_credits FROM enrollments e JOIN users u ON u.id = e.student_id
+          WHERE u.email_normalized = 'taught@example.com'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let (status, _) = app
+        .post_json(&admin, &decision, json!({ "session_happened": false }))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        balance(&app, &pool).await,
+        shares[1],
+        "its share is held again"
+    );
+    assert_eq!(balance(&app, &priya_account).await, pool_total - shares[1]);
+    let credits_after: i64 = sqlx::query_scalar(
+        "SELECT e.session_credits FROM enrollments e JOIN users u ON u.id = e.student_id
+          WHERE u.email_normalized = 'taught@example.com'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(credits_after, credits_before + 1, "the credit comes back");
+    let (status, _) = app
+        .post_json(&admin, &decision, json!({ "session_happened": false }))
+        .await;
+    assert_eq!(status, 409, "decided once");
+
+    // Too late to dispute after 48 hours.
+    sqlx::query("UPDATE bookings SET taught_at = $2 WHERE id = $1")
+        .bind(&sessions[2])
+        .bind(now() - 49 * 3600)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (status, body) = app
+        .post_json(
+            &student,
+            &format!("/api/sessions/{}/dispute", sessions[2]),
+            json!({ "reason": "Late." }),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(
+        body["message"],
+        "The 48 hours to dispute this session have passed."
+    );
+    ledger_is_sound(&app).await;
+
+    // A full refund now takes back what is held first, then what Priya has not been paid.
+    let refund = format!("/api/payments/{payment_id}/refund");
+    let (status, _) = app.post_json(&admin, &refund, json!({})).await;
+    assert_eq!(status, 202);
+    eventually(
+        &app,
+        &format!("SELECT COUNT(*) FROM payments WHERE refunded_cents = {price}"),
+        1,
+    )
+    .await;
+    assert_eq!(balance(&app, &pool).await, 0);
+    assert_eq!(balance(&app, &priya_account).await, 0);
+    ledger_is_sound(&app).await;
+}

@@ -24,12 +24,14 @@ mod book;
 mod changes;
 mod emails;
 mod slots;
+mod taught;
 mod view;
 
 pub use book::*;
 pub use changes::*;
 pub use emails::*;
 pub use slots::*;
+pub use taught::*;
 pub use view::*;
 
 /// The longest range one availability or busy-times request may cover.

@@ -1,0 +1,208 @@
+//! A session taught: its Student-Teacher marks it once it has ended (the video service will
+//! report it too, through the same `complete`), and their share of the paying enrollment's pool
+//! is released to them. The student may dispute it within 48 hours; an admin decides, and a
+//! session that did not happen gives the release back to the pool and the credit back to the
+//! student.
+
+use super::*;
+use crate::store::payments as ledger_store;
+
+/// How long after a session is marked taught its student may dispute it.
+pub const DISPUTE_WINDOW_SECS: i64 = 48 * 3600;
+
+/// Marks a past session taught, for its Student-Teacher; returns it as they see it.
+pub async fn mark_taught(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    now: i64,
+) -> Result<SessionDetail, AppError> {
+    let mut tx = db.begin_write().await?;
+    let row = load_booking(&mut tx, id).await?;
+    if participant(user, &row)? != Party::StudentTeacher {
+        return Err(AppError::Forbidden(
+            "Only the session's Student-Teacher can mark it taught.".into(),
+        ));
+    }
+    if now < row.end_at {
+        return Err(AppError::Conflict(
+            "You can mark a session taught once it has ended.".into(),
+        ));
+    }
+    complete(&mut tx, &row, now).await?;
+    let row = load_booking(&mut tx, id).await?;
+    tx.commit().await?;
+    tracing::info!(booking_id = %id, "session marked taught");
+    detail(&row, Party::StudentTeacher, row.policy(), now)
+}
+
+/// The one way a session becomes completed, in the caller's transaction: the status moves
+/// (compare and set) and the Student-Teacher's share of the pool that paid for it is released.
+pub async fn complete(
+    conn: &mut AnyConnection,
+    row: &BookingRow,
+    now: i64,
+) -> Result<(), AppError> {
+    let status = status_of(row)?;
+    booking::apply(status, BookingEvent::Finished).map_err(booking_error)?;
+    let completed = sqlx::query(
+        "UPDATE bookings SET status = 'completed', taught_at = $3, updated_at = $3
+          WHERE id = $1 AND status = $2",
+    )
+    .bind(&row.id)
+    .bind(status.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if completed.rows_affected() != 1 {
+        return Err(AppError::Conflict(
+            "This session changed meanwhile. Reload and try again.".into(),
+        ));
+    }
+    release(conn, row, now).await
+}
+
+/// Releases pool ÷ sessions still unpaid (domain::ledger::session_taught) from the enrollment's
+/// payment to the session's Student-Teacher. An enrollment nobody paid for (an admin's) has
+/// nothing to release.
+async fn release(conn: &mut AnyConnection, row: &BookingRow, now: i64) -> Result<(), AppError> {
+    let payment: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT id, sessions, currency FROM payments
+          WHERE enrollment_id = $1 AND refunded_cents < amount_cents
+          ORDER BY paid_at DESC, id DESC LIMIT 1",
+    )
+    .bind(&row.enrollment_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((payment_id, sessions, currency)) = payment else {
+        return Ok(());
+    };
+    // Sessions whose release still stands (a reversed one counts no more).
+    let released: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT booking_id FROM ledger_entries
+                                WHERE payment_id = $1 AND kind = 'release' AND account LIKE 'st:%'
+                                GROUP BY booking_id HAVING SUM(amount_cents) > 0) AS standing",
+    )
+    .bind(&payment_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let pool = domain::ledger::Account::Pool(payment_id.clone()).key();
+    let held = ledger_store::balance(conn, &pool).await?;
+    let movement =
+        domain::ledger::session_taught(&payment_id, &row.st_id, held, sessions - released);
+    ledger_store::post(conn, &movement, &payment_id, &currency, Some(&row.id), now).await
+}
+
+/// The student says a session marked taught did not happen (within 48 hours of the marking).
+pub async fn dispute(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        let mut fields = FieldErrors::default();
+        fields.add("reason", "Say what happened, in at most 1,000 characters.");
+        return Err(AppError::Invalid(fields));
+    }
+    let mut tx = db.begin_write().await?;
+    let row = load_booking(&mut tx, id).await?;
+    if participant(user, &row)? != Party::Student {
+        return Err(AppError::Forbidden(
+            "Only the session's student can dispute it.".into(),
+        ));
+    }
+    let taught_at: Option<i64> = sqlx::query_scalar("SELECT taught_at FROM bookings WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    match taught_at {
+        Some(at) if row.status == BookingStatus::Completed.as_str() => {
+            if now - at > DISPUTE_WINDOW_SECS {
+                return Err(AppError::Conflict(
+                    "The 48 hours to dispute this session have passed.".into(),
+                ));
+            }
+        }
+        _ => {
+            return Err(AppError::Conflict(
+                "Only a session marked taught can be disputed.".into(),
+            ));
+        }
+    }
+    let disputed = sqlx::query(
+        "UPDATE bookings SET disputed_at = $2, dispute_reason = $3, updated_at = $2
+          WHERE id = $1 AND disputed_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    if disputed.rows_affected() != 1 {
+        return Err(AppError::Conflict(
+            "This session is already disputed.".into(),
+        ));
+    }
+    tx.commit().await?;
+    tracing::warn!(booking_id = %id, "session disputed by its student");
+    Ok(())
+}
+
+/// An admin decides a dispute. If the session did not happen, its release goes back to the pool
+/// (domain::ledger::release_reversed), the student's credit comes back, and it is cancelled.
+pub async fn decide_dispute(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    session_happened: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    if !user.is_admin {
+        return Err(AppError::Forbidden(
+            "Only an admin can decide a dispute.".into(),
+        ));
+    }
+    let mut tx = db.begin_write().await?;
+    let row = load_booking(&mut tx, id).await?;
+    let decided = sqlx::query(
+        "UPDATE bookings SET dispute_decided_at = $2, dispute_session_happened = $3,
+                status = CASE WHEN $3 THEN status ELSE 'cancelled' END,
+                sequence = CASE WHEN $3 THEN sequence ELSE sequence + 1 END, updated_at = $2
+          WHERE id = $1 AND disputed_at IS NOT NULL AND dispute_decided_at IS NULL",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(session_happened)
+    .execute(&mut *tx)
+    .await?;
+    if decided.rows_affected() != 1 {
+        return Err(AppError::Conflict(
+            "This session has no open dispute.".into(),
+        ));
+    }
+    if !session_happened {
+        let released: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT payment_id, currency, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
+              WHERE booking_id = $1 AND kind = 'release' AND account = $2
+              GROUP BY payment_id, currency",
+        )
+        .bind(id)
+        .bind(domain::ledger::Account::StudentTeacher(row.st_id.clone()).key())
+        .fetch_all(&mut *tx)
+        .await?;
+        for (payment_id, currency, amount) in released {
+            let st = domain::ledger::Account::StudentTeacher(row.st_id.clone()).key();
+            let available = ledger_store::balance(&mut tx, &st).await?;
+            let movement =
+                domain::ledger::release_reversed(&payment_id, &row.st_id, amount, available);
+            ledger_store::post(&mut tx, &movement, &payment_id, &currency, Some(id), now).await?;
+        }
+        store::return_credit(&mut tx, &row.enrollment_id).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(booking_id = %id, session_happened, "dispute decided");
+    Ok(())
+}

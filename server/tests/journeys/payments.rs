@@ -1548,3 +1548,100 @@ async fn sessions_marked_taught_release_the_pool_to_the_cent_and_a_dispute_can_t
     assert_eq!(balance(&app, &priya_account).await, 0);
     ledger_is_sound(&app).await;
 }
+
+/// A small deterministic generator for the random-sequence test (seeded: a failure repeats).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_sequences_of_payments_refunds_duplicates_and_reordering_keep_the_ledger_exact() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let secret = local_secret(&app);
+    let mut rng = Lcg(0x5eed_2026);
+    let mut kinds = std::collections::BTreeSet::new();
+    for case in 0..24 {
+        let browser = new_student(&app, &format!("seq{case}@example.com")).await;
+        let started = start_checkout(&app, &browser, &course).await;
+        let session_id = started["id"].as_str().unwrap().to_owned();
+        let checkout_id = checkout_id_of(&app, &session_id).await;
+        let intent = format!("pi_evt_seq{case}");
+        // Up to four refunds, each Stripe total above the last (the last may be the whole).
+        let mut totals = Vec::new();
+        let mut total = 0;
+        for _ in 0..rng.below(5) {
+            total = (total + 1 + rng.below(price as u64 / 2) as i64).min(price);
+            totals.push(total);
+        }
+        let mut events: Vec<String> = totals
+            .iter()
+            .enumerate()
+            .map(|(i, refunded)| {
+                refunded_event(&format!("evt_seq{case}_r{i}"), &intent, price, *refunded)
+            })
+            .collect();
+        events.push(completed_event(
+            &format!("evt_seq{case}"),
+            &session_id,
+            &checkout_id,
+            price,
+        ));
+        // Redeliveries, then any order.
+        for _ in 0..rng.below(4) {
+            let again = events[rng.below(events.len() as u64) as usize].clone();
+            events.push(again);
+        }
+        for i in (1..events.len()).rev() {
+            events.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        for body in &events {
+            let (status, answer) =
+                post_webhook(&app, body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+            assert_eq!(status, 200, "case {case}: {answer}");
+        }
+        let refunded = totals.last().copied().unwrap_or(0);
+        kinds.insert(match refunded {
+            0 => "not refunded",
+            r if r == price => "refunded in full",
+            _ => "refunded in part",
+        });
+        let (ledger, recorded) = ledger_of(&app, &intent).await;
+        assert_eq!(recorded, refunded, "case {case}");
+        let (paid, back) = (price * 15 / 100, refunded * 15 / 100);
+        let kept = |kind: &str| {
+            ledger
+                .iter()
+                .find(|(account, _)| account == kind)
+                .map_or(0, |(_, sum)| *sum)
+        };
+        assert_eq!(kept("platform"), paid - back, "case {case}");
+        assert_eq!(kept("creator"), paid - back, "case {case}");
+        assert_eq!(
+            kept("pool"),
+            (price - 2 * paid) - (refunded - 2 * back),
+            "case {case}"
+        );
+        assert_eq!(kept("stripe_clearing"), -(price - refunded), "case {case}");
+        let ended: i64 = count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.student_id
+                  WHERE u.email_normalized = 'seq{case}@example.com' AND e.ended_at IS NOT NULL"
+            ),
+        )
+        .await;
+        assert_eq!(ended, i64::from(refunded == price), "case {case}");
+    }
+    assert_eq!(kinds.len(), 3, "the cases cover every outcome: {kinds:?}");
+    ledger_is_sound(&app).await;
+}

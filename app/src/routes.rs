@@ -1,7 +1,8 @@
 //! The pages load in four groups. In the browser build each group's code is split out of the main
 //! WASM into a chunk of its own (scripts/build-release.sh), fetched when a page of the group is
 //! first shown; hydration waits for it. A visitor downloads the framework and the layout, then
-//! only the parts of the product they use: browsing, their account, learning, or teaching.
+//! only the parts of the product they use: browsing, their account (with the admin and payments
+//! pages), learning, or teaching.
 //! The server renders these routes like any other.
 //!
 //! Groups rather than one chunk per page: the splitter gives every set of splits that share code
@@ -72,13 +73,17 @@ page_group! {
 }
 
 page_group! {
-    /// Signing up, logging in, and the member's settings.
+    /// Signing up, logging in, the member's settings, and running the platform: the admin page
+    /// and payments (few visit them; kept out of the teaching pages' chunk, which every S-T
+    /// loads).
     AccountPage loaded by account_page, preloaded by __preload_account_page {
         LogInRoute(LogIn) => pages::log_in::LogInPage,
         SignUpRoute(SignUp) => pages::sign_up::SignUpPage,
         SignUpSentRoute(SignUpSent) => pages::sign_up::SignUpSentPage,
         ConfirmSignUpRoute(ConfirmSignUp) => pages::sign_up::ConfirmSignUpPage,
         SettingsRoute(Settings) => pages::settings::SettingsPage,
+        AdminRoute(Admin) => pages::admin::AdminPage,
+        PaymentsRoute(Payments) => pages::payments::PaymentsPage,
     }
 }
 
@@ -92,11 +97,9 @@ page_group! {
 }
 
 page_group! {
-    /// The pages of those who teach and run the platform.
+    /// The pages of those who teach and create courses.
     TeachPage loaded by teach_page, preloaded by __preload_teach_page {
         TeacherDashboardRoute(TeacherDashboard) => pages::teacher_dashboard::TeacherDashboardPage,
         CreatorDashboardRoute(CreatorDashboard) => pages::creator_dashboard::CreatorDashboardPage,
-        AdminRoute(Admin) => pages::admin::AdminPage,
-        PaymentsRoute(Payments) => pages::payments::PaymentsPage,
     }
 }

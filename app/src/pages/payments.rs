@@ -61,8 +61,18 @@ fn Overview(
             .and_then(Result::ok)
             .map(|message| view! { <p class="form-success" role="status">{message}</p> })
     };
+    let flagged = (!overview.flagged.is_empty()).then(|| {
+        view! {
+            <section class="card stack" data-testid="flagged-checkouts">
+                <h2>"Paid, but nothing granted"</h2>
+                <p class="muted">"These checkouts were paid differently from their price, or twice. Refund or enroll by hand."</p>
+                <ul>{overview.flagged.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+            </section>
+        }
+    });
     view! {
         {health}
+        {flagged}
         <p class="lead">"Your earnings as a creator: " <strong data-testid="earned">{earned}</strong></p>
         <p class="muted">
             "Each payment is split 15 % platform, 15 % creator and 70 % for the Student-Teachers who teach its sessions. "

@@ -44,6 +44,9 @@ pub struct PaymentsOverview {
     pub earned: Vec<String>,
     /// For admins: whether the ledger's invariants hold (the hourly reconciliation's check).
     pub ledger_sound: Option<bool>,
+    /// For admins: checkouts paid but not as priced, or paid twice, which granted nothing and
+    /// need a person (one line each, with the reason).
+    pub flagged: Vec<String>,
 }
 
 /// Shown after a refund is asked for: the ledger follows Stripe's confirmation.

@@ -390,6 +390,11 @@ async fn a_payment_that_differs_from_the_price_grants_nothing_and_is_flagged() {
             .unwrap();
     assert_eq!(status, "flagged");
     assert!(reason.unwrap().contains(&format!("priced {price}")));
+    // Admins see it on the payments page.
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let html = page_as(&app, &admin, "/payments").await;
+    assert!(html.contains("Paid, but nothing granted"), "{html}");
+    assert!(html.contains("ade@example.com"), "{html}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -598,14 +598,37 @@ pub async fn payments_overview(
         .into_iter()
         .map(|(currency, cents)| money(cents, &currency).map(|money| money.to_string()))
         .collect::<Result<_, _>>()?;
-    let ledger_sound = if user.is_admin {
-        Some(store::invariant_breaches(&mut conn).await?.is_sound())
+    let (ledger_sound, flagged) = if user.is_admin {
+        let flagged: Vec<(String, String, String, i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT k.stripe_session_id, u.email, c.title, k.amount_cents, k.currency, k.flag_reason
+               FROM checkouts k JOIN users u ON u.id = k.user_id JOIN courses c ON c.id = k.course_id
+              WHERE k.status = 'flagged' ORDER BY k.updated_at DESC LIMIT 100",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let flagged = flagged
+            .into_iter()
+            .map(|(session, email, title, cents, currency, reason)| {
+                let priced = money(cents, &currency)
+                    .map(|money| money.to_string())
+                    .unwrap_or_default();
+                format!(
+                    "{email}, {title} ({priced}, Stripe {session}): {}",
+                    reason.unwrap_or_default()
+                )
+            })
+            .collect();
+        (
+            Some(store::invariant_breaches(&mut conn).await?.is_sound()),
+            flagged,
+        )
     } else {
-        None
+        (None, Vec::new())
     };
     Ok(wire::payments::PaymentsOverview {
         lines,
         earned,
         ledger_sound,
+        flagged,
     })
 }

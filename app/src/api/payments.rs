@@ -91,3 +91,29 @@ pub async fn refund_payment(payment_id: String, amount: String) -> Result<String
     )
     .await
 }
+
+/// Marks a session that has ended as taught (its Student-Teacher); their earnings follow.
+#[server(prefix = "/rpc", endpoint = "mark_taught", output = JsonText)]
+pub async fn mark_taught(session_id: String) -> Result<String, AppError> {
+    crate::ssr::request::respond(
+        async move {
+            let (state, user) = crate::ssr::signed_in().await?;
+            let result = backend::services::booking::mark_taught(
+                &state.db,
+                &user,
+                &session_id,
+                backend::store::unix_now(),
+            )
+            .await
+            .map(|session| {
+                format!(
+                    "Marked taught: {} with {}.",
+                    session.course_title, session.with_name
+                )
+            });
+            crate::ssr::flash::keep_failure("refund", &[], result).await
+        }
+        .await,
+    )
+    .await
+}

@@ -1,7 +1,10 @@
 //! `/payments`: the payments of a creator's courses (every payment for an admin), what the
 //! creator earned from them after refunds, a refund form per payment, and a CSV export.
 
-use crate::api::payments::{PaymentLine, PaymentsOverview, RefundPayment, get_payments_overview};
+use crate::api::payments::{
+    MarkTaught, PaymentLine, PaymentsOverview, RefundPayment, SessionToMark, TeachingEarning,
+    get_payments_overview,
+};
 use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
 use crate::components::sign_in::signed_in_page;
@@ -12,7 +15,11 @@ use leptos_meta::Title;
 #[component]
 pub fn PaymentsPage() -> impl IntoView {
     let refund = ServerAction::<RefundPayment>::new();
-    let overview = Resource::new(move || refund.version().get(), |_| get_payments_overview());
+    let taught = ServerAction::<MarkTaught>::new();
+    let overview = Resource::new(
+        move || (refund.version().get(), taught.version().get()),
+        |_| get_payments_overview(),
+    );
     let feedback = FormFeedback::new("refund", refund);
     view! {
         <Title text="Payments" />
@@ -21,7 +28,7 @@ pub fn PaymentsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading payments…"</p> }>
                 {move || Suspend::new(async move {
                     signed_in_page(overview.await, "/payments", move |overview| {
-                        view! { <Overview overview refund feedback /> }.into_any()
+                        view! { <Overview overview refund taught feedback /> }.into_any()
                     })
                 })}
             </Suspense>
@@ -33,6 +40,7 @@ pub fn PaymentsPage() -> impl IntoView {
 fn Overview(
     overview: PaymentsOverview,
     refund: ServerAction<RefundPayment>,
+    taught: ServerAction<MarkTaught>,
     feedback: FormFeedback,
 ) -> impl IntoView {
     let earned = if overview.earned.is_empty() {
@@ -55,12 +63,23 @@ fn Overview(
         view! { <p class=class role="status" data-testid="ledger-health">{text}</p> }
     });
     let done = move || {
-        refund
+        taught
             .value()
             .get()
+            .or_else(|| refund.value().get())
             .and_then(Result::ok)
             .map(|message| view! { <p class="form-success" role="status">{message}</p> })
     };
+    let teaching = (!overview.teaching.is_empty() || !overview.to_mark.is_empty()).then(|| {
+        view! {
+            <Teaching
+                earned=overview.teaching_earned
+                lines=overview.teaching
+                to_mark=overview.to_mark
+                taught
+            />
+        }
+    });
     let flagged = (!overview.flagged.is_empty()).then(|| {
         view! {
             <section class="card stack" data-testid="flagged-checkouts">
@@ -70,17 +89,29 @@ fn Overview(
             </section>
         }
     });
-    view! {
-        {health}
-        {flagged}
+    // A Student-Teacher who creates no course sees only their teaching.
+    let creating = !overview.lines.is_empty()
+        || !overview.earned.is_empty()
+        || overview.ledger_sound.is_some()
+        || teaching.is_none();
+    let creator_intro = creating.then(|| view! {
+        <h2>"Payments for your courses"</h2>
         <p class="lead">"Your earnings as a creator: " <strong data-testid="earned">{earned}</strong></p>
         <p class="muted">
             "Each payment is split 15 % platform, 15 % creator and 70 % for the Student-Teachers who teach its sessions. "
             <a href="/payments.csv" rel="external" download="peerloop-payments.csv">"Download as CSV"</a>
         </p>
+    });
+    view! {
+        {health}
+        {flagged}
         <FormAlert feedback />
         {done}
-        {if overview.lines.is_empty() {
+        {teaching}
+        {creator_intro}
+        {if !creating {
+            ().into_any()
+        } else if overview.lines.is_empty() {
             view! { <p class="empty-state">"No payments yet. They appear here as students enroll."</p> }.into_any()
         } else {
             view! {
@@ -121,5 +152,53 @@ fn PaymentRow(line: PaymentLine, refund: ServerAction<RefundPayment>) -> impl In
                 </ActionForm>
             })}
         </li>
+    }
+}
+
+/// The viewer as a Student-Teacher: sessions to mark taught, and what each taught session earned.
+#[component]
+fn Teaching(
+    earned: Vec<String>,
+    lines: Vec<TeachingEarning>,
+    to_mark: Vec<SessionToMark>,
+    taught: ServerAction<MarkTaught>,
+) -> impl IntoView {
+    let earned = if earned.is_empty() {
+        "Nothing yet".to_owned()
+    } else {
+        earned.join(" · ")
+    };
+    view! {
+        <section class="card stack" data-testid="teaching-earnings">
+            <h2>"Teaching"</h2>
+            <p>"Your earnings as a Student-Teacher: " <strong data-testid="teaching-earned">{earned}</strong></p>
+            {(!to_mark.is_empty()).then(|| view! {
+                <h3>"Sessions to mark taught"</h3>
+                <p class="muted">"Mark a session taught once it took place: your share of the student's payment is released to you. The student can dispute it within 48 hours."</p>
+                <ul class="checklist">
+                    {to_mark.into_iter().map(|session| view! {
+                        <li data-testid="to-mark">
+                            <span>{format!("{} · {} with {}", session.when, session.course_title, session.student_name)}</span>
+                            <ActionForm action=taught attr:class="inline-form">
+                                <CsrfField />
+                                <input type="hidden" name="session_id" value=session.session_id />
+                                <button type="submit" class="button button-small">"Mark taught"</button>
+                            </ActionForm>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {(!lines.is_empty()).then(|| view! {
+                <h3>"Earned per session"</h3>
+                <ul class="checklist">
+                    {lines.into_iter().map(|line| view! {
+                        <li data-testid="teaching-earning">
+                            <span>{format!("{} · {} with {}", line.when, line.course_title, line.student_name)}</span>
+                            <strong>{line.amount}</strong>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
     }
 }

@@ -23,6 +23,9 @@ pub fn TeacherDashboardPage() -> impl IntoView {
         <Title text="Teaching" />
         <section class="container">
             <h1>"Teaching"</h1>
+            <p>
+                <A href="/payments">"Earnings, and sessions to mark taught"</A>
+            </p>
             <DashboardSessions as_teacher=true here="/teach" />
             <AvailabilityEditor />
             <h2>"Courses you teach"</h2>

@@ -36,6 +36,26 @@ pub struct PaymentLine {
     pub refundable: bool,
 }
 
+/// A session whose earnings reached the viewer as its Student-Teacher (or went back after a
+/// dispute, as a negative amount).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeachingEarning {
+    /// When the session took place, in the viewer's time zone.
+    pub when: String,
+    pub course_title: String,
+    pub student_name: String,
+    pub amount: String,
+}
+
+/// A session the viewer taught that has ended and waits to be marked taught.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionToMark {
+    pub session_id: String,
+    pub when: String,
+    pub course_title: String,
+    pub student_name: String,
+}
+
 /// The payments page: the lines, and what the viewer earned from them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PaymentsOverview {
@@ -47,6 +67,11 @@ pub struct PaymentsOverview {
     /// For admins: checkouts paid but not as priced, or paid twice, which granted nothing and
     /// need a person (one line each, with the reason).
     pub flagged: Vec<String>,
+    /// The viewer's earnings as a Student-Teacher, per currency, and where they came from.
+    pub teaching_earned: Vec<String>,
+    pub teaching: Vec<TeachingEarning>,
+    /// Sessions the viewer taught that ended and are not marked taught yet.
+    pub to_mark: Vec<SessionToMark>,
 }
 
 /// Shown after a refund is asked for: the ledger follows Stripe's confirmation.

@@ -1650,3 +1650,46 @@ async fn random_sequences_of_payments_refunds_duplicates_and_reordering_keep_the
     assert_eq!(kinds.len(), 3, "the cases cover every outcome: {kinds:?}");
     ledger_is_sound(&app).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_teacher_marks_sessions_taught_from_the_earnings_page_without_javascript() {
+    let app = spawn_app().await;
+    let (price, _) = course_price(&app, &rust_course()).await;
+    let (student, _) = paid_enrollment(&app, "earner@example.com").await;
+    let sessions = sessions_with_priya(&app, &student, 2).await;
+    move_into_past(&app, &sessions).await;
+    let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
+    let html = page_as(&app, &priya_browser, "/payments").await;
+    assert!(html.contains("Sessions to mark taught"), "{html}");
+    assert_eq!(html.matches("data-testid=\"to-mark\"").count(), 2);
+    assert!(
+        !html.contains("Payments for your courses"),
+        "Priya creates no course"
+    );
+
+    let token = app.form_token(&priya_browser, "/payments").await;
+    let response = priya_browser
+        .post(app.url("/rpc/mark_taught"))
+        .header("origin", &app.base_url)
+        .header("accept", "text/html")
+        .header("referer", app.url("/payments"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("session_id", sessions[0].as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let html = page_as(&app, &priya_browser, "/payments").await;
+    assert_eq!(html.matches("data-testid=\"to-mark\"").count(), 1);
+    let share = (price - 2 * (price * 15 / 100)) / 4;
+    let shown = format!("${}.{:02}", share / 100, share % 100);
+    assert!(
+        html.contains(&format!(
+            "Your earnings as a Student-Teacher: <strong data-testid=\"teaching-earned\">{shown}"
+        )),
+        "{html}"
+    );
+    assert_eq!(html.matches("data-testid=\"teaching-earning\"").count(), 1);
+}

@@ -566,6 +566,84 @@ fn money(cents: i64, currency: &str) -> Result<domain::money::Money, AppError> {
         })
 }
 
+/// The viewer's side as a Student-Teacher: what they earned, per session, and the sessions that
+/// ended and wait to be marked taught.
+async fn teaching_side(
+    conn: &mut AnyConnection,
+    user: &SessionUser,
+) -> Result<
+    (
+        Vec<String>,
+        Vec<wire::payments::TeachingEarning>,
+        Vec<wire::payments::SessionToMark>,
+    ),
+    AppError,
+> {
+    let account = domain::ledger::Account::StudentTeacher(user.id.clone()).key();
+    let totals: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT currency, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
+          WHERE account = $1 GROUP BY currency ORDER BY currency",
+    )
+    .bind(&account)
+    .fetch_all(&mut *conn)
+    .await?;
+    let teaching_earned = totals
+        .into_iter()
+        .map(|(currency, cents)| money(cents, &currency).map(|money| money.to_string()))
+        .collect::<Result<_, _>>()?;
+    let lines: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT b.start_at, b.end_at, c.title, u.name, e.currency,
+                CAST(SUM(e.amount_cents) AS BIGINT)
+           FROM ledger_entries e JOIN bookings b ON b.id = e.booking_id
+           JOIN courses c ON c.id = b.course_id JOIN users u ON u.id = b.student_id
+          WHERE e.account = $1
+          GROUP BY e.booking_id, b.start_at, b.end_at, c.title, u.name, e.currency
+          ORDER BY b.start_at DESC LIMIT 200",
+    )
+    .bind(&account)
+    .fetch_all(&mut *conn)
+    .await?;
+    let teaching = lines
+        .into_iter()
+        .map(
+            |(start, end, course_title, student_name, currency, cents)| {
+                let amount = match money(cents.abs(), &currency)?.to_string() {
+                    shown if cents < 0 => format!("−{shown}"),
+                    shown => shown,
+                };
+                Ok(wire::payments::TeachingEarning {
+                    when: crate::services::booking::when_in(start, end, &user.time_zone),
+                    course_title,
+                    student_name,
+                    amount,
+                })
+            },
+        )
+        .collect::<Result<_, AppError>>()?;
+    let waiting: Vec<(String, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT b.id, b.start_at, b.end_at, c.title, u.name
+           FROM bookings b JOIN courses c ON c.id = b.course_id JOIN users u ON u.id = b.student_id
+          WHERE b.st_id = $1 AND b.status IN ('scheduled', 'in_progress') AND b.end_at <= $2
+          ORDER BY b.start_at LIMIT 100",
+    )
+    .bind(&user.id)
+    .bind(crate::store::unix_now())
+    .fetch_all(&mut *conn)
+    .await?;
+    let to_mark = waiting
+        .into_iter()
+        .map(
+            |(session_id, start, end, course_title, student_name)| wire::payments::SessionToMark {
+                session_id,
+                when: crate::services::booking::when_in(start, end, &user.time_zone),
+                course_title,
+                student_name,
+            },
+        )
+        .collect();
+    Ok((teaching_earned, teaching, to_mark))
+}
+
 /// The payments page: the viewer's payment records, their creator earnings, and for admins
 /// whether the ledger reconciles.
 pub async fn payments_overview(
@@ -625,10 +703,14 @@ pub async fn payments_overview(
     } else {
         (None, Vec::new())
     };
+    let (teaching_earned, teaching, to_mark) = teaching_side(&mut conn, user).await?;
     Ok(wire::payments::PaymentsOverview {
         lines,
         earned,
         ledger_sound,
         flagged,
+        teaching_earned,
+        teaching,
+        to_mark,
     })
 }

@@ -86,7 +86,9 @@ pub enum PaymentEvent {
     CheckoutExpired {
         session_id: String,
     },
-    /// `payment_intent.payment_failed` (a declined card) for one of our checkouts.
+    /// `payment_intent.payment_failed` (a declined card) or
+    /// `checkout.session.async_payment_failed` (a delayed method that failed) for one of our
+    /// checkouts.
     PaymentFailed {
         checkout_id: String,
     },

@@ -52,6 +52,13 @@ pub fn parse(payload: &str) -> Result<ReceivedEvent, String> {
                 }),
             })
         }
+        // A delayed payment method (a bank debit) that failed after Checkout completed unpaid.
+        "checkout.session.async_payment_failed" => match object["client_reference_id"].as_str() {
+            Some(checkout_id) => PaymentEvent::PaymentFailed {
+                checkout_id: checkout_id.to_owned(),
+            },
+            None => PaymentEvent::Other,
+        },
         "checkout.session.expired" => PaymentEvent::CheckoutExpired {
             session_id: object_id
                 .clone()
@@ -118,6 +125,22 @@ mod tests {
                 currency: "usd".into(),
                 payment_intent_id: Some("pi_1".into()),
             })
+        );
+    }
+
+    #[test]
+    fn a_failed_delayed_payment_is_a_payment_failure_of_its_checkout() {
+        let event = parse(
+            r#"{"id":"evt_4","type":"checkout.session.async_payment_failed","created":1,
+                "data":{"object":{"id":"cs_4","client_reference_id":"chk_4",
+                "payment_status":"unpaid"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            event.event,
+            PaymentEvent::PaymentFailed {
+                checkout_id: "chk_4".into()
+            }
         );
     }
 

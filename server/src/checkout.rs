@@ -66,6 +66,15 @@ pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Re
         "creator_share",
     ];
     let mut written = sheet.write_record(header);
+    // A name or title starting like a formula would run as one in a spreadsheet (CSV
+    // injection): such a field is written with a leading apostrophe, shown as text.
+    let text = |field: &str| -> String {
+        if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{field}")
+        } else {
+            field.to_owned()
+        }
+    };
     for line in &records {
         let cents = |money: &domain::money::Money| {
             format!("{}.{:02}", money.cents / 100, money.cents % 100)
@@ -74,8 +83,8 @@ pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Re
             sheet.write_record([
                 line.payment_id.as_str(),
                 &line.paid_on,
-                &line.course_title,
-                &line.student_name,
+                &text(&line.course_title),
+                &text(&line.student_name),
                 line.amount.currency.code(),
                 &cents(&line.amount),
                 &cents(&line.refunded),

@@ -542,30 +542,55 @@ async fn checkout_requests_are_checked_before_anything_is_written() {
 struct FakeStripe {
     base_url: String,
     requests: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+    /// The refunds asked of it.
+    refunds: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
 }
 
 async fn fake_stripe(status: u16, body: Value) -> FakeStripe {
     use axum::routing::post;
     let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let recorded = requests.clone();
-    let app = axum::Router::new().route(
-        "/v1/checkout/sessions",
-        post(move |headers: axum::http::HeaderMap, form: String| {
-            let recorded = recorded.clone();
-            let body = body.clone();
-            async move {
-                recorded.lock().unwrap().push((headers, form));
-                (
-                    axum::http::StatusCode::from_u16(status).unwrap(),
-                    axum::Json(body),
-                )
-            }
-        }),
-    );
+    let refunds = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let refunds_recorded = refunds.clone();
+    let app = axum::Router::new()
+        .route(
+            "/v1/checkout/sessions",
+            post(move |headers: axum::http::HeaderMap, form: String| {
+                let recorded = recorded.clone();
+                let body = body.clone();
+                async move {
+                    recorded.lock().unwrap().push((headers, form));
+                    (
+                        axum::http::StatusCode::from_u16(status).unwrap(),
+                        axum::Json(body),
+                    )
+                }
+            }),
+        )
+        // Refunds are recorded and refused, as a Stripe having a bad moment would.
+        .route(
+            "/v1/refunds",
+            post(move |headers: axum::http::HeaderMap, form: String| {
+                let recorded = refunds_recorded.clone();
+                async move {
+                    recorded.lock().unwrap().push((headers, form));
+                    (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        axum::Json(
+                            json!({"error": {"type": "api_error", "message": "Try again."}}),
+                        ),
+                    )
+                }
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    FakeStripe { base_url, requests }
+    FakeStripe {
+        base_url,
+        requests,
+        refunds,
+    }
 }
 
 fn stripe_keys(base_url: &str) -> [(&'static str, String); 3] {
@@ -1154,7 +1179,7 @@ async fn a_refund_stripe_cannot_make_is_unable_to_process_and_moves_nothing() {
         "custom_text": {}, "expires_at": now() + 1800, "livemode": false, "mode": "payment",
         "payment_method_types": ["card"], "payment_status": "unpaid", "shipping_options": []
     });
-    // This fake Stripe opens sessions, and answers 404 to everything else (refunds included).
+    // This fake Stripe opens sessions and fails every refund with a 500.
     let stripe = fake_stripe(200, session).await;
     let app = spawn_with_stripe_at(&stripe.base_url).await;
     let (price, _) = course_price(&app, &rust_course()).await;
@@ -1184,6 +1209,20 @@ async fn a_refund_stripe_cannot_make_is_unable_to_process_and_moves_nothing() {
     assert_eq!(
         (status, body["message"].as_str()),
         (503, Some("Unable to process. Please try again."))
+    );
+    // It was asked, once, for all of it, under a key that makes a repeat the same refund.
+    let refunds = stripe.refunds.lock().unwrap().clone();
+    assert_eq!(refunds.len(), 1);
+    let (headers, form) = &refunds[0];
+    let form: std::collections::BTreeMap<String, String> =
+        url::form_urlencoded::parse(form.as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(form["payment_intent"], "pi_evt_nope");
+    assert_eq!(form["amount"], price.to_string());
+    assert_eq!(
+        headers["idempotency-key"],
+        format!("refund-{payment_id}-0-{price}").as_str()
     );
     assert_eq!(
         count(
@@ -1240,7 +1279,7 @@ async fn the_payments_page_shows_each_share_refunds_without_javascript_and_expor
     let (price, _) = course_price(&app, &rust_course()).await;
     let (_, payment_id) = paid_enrollment(&app, "zoe@example.com").await;
     sqlx::query(
-        "UPDATE users SET name = 'Zoë, \"the\" buyer' WHERE email_normalized = 'zoe@example.com'",
+        "UPDATE users SET name = '=Zoë, \"the\" buyer' WHERE email_normalized = 'zoe@example.com'",
     )
     .execute(app.db.pool())
     .await
@@ -1337,7 +1376,11 @@ async fn the_payments_page_shows_each_share_refunds_without_javascript_and_expor
         "payment_id,paid_on,course,student,currency,amount,refunded,creator_share"
     );
     assert_eq!(rows.len(), 2, "{csv}");
-    assert!(rows[1].contains("\"Zoë, \"\"the\"\" buyer\",usd,"), "{csv}");
+    // Quoted as RFC 4180 says, and a leading "=" kept from running as a spreadsheet formula.
+    assert!(
+        rows[1].contains("\"'=Zoë, \"\"the\"\" buyer\",usd,"),
+        "{csv}"
+    );
     assert!(
         rows[1].ends_with(&format!(
             ",10.00,{}",
@@ -1692,4 +1735,160 @@ async fn a_student_teacher_marks_sessions_taught_from_the_earnings_page_without_
         "{html}"
     );
     assert_eq!(html.matches("data-testid=\"teaching-earning\"").count(), 1);
+}
+
+/// Books an hour with `st_id` at the `nth` free hour of the coming week and moves it `days_ago`
+/// into the past; the session's id.
+async fn past_session_with(
+    app: &TestApp,
+    student: &reqwest::Client,
+    st_id: &str,
+    nth: usize,
+    days_ago: i64,
+) -> String {
+    open_around_the_clock(app, st_id).await;
+    let slots = app.free_slots_of(st_id, 7).await;
+    let start = slots
+        .iter()
+        .filter(|slot| slot["duration_minutes"] == 60)
+        .nth(nth * 3)
+        .unwrap()["start_at"]
+        .clone();
+    let (status, booked) = app
+        .post_json(
+            student,
+            "/api/sessions",
+            json!({ "st_id": st_id, "course_id": rust_course(), "start_at": start, "duration_minutes": 60 }),
+        )
+        .await;
+    assert_eq!(status, 201, "{booked}");
+    let id = booked["id"].as_str().unwrap().to_owned();
+    let at = now() - days_ago * 86_400;
+    sqlx::query(
+        "UPDATE bookings SET start_at = $2, end_at = $2 + 3600, blocked_start = $2,
+                blocked_end = $2 + 3600 WHERE id = $1",
+    )
+    .bind(&id)
+    .bind(at)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_takes_back_from_each_teacher_only_what_this_payment_gave_them() {
+    let app = spawn_app().await;
+    let jonas = demo_id("user", "jonas");
+    let jonas_browser = log_in_as(&app, "jonas.weber@example.com").await;
+    let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
+    let taught = |id: &str| format!("/api/sessions/{id}/taught");
+
+    // Jonas earns from another student's payment first.
+    let (first, _) = paid_enrollment(&app, "first@example.com").await;
+    let earlier = past_session_with(&app, &first, &jonas, 0, 5).await;
+    assert_eq!(
+        app.post_json(&jonas_browser, &taught(&earlier), json!({}))
+            .await
+            .0,
+        200
+    );
+    let jonas_account = format!("st:{jonas}");
+    let from_first = balance(&app, &jonas_account).await;
+    assert!(from_first > 0);
+
+    // The second student's payment: a session with Priya, then one with Jonas (the latest).
+    let (second, payment_id) = paid_enrollment(&app, "second@example.com").await;
+    let with_priya = past_session_with(&app, &second, &priya(), 1, 4).await;
+    let with_jonas = past_session_with(&app, &second, &jonas, 2, 3).await;
+    assert_eq!(
+        app.post_json(&priya_browser, &taught(&with_priya), json!({}))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        app.post_json(&jonas_browser, &taught(&with_jonas), json!({}))
+            .await
+            .0,
+        200
+    );
+
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let (status, _) = app
+        .post_json(
+            &admin,
+            &format!("/api/payments/{payment_id}/refund"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    eventually(
+        &app,
+        &format!("SELECT COUNT(*) FROM payments WHERE id = '{payment_id}' AND refunded_cents = amount_cents"),
+        1,
+    )
+    .await;
+    assert_eq!(
+        balance(&app, &jonas_account).await,
+        from_first,
+        "Jonas keeps what the other payment gave him"
+    );
+    assert_eq!(balance(&app, &format!("st:{}", priya())).await, 0);
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispute_decided_after_a_refund_does_not_take_the_money_back_twice() {
+    let app = spawn_app().await;
+    let (student, payment_id) = paid_enrollment(&app, "late.dispute@example.com").await;
+    let session = past_session_with(&app, &student, &priya(), 0, 1).await;
+    let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
+    let (status, _) = app
+        .post_json(
+            &priya_browser,
+            &format!("/api/sessions/{session}/taught"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post_json(
+            &student,
+            &format!("/api/sessions/{session}/dispute"),
+            json!({ "reason": "It never happened." }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let (status, _) = app
+        .post_json(
+            &admin,
+            &format!("/api/payments/{payment_id}/refund"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM payments WHERE refunded_cents = amount_cents",
+        1,
+    )
+    .await;
+    let (status, _) = app
+        .post_json(
+            &admin,
+            &format!("/api/sessions/{session}/dispute/decision"),
+            json!({ "session_happened": false }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(balance(&app, &format!("st:{}", priya())).await, 0);
+    assert_eq!(balance(&app, &format!("pool:{payment_id}")).await, 0);
+    assert_eq!(
+        balance(&app, "platform").await,
+        0,
+        "nothing absorbed, nothing refilled"
+    );
+    ledger_is_sound(&app).await;
 }

@@ -189,10 +189,9 @@ pub async fn refund_payment(
         amount_cents: amount,
         // A repeat of this request (a double click, a retry) is the same refund at Stripe.
         idempotency_key: format!("refund-{}-{}-{amount}", payment.id, payment.refunded_cents),
-        metadata: vec![
-            ("payment_id".into(), payment.id.clone()),
-            ("requested_by".into(), user.id.clone()),
-        ],
+        // Only what the key already determines: the creator and an admin asking for the same
+        // refund send the same request, and Stripe makes it once.
+        metadata: vec![("payment_id".into(), payment.id.clone())],
     };
     gateway.refund(&request).await.map_err(|error| {
         match &error {
@@ -387,15 +386,17 @@ async fn refund_up_to(
     }
     let creator = domain::ledger::Account::Creator(payment.creator_id.clone());
     let pool = domain::ledger::Account::Pool(payment.id.clone());
+    // Each teacher gives back at most what they hold from this payment, and never more than
+    // their balance (what was not paid out).
     let mut released_to = Vec::new();
-    for account in store::released_to(conn, &payment.id).await? {
+    for (account, from_this_payment) in store::released_to(conn, &payment.id).await? {
         let available = store::balance(conn, &account).await?;
         let Some(domain::ledger::Account::StudentTeacher(id)) =
             domain::ledger::Account::parse(&account)
         else {
             continue;
         };
-        released_to.push((id, available));
+        released_to.push((id, from_this_payment.min(available)));
     }
     let facts = domain::ledger::RefundFacts {
         payment_id: payment.id.clone(),
@@ -403,7 +404,9 @@ async fn refund_up_to(
         refunded_before: payment.refunded_cents,
         refunded_total: total,
         pool_held: store::balance(conn, &pool.key()).await?,
-        creator_available: store::balance(conn, &creator.key()).await?,
+        creator_available: store::held_from(conn, &payment.id, &creator.key())
+            .await?
+            .min(store::balance(conn, &creator.key()).await?),
         released_to,
     };
     if !store::set_refunded(conn, &payment.id, payment.refunded_cents, total).await? {

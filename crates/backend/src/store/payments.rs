@@ -422,18 +422,37 @@ pub async fn balance(conn: &mut AnyConnection, account: &str) -> Result<i64, App
     .await?)
 }
 
-/// The Student-Teacher accounts a payment's pool was released to, most recent first.
+/// The Student-Teacher accounts that still hold money from a payment's pool, with how much
+/// (their postings on this payment: releases, less what refunds and disputes took back), most
+/// recent first.
 pub async fn released_to(
     conn: &mut AnyConnection,
     payment_id: &str,
-) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT account FROM ledger_entries
-          WHERE payment_id = $1 AND kind = 'release' AND account LIKE 'st:%'
-          GROUP BY account ORDER BY MAX(created_at) DESC, account",
+) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT account, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
+          WHERE payment_id = $1 AND account LIKE 'st:%'
+          GROUP BY account HAVING SUM(amount_cents) > 0
+          ORDER BY MAX(created_at) DESC, account",
     )
     .bind(payment_id)
     .fetch_all(conn)
+    .await?)
+}
+
+/// What an account holds from one payment (the sum of its postings on it).
+pub async fn held_from(
+    conn: &mut AnyConnection,
+    payment_id: &str,
+    account: &str,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries
+          WHERE payment_id = $1 AND account = $2",
+    )
+    .bind(payment_id)
+    .bind(account)
+    .fetch_one(conn)
     .await?)
 }
 

@@ -65,7 +65,7 @@ pub fn verify(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - timestamp).abs() > TOLERANCE_SECS {
+    if now.abs_diff(timestamp) > TOLERANCE_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let matches = secrets.iter().any(|secret| {
@@ -138,6 +138,13 @@ mod tests {
             verify(b"{}", Some("t=1000"), &secrets, 1_000),
             Err(SignatureError::Malformed)
         );
+        // Timestamps far out of range are stale, not an overflow.
+        for t in [i64::MIN, i64::MAX] {
+            assert_eq!(
+                verify(b"{}", Some(&format!("t={t},v1=00")), &secrets, 1_000),
+                Err(SignatureError::Stale)
+            );
+        }
         assert_eq!(
             verify(
                 b"{\"amount\":100}",

@@ -29,7 +29,7 @@ pub async fn mark_taught(
             "You can mark a session taught once it has ended.".into(),
         ));
     }
-    complete(&mut tx, &row, now).await?;
+    complete(&mut tx, db.backend(), &row, now).await?;
     let row = load_booking(&mut tx, id).await?;
     tx.commit().await?;
     tracing::info!(booking_id = %id, "session marked taught");
@@ -40,6 +40,7 @@ pub async fn mark_taught(
 /// (compare and set) and the Student-Teacher's share of the pool that paid for it is released.
 pub async fn complete(
     conn: &mut AnyConnection,
+    backend: crate::db::Backend,
     row: &BookingRow,
     now: i64,
 ) -> Result<(), AppError> {
@@ -59,24 +60,32 @@ pub async fn complete(
             "This session changed meanwhile. Reload and try again.".into(),
         ));
     }
-    release(conn, row, now).await
+    release(conn, backend, row, now).await
 }
 
 /// Releases pool ÷ sessions still unpaid (domain::ledger::session_taught) from the enrollment's
 /// payment to the session's Student-Teacher. An enrollment nobody paid for (an admin's) has
 /// nothing to release.
-async fn release(conn: &mut AnyConnection, row: &BookingRow, now: i64) -> Result<(), AppError> {
-    let payment: Option<(String, i64, String)> = sqlx::query_as(
-        "SELECT id, sessions, currency FROM payments
+async fn release(
+    conn: &mut AnyConnection,
+    backend: crate::db::Backend,
+    row: &BookingRow,
+    now: i64,
+) -> Result<(), AppError> {
+    let payment: Option<(String, Option<String>, i64, String)> = sqlx::query_as(
+        "SELECT id, payment_intent_id, sessions, currency FROM payments
           WHERE enrollment_id = $1 AND refunded_cents < amount_cents
           ORDER BY paid_at DESC, id DESC LIMIT 1",
     )
     .bind(&row.enrollment_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((payment_id, sessions, currency)) = payment else {
+    let Some((payment_id, payment_intent, sessions, currency)) = payment else {
         return Ok(());
     };
+    // The payment's money moves one change at a time: a refund or another release of the same
+    // pool waits here, and what is read below is what it left.
+    lock_payment(conn, backend, &payment_id, payment_intent.as_deref()).await?;
     // Sessions whose release still stands (a reversed one counts no more).
     let released: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM (SELECT booking_id FROM ledger_entries
@@ -91,6 +100,17 @@ async fn release(conn: &mut AnyConnection, row: &BookingRow, now: i64) -> Result
     let movement =
         domain::ledger::session_taught(&payment_id, &row.st_id, held, sessions - released);
     ledger_store::post(conn, &movement, &payment_id, &currency, Some(&row.id), now).await
+}
+
+/// The lock Stripe's events about this payment take (its PaymentIntent's), so a release, a
+/// dispute and a refund of one payment never read each other's balances half-way.
+async fn lock_payment(
+    conn: &mut AnyConnection,
+    backend: crate::db::Backend,
+    payment_id: &str,
+    payment_intent: Option<&str>,
+) -> Result<(), AppError> {
+    ledger_store::lock_payment_intent(conn, backend, payment_intent.unwrap_or(payment_id)).await
 }
 
 /// The student says a session marked taught did not happen (within 48 hours of the marking).
@@ -184,20 +204,35 @@ pub async fn decide_dispute(
         ));
     }
     if !session_happened {
-        let released: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT payment_id, currency, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
-              WHERE booking_id = $1 AND kind = 'release' AND account = $2
-              GROUP BY payment_id, currency",
+        let st = domain::ledger::Account::StudentTeacher(row.st_id.clone()).key();
+        let released: Vec<(String, Option<String>, String, i64)> = sqlx::query_as(
+            "SELECT e.payment_id, p.payment_intent_id, e.currency,
+                    CAST(SUM(e.amount_cents) AS BIGINT)
+               FROM ledger_entries e JOIN payments p ON p.id = e.payment_id
+              WHERE e.booking_id = $1 AND e.kind = 'release' AND e.account = $2
+              GROUP BY e.payment_id, p.payment_intent_id, e.currency",
         )
         .bind(id)
-        .bind(domain::ledger::Account::StudentTeacher(row.st_id.clone()).key())
+        .bind(&st)
         .fetch_all(&mut *tx)
         .await?;
-        for (payment_id, currency, amount) in released {
-            let st = domain::ledger::Account::StudentTeacher(row.st_id.clone()).key();
+        for (payment_id, payment_intent, currency, amount) in released {
+            lock_payment(
+                &mut tx,
+                db.backend(),
+                &payment_id,
+                payment_intent.as_deref(),
+            )
+            .await?;
+            // What a refund already took back from this payment is not taken twice.
+            let still_held = ledger_store::held_from(&mut tx, &payment_id, &st).await?;
             let available = ledger_store::balance(&mut tx, &st).await?;
-            let movement =
-                domain::ledger::release_reversed(&payment_id, &row.st_id, amount, available);
+            let movement = domain::ledger::release_reversed(
+                &payment_id,
+                &row.st_id,
+                amount.min(still_held),
+                available,
+            );
             ledger_store::post(&mut tx, &movement, &payment_id, &currency, Some(id), now).await?;
         }
         store::return_credit(&mut tx, &row.enrollment_id).await?;

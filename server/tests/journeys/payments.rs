@@ -1892,3 +1892,58 @@ async fn a_dispute_decided_after_a_refund_does_not_take_the_money_back_twice() {
     );
     ledger_is_sound(&app).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_checkouts_paid_at_once_for_one_course_enroll_once_and_flag_the_other() {
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    let second = match app.backend {
+        "postgres" => Some(app.second_instance().await),
+        _ => None,
+    };
+    let apps: Vec<&TestApp> = std::iter::once(&app).chain(second.as_ref()).collect();
+    let course = rust_course();
+    let (price, _) = course_price(&app, &course).await;
+    let secret = local_secret(&app);
+    const STUDENTS: usize = 8;
+    let mut events = Vec::new();
+    for n in 0..STUDENTS {
+        // Two browser tabs: the first checkout expires, the second is opened, and Stripe
+        // completes both at the same moment.
+        let browser = new_student(&app, &format!("twice{n}@example.com")).await;
+        let first = start_checkout(&app, &browser, &course).await;
+        sqlx::query("UPDATE checkouts SET expires_at = 0 WHERE stripe_session_id = $1")
+            .bind(first["id"].as_str().unwrap())
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        let second = start_checkout(&app, &browser, &course).await;
+        assert_ne!(first["id"], second["id"]);
+        for (i, started) in [first, second].iter().enumerate() {
+            let session_id = started["id"].as_str().unwrap();
+            let checkout_id = checkout_id_of(&app, session_id).await;
+            let body = completed_event(
+                &format!("evt_twice{n}_{i}"),
+                session_id,
+                &checkout_id,
+                price,
+            );
+            events.push((apps[i % apps.len()], body));
+        }
+    }
+    deliver_at_once(events.into_iter(), &secret).await;
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM payments").await,
+        STUDENTS as i64,
+        "one payment per enrollment"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM checkouts WHERE status = 'flagged'"
+        )
+        .await,
+        STUDENTS as i64,
+        "the other is kept for a person to refund"
+    );
+    ledger_is_sound(&app).await;
+}

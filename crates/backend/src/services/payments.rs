@@ -234,7 +234,7 @@ pub async fn apply_event(db: &Db, event: &ReceivedEvent, now: i64) -> Result<App
     }
     match &event.event {
         PaymentEvent::CheckoutCompleted(completed) if completed.payment_status == "paid" => {
-            complete_checkout(&mut tx, completed, now).await?
+            complete_checkout(&mut tx, db.backend(), completed, now).await?
         }
         PaymentEvent::CheckoutExpired { session_id } => {
             if let Some(checkout) = store::find_for_session(&mut tx, session_id, None).await? {
@@ -261,6 +261,7 @@ pub async fn apply_event(db: &Db, event: &ReceivedEvent, now: i64) -> Result<App
 /// it was not paid as priced.
 async fn complete_checkout(
     conn: &mut AnyConnection,
+    backend: crate::db::Backend,
     completed: &CompletedCheckout,
     now: i64,
 ) -> Result<(), AppError> {
@@ -297,6 +298,14 @@ async fn complete_checkout(
         tracing::error!(checkout = %checkout.id, purpose = %checkout.purpose, "no handler for this checkout purpose");
         return Ok(());
     }
+    // Two checkouts of one student for one course (two tabs) may complete at the same moment at
+    // two servers: one enrolls, the other then finds the enrollment and is flagged.
+    store::lock_payment_intent(
+        conn,
+        backend,
+        &format!("enrollment:{}:{}", checkout.user_id, checkout.course_id),
+    )
+    .await?;
     if learning::find_enrollment_for(conn, &checkout.user_id, &checkout.course_id)
         .await?
         .is_some()

@@ -394,7 +394,8 @@ pub async fn find_payment_by_intent(
 
 /// Serialises everything that touches one PaymentIntent's money until the transaction ends: a
 /// refund and the completion it may overtake must not miss each other. Postgres takes an
-/// advisory lock; SQLite has one writer at a time anyway.
+/// advisory lock; SQLite has one writer at a time anyway. Any other key names another thing to
+/// serialise on (a student's enrollment in a course).
 pub async fn lock_payment_intent(
     conn: &mut AnyConnection,
     backend: crate::db::Backend,

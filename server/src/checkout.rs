@@ -76,9 +76,6 @@ pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Re
         }
     };
     for line in &records {
-        let cents = |money: &domain::money::Money| {
-            format!("{}.{:02}", money.cents / 100, money.cents % 100)
-        };
         written = written.and_then(|()| {
             sheet.write_record([
                 line.payment_id.as_str(),
@@ -86,9 +83,9 @@ pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Re
                 &text(&line.course_title),
                 &text(&line.student_name),
                 line.amount.currency.code(),
-                &cents(&line.amount),
-                &cents(&line.refunded),
-                &cents(&line.creator_share),
+                &line.amount.decimal(),
+                &line.refunded.decimal(),
+                &line.creator_share.decimal(),
             ])
         });
     }

@@ -99,6 +99,11 @@ impl Money {
     pub fn is_free(self) -> bool {
         self.cents == 0
     }
+
+    /// The amount alone, as spreadsheets and exports read it: "1250.00", no symbol or grouping.
+    pub fn decimal(self) -> String {
+        format!("{}.{:02}", self.cents / 100, self.cents % 100)
+    }
 }
 
 impl fmt::Display for Money {
@@ -136,6 +141,15 @@ mod tests {
             Money::new(123_456_789, Currency::Usd).unwrap().to_string(),
             "$1,234,567.89"
         );
+    }
+
+    #[test]
+    fn decimal_is_the_bare_amount() {
+        assert_eq!(
+            Money::new(125_005, Currency::Usd).unwrap().decimal(),
+            "1250.05"
+        );
+        assert_eq!(Money::new(7, Currency::Gbp).unwrap().decimal(), "0.07");
     }
 
     #[test]

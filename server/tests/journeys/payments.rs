@@ -36,21 +36,43 @@ async fn eventually(app: &TestApp, sql: &str, expected: i64) {
     );
 }
 
+/// Submits a form of `page` as a browser without JavaScript does: with the CSRF token the page
+/// was served with, from our origin, `page` as the referer.
+async fn submit_form(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let token = app.form_token(browser, page).await;
+    let mut form = vec![("csrf_token", token.as_str())];
+    form.extend_from_slice(fields);
+    browser
+        .post(app.url(action))
+        .header("origin", &app.base_url)
+        .header("accept", "text/html")
+        .header("referer", app.url(page))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Pays the local Checkout page at `url` with `card`, as a browser without JavaScript would;
 /// returns where it sends the browser.
 async fn pay(app: &TestApp, browser: &reqwest::Client, url: &str, card: &str) -> String {
     let path = url
         .strip_prefix(&app.base_url)
         .expect("a local checkout URL");
-    let token = app.form_token(browser, path).await;
-    let response = browser
-        .post(app.url(&format!("{path}/pay")))
-        .header("origin", &app.base_url)
-        .header("accept", "text/html")
-        .form(&[("csrf_token", token.as_str()), ("card_number", card)])
-        .send()
-        .await
-        .unwrap();
+    let response = submit_form(
+        app,
+        browser,
+        path,
+        &format!("{path}/pay"),
+        &[("card_number", card)],
+    )
+    .await;
     assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
     response.headers()["location"].to_str().unwrap().to_owned()
 }
@@ -137,6 +159,11 @@ async fn deliver_at_once<'a>(
     }
     let statuses = sent.join_all().await;
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+}
+
+/// Posts `body` to the webhook signed now with `secret`, as Stripe would.
+async fn post_signed(app: &TestApp, body: &str, secret: &str) -> (u16, Value) {
+    post_webhook(app, body, Some(&sign(body.as_bytes(), secret, now()))).await
 }
 
 fn local_secret(app: &TestApp) -> String {
@@ -252,15 +279,14 @@ async fn enrolling_through_checkout_enrolls_once_splits_the_payment_and_welcomes
     .fetch_one(app.db.pool())
     .await
     .unwrap();
-    let token = app.form_token(&browser, "/dev/stripe/events").await;
-    let response = browser
-        .post(app.url(&format!("/dev/stripe/events/{event_id}/resend")))
-        .header("origin", &app.base_url)
-        .header("accept", "text/html")
-        .form(&[("csrf_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let response = submit_form(
+        &app,
+        &browser,
+        "/dev/stripe/events",
+        &format!("/dev/stripe/events/{event_id}/resend"),
+        &[],
+    )
+    .await;
     assert_eq!(response.status(), 303);
     eventually(
         &app,
@@ -330,8 +356,7 @@ async fn the_webhook_verifies_signatures_and_applies_each_event_once() {
     let (status, answer) = post_webhook(&app, &body, Some(&header)).await;
     assert_eq!((status, answer["duplicate"].as_bool()), (200, Some(false)));
     for _ in 0..2 {
-        let (status, answer) =
-            post_webhook(&app, &body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+        let (status, answer) = post_signed(&app, &body, &secret).await;
         assert_eq!((status, answer["duplicate"].as_bool()), (200, Some(true)));
     }
     assert_eq!(count(&app, payments).await, 1);
@@ -350,8 +375,7 @@ async fn the_webhook_verifies_signatures_and_applies_each_event_once() {
         "created": now(), "livemode": false, "pending_webhooks": 1,
         "data": {"object": {"id": "cus_1", "object": "customer"}}})
     .to_string();
-    let (status, _) =
-        post_webhook(&app, &other, Some(&sign(other.as_bytes(), &secret, now()))).await;
+    let (status, _) = post_signed(&app, &other, &secret).await;
     assert_eq!(status, 200);
     assert_eq!(
         count(
@@ -375,7 +399,7 @@ async fn a_payment_that_differs_from_the_price_grants_nothing_and_is_flagged() {
     let checkout_id = checkout_id_of(&app, session_id).await;
     let body = completed_event("evt_short", session_id, &checkout_id, price - 100);
     let secret = local_secret(&app);
-    let (status, _) = post_webhook(&app, &body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+    let (status, _) = post_signed(&app, &body, &secret).await;
     assert_eq!(status, 200, "Stripe must not retry it: it was received");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 0);
     assert_eq!(
@@ -487,15 +511,7 @@ async fn an_expired_checkout_can_no_longer_be_paid() {
     let started = start_checkout(&app, &browser, &rust_course()).await;
     let session_id = started["id"].as_str().unwrap();
     let path = format!("/dev/stripe/checkout/{session_id}");
-    let token = app.form_token(&browser, &path).await;
-    let response = browser
-        .post(app.url(&format!("{path}/expire")))
-        .header("origin", &app.base_url)
-        .header("accept", "text/html")
-        .form(&[("csrf_token", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let response = submit_form(&app, &browser, &path, &format!("{path}/expire"), &[]).await;
     assert_eq!(response.status(), 303);
     eventually(
         &app,
@@ -696,12 +712,7 @@ async fn with_keys_checkout_sessions_are_opened_at_stripe_with_its_exact_paramet
 
     // The webhook takes the endpoint's configured secret, not the local Stripe's.
     let body = completed_event("evt_real", "cs_test_real", &checkout_id, price);
-    let (status, _) = post_webhook(
-        &app,
-        &body,
-        Some(&sign(body.as_bytes(), "whsec_endpoint", now())),
-    )
-    .await;
+    let (status, _) = post_signed(&app, &body, "whsec_endpoint").await;
     assert_eq!(status, 200);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 1);
     assert_eq!(
@@ -836,8 +847,7 @@ async fn refunds_reverse_the_splits_whatever_the_order_and_a_full_refund_ends_th
         for round in 0..3 {
             for &i in order {
                 let body = &events[(i + round) % 3];
-                let (status, answer) =
-                    post_webhook(&app, body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+                let (status, answer) = post_signed(&app, body, &secret).await;
                 assert_eq!(status, 200, "{answer}");
             }
         }
@@ -903,8 +913,7 @@ async fn a_partial_refund_reverses_its_share_of_each_split_and_keeps_the_enrollm
         // An older event arriving late changes nothing: the total only rises.
         refunded_event("evt_p0", intent, price, 400),
     ] {
-        let (status, _) =
-            post_webhook(&app, &body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+        let (status, _) = post_signed(&app, &body, &secret).await;
         assert_eq!(status, 200);
     }
     let (ledger, refunded) = ledger_of(&app, intent).await;
@@ -945,12 +954,7 @@ async fn a_full_refund_cancels_the_sessions_still_to_come_and_enrolling_again_st
     let session_id = started["id"].as_str().unwrap().to_owned();
     let checkout_id = checkout_id_of(&app, &session_id).await;
     let completed = completed_event("evt_a", &session_id, &checkout_id, price);
-    let (status, _) = post_webhook(
-        &app,
-        &completed,
-        Some(&sign(completed.as_bytes(), &secret, now())),
-    )
-    .await;
+    let (status, _) = post_signed(&app, &completed, &secret).await;
     assert_eq!(status, 200);
     let slot = app.free_slots_of(&priya(), 7).await[3].clone();
     let booked = app
@@ -961,12 +965,7 @@ async fn a_full_refund_cancels_the_sessions_still_to_come_and_enrolling_again_st
     assert_eq!(count(&app, cancelled_emails).await, 0);
 
     let refund = refunded_event("evt_a_full", "pi_evt_a", price, price);
-    let (status, _) = post_webhook(
-        &app,
-        &refund,
-        Some(&sign(refund.as_bytes(), &secret, now())),
-    )
-    .await;
+    let (status, _) = post_signed(&app, &refund, &secret).await;
     assert_eq!(status, 200);
     let status: String = sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
         .bind(booked["id"].as_str().unwrap())
@@ -989,12 +988,7 @@ async fn a_full_refund_cancels_the_sessions_still_to_come_and_enrolling_again_st
     assert_ne!(second_session, session_id);
     let second_checkout = checkout_id_of(&app, second_session).await;
     let completed = completed_event("evt_b", second_session, &second_checkout, price);
-    let (status, _) = post_webhook(
-        &app,
-        &completed,
-        Some(&sign(completed.as_bytes(), &secret, now())),
-    )
-    .await;
+    let (status, _) = post_signed(&app, &completed, &secret).await;
     assert_eq!(status, 200);
     let (ended, credits): (Option<i64>, i64) = sqlx::query_as(
         "SELECT e.ended_at, e.session_credits FROM enrollments e JOIN users u ON u.id = e.student_id
@@ -1187,12 +1181,7 @@ async fn a_refund_stripe_cannot_make_is_unable_to_process_and_moves_nothing() {
     start_checkout(&app, &browser, &rust_course()).await;
     let checkout_id = checkout_id_of(&app, "cs_test_refund").await;
     let body = completed_event("evt_nope", "cs_test_refund", &checkout_id, price);
-    let (status, _) = post_webhook(
-        &app,
-        &body,
-        Some(&sign(body.as_bytes(), "whsec_endpoint", now())),
-    )
-    .await;
+    let (status, _) = post_signed(&app, &body, "whsec_endpoint").await;
     assert_eq!(status, 200);
     let payment_id: String = sqlx::query_scalar("SELECT id FROM payments")
         .fetch_one(app.db.pool())
@@ -1308,20 +1297,14 @@ async fn the_payments_page_shows_each_share_refunds_without_javascript_and_expor
     );
 
     // Refund $10.00 with the plain form.
-    let token = app.form_token(&maya, "/payments").await;
-    let response = maya
-        .post(app.url("/rpc/refund_payment"))
-        .header("origin", &app.base_url)
-        .header("accept", "text/html")
-        .header("referer", app.url("/payments"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("payment_id", payment_id.as_str()),
-            ("amount", "10.00"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = submit_form(
+        &app,
+        &maya,
+        "/payments",
+        "/rpc/refund_payment",
+        &[("payment_id", payment_id.as_str()), ("amount", "10.00")],
+    )
+    .await;
     assert!(response.status().is_redirection(), "{}", response.status());
     eventually(
         &app,
@@ -1342,19 +1325,14 @@ async fn the_payments_page_shows_each_share_refunds_without_javascript_and_expor
     );
 
     // An amount that is not money is refused beside the form, and nothing moves.
-    let token = app.form_token(&maya, "/payments").await;
-    maya.post(app.url("/rpc/refund_payment"))
-        .header("origin", &app.base_url)
-        .header("accept", "text/html")
-        .header("referer", app.url("/payments"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("payment_id", payment_id.as_str()),
-            ("amount", "ten"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    submit_form(
+        &app,
+        &maya,
+        "/payments",
+        "/rpc/refund_payment",
+        &[("payment_id", payment_id.as_str()), ("amount", "ten")],
+    )
+    .await;
     assert!(
         page_as(&app, &maya, "/payments")
             .await
@@ -1653,8 +1631,7 @@ async fn random_sequences_of_payments_refunds_duplicates_and_reordering_keep_the
             events.swap(i, rng.below(i as u64 + 1) as usize);
         }
         for body in &events {
-            let (status, answer) =
-                post_webhook(&app, body, Some(&sign(body.as_bytes(), &secret, now()))).await;
+            let (status, answer) = post_signed(&app, body, &secret).await;
             assert_eq!(status, 200, "case {case}: {answer}");
         }
         let refunded = totals.last().copied().unwrap_or(0);
@@ -1710,19 +1687,14 @@ async fn a_student_teacher_marks_sessions_taught_from_the_earnings_page_without_
         "Priya creates no course"
     );
 
-    let token = app.form_token(&priya_browser, "/payments").await;
-    let response = priya_browser
-        .post(app.url("/rpc/mark_taught"))
-        .header("origin", &app.base_url)
-        .header("accept", "text/html")
-        .header("referer", app.url("/payments"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("session_id", sessions[0].as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = submit_form(
+        &app,
+        &priya_browser,
+        "/payments",
+        "/rpc/mark_taught",
+        &[("session_id", sessions[0].as_str())],
+    )
+    .await;
     assert!(response.status().is_redirection(), "{}", response.status());
     let html = page_as(&app, &priya_browser, "/payments").await;
     assert_eq!(html.matches("data-testid=\"to-mark\"").count(), 1);

@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::store;
 use crate::store::catalog::{CourseRow, ModuleRow};
 use domain::catalog::{Level, like_pattern, normalize_search};
-use domain::money::{Currency, Money};
+use domain::money::Money;
 use wire::courses::{CourseDetail, CourseModule, CourseSummary, CreatorProfile, CreatorRef};
 use wire::error::AppError;
 
@@ -53,8 +53,7 @@ pub async fn get_course(db: &Db, id: &str) -> Result<CourseDetail, AppError> {
 }
 
 fn price(row: &CourseRow) -> Result<Money, AppError> {
-    let currency = Currency::parse(&row.currency).map_err(corrupt_row)?;
-    Money::new(row.price_cents, currency).map_err(corrupt_row)
+    super::stored_money(row.price_cents, &row.currency)
 }
 
 fn level(row: &CourseRow) -> Result<Level, AppError> {

@@ -171,10 +171,7 @@ pub async fn refund_payment(
     }
     let amount = amount_cents.unwrap_or(left);
     if !(1..=left).contains(&amount) {
-        let most = domain::money::Currency::parse(&payment.currency)
-            .and_then(|currency| domain::money::Money::new(left, currency))
-            .map(|money| money.to_string())
-            .unwrap_or_else(|_| format!("{left} cents"));
+        let most = super::stored_money(left, &payment.currency)?;
         return Err(AppError::BadRequest(format!(
             "A refund is at least one cent and at most what is left: {most}."
         )));
@@ -227,7 +224,7 @@ pub async fn apply_event(db: &Db, event: &ReceivedEvent, now: i64) -> Result<App
         _ => None,
     };
     if let Some(payment_intent) = payment_intent {
-        store::lock_payment_intent(&mut tx, db.backend(), payment_intent).await?;
+        store::lock_until_commit(&mut tx, db.backend(), payment_intent).await?;
     }
     if !store::record_event(&mut tx, event, now).await? {
         return Ok(Applied::Duplicate);
@@ -300,7 +297,7 @@ async fn complete_checkout(
     }
     // Two checkouts of one student for one course (two tabs) may complete at the same moment at
     // two servers: one enrolls, the other then finds the enrollment and is flagged.
-    store::lock_payment_intent(
+    store::lock_until_commit(
         conn,
         backend,
         &format!("enrollment:{}:{}", checkout.user_id, checkout.course_id),
@@ -560,22 +557,24 @@ pub async fn payment_records(db: &Db, user: &SessionUser) -> Result<Vec<PaymentR
                     paid_on,
                     course_title,
                     student_name,
-                    amount: money(amount, &currency)?,
-                    refunded: money(refunded, &currency)?,
-                    creator_share: money(share, &currency)?,
+                    amount: super::stored_money(amount, &currency)?,
+                    refunded: super::stored_money(refunded, &currency)?,
+                    creator_share: super::stored_money(share, &currency)?,
                 })
             },
         )
         .collect()
 }
 
-fn money(cents: i64, currency: &str) -> Result<domain::money::Money, AppError> {
-    domain::money::Currency::parse(currency)
-        .and_then(|currency| domain::money::Money::new(cents.max(0), currency))
-        .map_err(|error| {
-            tracing::error!(%error, "a payment row holds an unreadable amount");
-            AppError::Internal
+/// An earner's balance per currency, as shown ("$73.50").
+async fn earnings_shown(conn: &mut AnyConnection, account: &str) -> Result<Vec<String>, AppError> {
+    store::balances_by_currency(conn, account)
+        .await?
+        .into_iter()
+        .map(|(currency, cents)| {
+            super::stored_money(cents, &currency).map(|money| money.to_string())
         })
+        .collect()
 }
 
 /// The viewer's side as a Student-Teacher: what they earned, per session, and the sessions that
@@ -592,17 +591,7 @@ async fn teaching_side(
     AppError,
 > {
     let account = domain::ledger::Account::StudentTeacher(user.id.clone()).key();
-    let totals: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT currency, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
-          WHERE account = $1 GROUP BY currency ORDER BY currency",
-    )
-    .bind(&account)
-    .fetch_all(&mut *conn)
-    .await?;
-    let teaching_earned = totals
-        .into_iter()
-        .map(|(currency, cents)| money(cents, &currency).map(|money| money.to_string()))
-        .collect::<Result<_, _>>()?;
+    let teaching_earned = earnings_shown(conn, &account).await?;
     let lines: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
         "SELECT b.start_at, b.end_at, c.title, u.name, e.currency,
                 CAST(SUM(e.amount_cents) AS BIGINT)
@@ -619,7 +608,7 @@ async fn teaching_side(
         .into_iter()
         .map(
             |(start, end, course_title, student_name, currency, cents)| {
-                let amount = match money(cents.abs(), &currency)?.to_string() {
+                let amount = match super::stored_money(cents.abs(), &currency)?.to_string() {
                     shown if cents < 0 => format!("−{shown}"),
                     shown => shown,
                 };
@@ -677,17 +666,8 @@ pub async fn payments_overview(
         })
         .collect();
     let mut conn = db.pool().acquire().await?;
-    let earned: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT currency, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
-          WHERE account = $1 GROUP BY currency ORDER BY currency",
-    )
-    .bind(domain::ledger::Account::Creator(user.id.clone()).key())
-    .fetch_all(&mut *conn)
-    .await?;
-    let earned = earned
-        .into_iter()
-        .map(|(currency, cents)| money(cents, &currency).map(|money| money.to_string()))
-        .collect::<Result<_, _>>()?;
+    let creator = domain::ledger::Account::Creator(user.id.clone()).key();
+    let earned = earnings_shown(&mut conn, &creator).await?;
     let (ledger_sound, flagged) = if user.is_admin {
         let flagged: Vec<(String, String, String, i64, String, Option<String>)> = sqlx::query_as(
             "SELECT k.stripe_session_id, u.email, c.title, k.amount_cents, k.currency, k.flag_reason
@@ -699,7 +679,7 @@ pub async fn payments_overview(
         let flagged = flagged
             .into_iter()
             .map(|(session, email, title, cents, currency, reason)| {
-                let priced = money(cents, &currency)
+                let priced = super::stored_money(cents, &currency)
                     .map(|money| money.to_string())
                     .unwrap_or_default();
                 format!(

@@ -392,24 +392,38 @@ pub async fn find_payment_by_intent(
     .await?)
 }
 
-/// Serialises everything that touches one PaymentIntent's money until the transaction ends: a
-/// refund and the completion it may overtake must not miss each other. Postgres takes an
-/// advisory lock; SQLite has one writer at a time anyway. Any other key names another thing to
-/// serialise on (a student's enrollment in a course).
-pub async fn lock_payment_intent(
+/// Serialises, until the transaction ends, every transaction that locks the same `key`: a
+/// PaymentIntent's id (a refund and the completion it may overtake must not miss each other;
+/// releases and disputes of the payment take it too), or a student's enrollment in a course.
+/// Postgres takes an advisory lock; SQLite has one writer at a time anyway.
+pub async fn lock_until_commit(
     conn: &mut AnyConnection,
     backend: crate::db::Backend,
-    payment_intent_id: &str,
+    key: &str,
 ) -> Result<(), AppError> {
     if backend == crate::db::Backend::Postgres {
         sqlx::query(
             "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS held",
         )
-        .bind(payment_intent_id)
+        .bind(key)
         .fetch_one(conn)
         .await?;
     }
     Ok(())
+}
+
+/// An account's balance in each currency it holds.
+pub async fn balances_by_currency(
+    conn: &mut AnyConnection,
+    account: &str,
+) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT currency, CAST(SUM(amount_cents) AS BIGINT) FROM ledger_entries
+          WHERE account = $1 GROUP BY currency ORDER BY currency",
+    )
+    .bind(account)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// An account's balance (the sum of its postings).

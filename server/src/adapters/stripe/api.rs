@@ -40,6 +40,19 @@ impl StripeApi {
     }
 }
 
+impl StripeApi {
+    /// The client, and the key that makes a repeat of this request the same request to Stripe.
+    fn client_and_key(&self, key: &str) -> Result<(&stripe::Client, IdempotencyKey), PaymentError> {
+        let client = self
+            .client
+            .as_ref()
+            .map_err(|error| PaymentError::Rejected(error.clone()))?;
+        let key = IdempotencyKey::new(key)
+            .map_err(|error| PaymentError::Rejected(format!("idempotency key: {error}")))?;
+        Ok((client, key))
+    }
+}
+
 fn classify(error: StripeError) -> PaymentError {
     match error {
         StripeError::Stripe(api, status) => {
@@ -72,10 +85,6 @@ impl PaymentGateway for StripeApi {
         &self,
         request: &CheckoutRequest,
     ) -> Result<OpenedCheckout, PaymentError> {
-        let client = self
-            .client
-            .as_ref()
-            .map_err(|error| PaymentError::Rejected(error.clone()))?;
         let Ok(currency) = request.currency.parse::<stripe_types::Currency>();
         let mut price_data = CreateCheckoutSessionLineItemsPriceData::new(currency);
         price_data.unit_amount = Some(request.amount_cents);
@@ -88,8 +97,7 @@ impl PaymentGateway for StripeApi {
         let mut payment_intent_data = CreateCheckoutSessionPaymentIntentData::new();
         payment_intent_data.transfer_group = Some(request.transfer_group.clone());
         payment_intent_data.metadata = Some(metadata.clone());
-        let key = IdempotencyKey::new(request.checkout_id.as_str())
-            .map_err(|error| PaymentError::Rejected(format!("idempotency key: {error}")))?;
+        let (client, key) = self.client_and_key(&request.checkout_id)?;
         let session = CreateCheckoutSession::new()
             .mode(CheckoutSessionMode::Payment)
             .line_items(vec![line_item])
@@ -115,12 +123,7 @@ impl PaymentGateway for StripeApi {
     }
 
     async fn refund(&self, request: &RefundRequest) -> Result<(), PaymentError> {
-        let client = self
-            .client
-            .as_ref()
-            .map_err(|error| PaymentError::Rejected(error.clone()))?;
-        let key = IdempotencyKey::new(request.idempotency_key.as_str())
-            .map_err(|error| PaymentError::Rejected(format!("idempotency key: {error}")))?;
+        let (client, key) = self.client_and_key(&request.idempotency_key)?;
         let metadata: std::collections::HashMap<String, String> =
             request.metadata.iter().cloned().collect();
         stripe_core::refund::CreateRefund::new()

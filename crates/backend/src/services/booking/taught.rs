@@ -110,7 +110,7 @@ async fn lock_payment(
     payment_id: &str,
     payment_intent: Option<&str>,
 ) -> Result<(), AppError> {
-    ledger_store::lock_payment_intent(conn, backend, payment_intent.unwrap_or(payment_id)).await
+    ledger_store::lock_until_commit(conn, backend, payment_intent.unwrap_or(payment_id)).await
 }
 
 /// The student says a session marked taught did not happen (within 48 hours of the marking).

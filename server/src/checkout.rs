@@ -1,15 +1,16 @@
 //! Plain routes of the payments journey: Checkout's cancel link comes back here (the course page
-//! then says whether the card was declined or the student simply left), and the payments page's
-//! CSV export.
+//! then says whether the card was declined or the student simply left), the held session's
+//! "Pay" form, and the payments page's CSV export.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use backend::AppState;
 use backend::store::unix_now;
 use tower_sessions::Session;
+use wire::error::AppError;
 
-/// Checkout's cancel link: back to the course page, which says whether the card was declined
-/// or the student simply left.
+/// Checkout's cancel link: back to the course page (or the held session's page), which says
+/// whether the card was declined or the student simply left.
 pub async fn cancelled(
     State(state): State<AppState>,
     session: Session,
@@ -21,25 +22,47 @@ pub async fn cancelled(
         Err(error) => return crate::rest::ApiError(error).into_response(),
     };
     match backend::services::payments::cancelled_checkout(&state.db, &user.id, &checkout_id).await {
-        Ok(Some((course_id, message))) => {
-            let notice = if message == wire::payments::PAYMENT_FAILED {
-                "failed"
-            } else {
-                "cancelled"
-            };
-            course_page(&course_id, notice)
-        }
+        Ok(Some(page)) => Redirect::to(&page).into_response(),
         Ok(None) => Redirect::to("/").into_response(),
         Err(error) => crate::rest::ApiError(error).into_response(),
     }
 }
 
-fn course_page(course_id: &str, notice: &str) -> Response {
-    Redirect::to(&format!(
-        "/courses/{}?checkout={notice}",
-        url::form_urlencoded::byte_serialize(course_id.as_bytes()).collect::<String>()
-    ))
-    .into_response()
+/// The held session page's "Pay" button, a plain form post (with or without JavaScript; the
+/// CSRF layer checks its token): opens the session's Checkout Session and sends the browser
+/// there, or back to the session page, which says what went wrong.
+pub async fn pay_for_session(
+    State(state): State<AppState>,
+    session: Session,
+    Path(booking_id): Path<String>,
+) -> Response {
+    let page = format!(
+        "/sessions/{}",
+        url::form_urlencoded::byte_serialize(booking_id.as_bytes()).collect::<String>()
+    );
+    let user = match backend::auth::current_user(&state.db, &session, unix_now()).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to(&format!("/login?next={page}")).into_response(),
+        Err(error) => return crate::rest::ApiError(error).into_response(),
+    };
+    let started = backend::services::payments::start_session_checkout(
+        &state.db,
+        state.payments.as_ref(),
+        &state.settings.public_url,
+        &user,
+        &booking_id,
+        unix_now(),
+    )
+    .await;
+    match started {
+        Ok(started) => Redirect::to(&started.url).into_response(),
+        Err(AppError::Unavailable(_)) => {
+            Redirect::to(&format!("{page}?checkout=unavailable")).into_response()
+        }
+        // The page shows where the session stands (released, or paid meanwhile).
+        Err(AppError::Conflict(_)) => Redirect::to(&page).into_response(),
+        Err(error) => crate::rest::ApiError(error).into_response(),
+    }
 }
 
 /// `/payments.csv`: the payments page as a spreadsheet, for the signed-in creator or admin.

@@ -1,5 +1,6 @@
-//! Background work: the outbox worker (emails and reminders, with retries and backoff), the
-//! release of expired booking holds, and the hourly housekeeping sweep and ledger check. Every
+//! Background work: the outbox worker (emails and reminders, automatic refunds, and the local
+//! Stripe's deliveries, with retries and backoff), the release of expired booking holds, and
+//! the hourly housekeeping sweep and ledger check. Every
 //! app server runs them; a job's lease (with SKIP LOCKED on Postgres) and its lease token keep
 //! two servers from finishing the same job, and the message kept from the first attempt makes
 //! every retry send the same bytes under the same idempotency key, so the provider delivers it
@@ -119,9 +120,23 @@ async fn deliver_local_stripe_event(state: &AppState, job: &Job) -> Outcome {
     }
 }
 
+/// An automatic refund (a single session paid for after its slot went, or cancelled).
+async fn refund(state: &AppState, job: &Job) -> Outcome {
+    let Ok(refund) = serde_json::from_str::<payments::RefundJob>(&job.payload) else {
+        return Outcome::GiveUp("unreadable payload".into());
+    };
+    match payments::refund_in_full(&state.db, state.payments.as_ref(), &refund).await {
+        Ok(()) => Outcome::Done,
+        Err(backend::payments::PaymentError::Unavailable(error)) => Outcome::Retry(error),
+        Err(backend::payments::PaymentError::Rejected(error)) => Outcome::GiveUp(error),
+    }
+}
+
 async fn run(state: &AppState, job: &Job) -> Outcome {
-    if job.kind == stripe::local::DELIVERY_KIND {
-        return deliver_local_stripe_event(state, job).await;
+    match job.kind.as_str() {
+        stripe::local::DELIVERY_KIND => return deliver_local_stripe_event(state, job).await,
+        payments::REFUND_JOB_KIND => return refund(state, job).await,
+        _ => {}
     }
     let email = match message(state, job).await {
         Ok(Some(email)) => email,

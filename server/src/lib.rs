@@ -261,6 +261,10 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops
             axum::routing::post(dev_stripe::resend),
         )
         .route("/checkout/{id}/cancelled", get(checkout::cancelled))
+        .route(
+            "/sessions/{id}/checkout",
+            axum::routing::post(checkout::pay_for_session),
+        )
         .route("/payments.csv", get(checkout::payments_csv))
         .route(
             "/api/openapi.json",

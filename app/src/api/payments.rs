@@ -117,3 +117,39 @@ pub async fn mark_taught(session_id: String) -> Result<String, AppError> {
     )
     .await
 }
+
+/// Sets what a course charges per session beyond an enrollment's credits ("25" or "25.50";
+/// empty: it sells no single sessions), for its creator or an admin.
+#[server(prefix = "/rpc", endpoint = "set_session_price", output = JsonText)]
+pub async fn set_session_price(course_id: String, price: String) -> Result<String, AppError> {
+    crate::ssr::request::respond(
+        async move {
+            let (state, user) = crate::ssr::signed_in().await?;
+            let result = async {
+                let cents = match price.trim() {
+                    "" => None,
+                    typed => Some(domain::money::parse_cents(typed).map_err(|error| {
+                        AppError::BadRequest(format!("Check the price: {error}."))
+                    })?),
+                };
+                backend::services::payments::set_session_price(
+                    &state.db,
+                    &user,
+                    course_id.trim(),
+                    cents,
+                )
+                .await?;
+                Ok(match cents {
+                    Some(_) => "Price per session saved.",
+                    None => "This course no longer sells single sessions.",
+                }
+                .to_owned())
+            }
+            .await;
+            crate::ssr::flash::keep_failure("session_price", &[("course_id", &course_id)], result)
+                .await
+        }
+        .await,
+    )
+    .await
+}

@@ -42,7 +42,8 @@ pub async fn get_booking_page(
     .await
 }
 
-/// Books the confirmed slot and sends the browser to the new session's page.
+/// Books the confirmed slot (or, without a credit in a course that sells single sessions, holds
+/// it for its payment) and sends the browser to the new session's page.
 #[server(prefix = "/rpc", endpoint = "book_session", output = JsonText)]
 pub async fn book_session(
     course_id: String,
@@ -69,7 +70,12 @@ pub async fn book_session(
             )
             .await?;
             let id = booked.session.id;
-            leptos_axum::redirect(&format!("/sessions/{id}?booked=1"));
+            // A session held for its payment (no credit left) shows how to pay on its page.
+            if booked.session.status == domain::booking::BookingStatus::PendingPayment {
+                leptos_axum::redirect(&format!("/sessions/{id}"));
+            } else {
+                leptos_axum::redirect(&format!("/sessions/{id}?booked=1"));
+            }
             Ok(id)
         }
         .await,

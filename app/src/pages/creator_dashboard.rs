@@ -3,6 +3,7 @@
 use crate::api::learning::{
     CreatorDashboard, DecideApplication, PendingApplication, get_creator_dashboard,
 };
+use crate::api::payments::SetSessionPrice;
 use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
 use crate::components::sign_in::signed_in_page;
@@ -26,10 +27,25 @@ impl Decisions {
     }
 }
 
+/// The price-per-session forms of the courses table: one action, its feedback above the table.
+#[derive(Clone, Copy)]
+struct Pricing {
+    action: ServerAction<SetSessionPrice>,
+    feedback: FormFeedback,
+}
+
 #[component]
 pub fn CreatorDashboardPage() -> impl IntoView {
     let action = ServerAction::<DecideApplication>::new();
-    let dashboard = Resource::new(move || action.version().get(), |_| get_creator_dashboard());
+    let price_action = ServerAction::<SetSessionPrice>::new();
+    let dashboard = Resource::new(
+        move || action.version().get() + price_action.version().get(),
+        |_| get_creator_dashboard(),
+    );
+    let pricing = Pricing {
+        action: price_action,
+        feedback: FormFeedback::new("session_price", price_action),
+    };
     // Created before the Suspense resolves, so server rendering waits for it too.
     let decisions = Decisions {
         action,
@@ -46,7 +62,7 @@ pub fn CreatorDashboardPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     signed_in_page(dashboard.await, "/creator", |dashboard| {
-                        view! { <Dashboard dashboard decisions /> }.into_any()
+                        view! { <Dashboard dashboard decisions pricing /> }.into_any()
                     })
                 })}
             </Suspense>
@@ -55,7 +71,12 @@ pub fn CreatorDashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn Dashboard(dashboard: CreatorDashboard, decisions: Decisions) -> impl IntoView {
+fn Dashboard(dashboard: CreatorDashboard, decisions: Decisions, pricing: Pricing) -> impl IntoView {
+    let saved = move || {
+        pricing.action.value().get().and_then(Result::ok).map(|message| {
+            view! { <p class="form-success" role="status" data-testid="price-saved">{message}</p> }
+        })
+    };
     let pending = dashboard.pending;
     view! {
         <h2>"Applications to teach"</h2>
@@ -77,12 +98,18 @@ fn Dashboard(dashboard: CreatorDashboard, decisions: Decisions) -> impl IntoView
             view! { <p class="empty-state">"You haven't published a course yet."</p> }.into_any()
         } else {
             view! {
+                <p class="muted">
+                    "A price per session lets students who used their course's sessions book more, paying for each at checkout. Leave it empty to sell none."
+                </p>
+                <FormAlert feedback=pricing.feedback />
+                {saved}
                 <table class="table">
                     <thead>
                         <tr>
                             <th scope="col">"Course"</th>
                             <th scope="col">"Students"</th>
                             <th scope="col">"Student-Teachers"</th>
+                            <th scope="col">"Price per extra session"</th>
                         </tr>
                     </thead>
                     <tbody>
@@ -97,6 +124,14 @@ fn Dashboard(dashboard: CreatorDashboard, decisions: Decisions) -> impl IntoView
                                         </td>
                                         <td>{course.enrolled}</td>
                                         <td>{course.student_teachers}</td>
+                                        <td>
+                                            <SessionPriceForm
+                                                course_id=course.id
+                                                price=course.session_price
+                                                currency=course.currency
+                                                pricing
+                                            />
+                                        </td>
                                     </tr>
                                 }
                             })
@@ -160,5 +195,35 @@ fn ApplicationCard(application: PendingApplication, decisions: Decisions) -> imp
                 </ActionForm>
             </div>
         </li>
+    }
+}
+
+#[component]
+fn SessionPriceForm(
+    course_id: String,
+    price: Option<String>,
+    currency: String,
+    pricing: Pricing,
+) -> impl IntoView {
+    let input_id = format!("session-price-{course_id}");
+    view! {
+        <ActionForm action=pricing.action attr:class="inline-form">
+            <CsrfField />
+            <input type="hidden" name="course_id" value=course_id />
+            <label for=input_id.clone() class="visually-hidden">
+                {format!("Price per extra session in {currency}")}
+            </label>
+            <input
+                id=input_id
+                name="price"
+                inputmode="decimal"
+                size="8"
+                placeholder="None"
+                value=price.unwrap_or_default()
+                data-testid="session-price"
+            />
+            <span class="muted">{format!(" {currency} ")}</span>
+            <button type="submit" class="button" data-testid="save-session-price">"Save"</button>
+        </ActionForm>
     }
 }

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use wire::payments::{CHECKOUT_CANCELLED, PAYMENT_FAILED, PAYMENTS_UNAVAILABLE};
 
 #[component]
 pub fn SessionDetailPage() -> impl IntoView {
@@ -33,6 +34,24 @@ pub fn SessionDetailPage() -> impl IntoView {
             None
         }
     };
+    // Back from Checkout (`?checkout=cs_…`): Stripe's webhook may land after the student, so a
+    // session still held is asked about again every 1.5 s (hydrated), for two minutes at most.
+    let checkout = move || query.read().get("checkout");
+    let asked = RwSignal::new(0_u32);
+    Effect::new(move || {
+        if let (Some(_), Some(Ok(shown))) = (checkout(), detail.get())
+            && shown.session.status == BookingStatus::PendingPayment
+            && asked.get_untracked() < 80
+        {
+            set_timeout(
+                move || {
+                    asked.update(|n| *n += 1);
+                    detail.refetch();
+                },
+                std::time::Duration::from_millis(1500),
+            );
+        }
+    });
     view! {
         <Title text="Your session" />
         <section class="container session-page">
@@ -40,8 +59,9 @@ pub fn SessionDetailPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let here = format!("/sessions/{}", id());
                     let banner = banner();
+                    let checkout = checkout();
                     signed_in_page(detail.await, &here, |detail| {
-                        view! { <SessionView detail banner cancel feedback /> }.into_any()
+                        view! { <SessionView detail banner checkout cancel feedback /> }.into_any()
                     })
                 })}
             </Suspense>
@@ -53,11 +73,54 @@ pub fn SessionDetailPage() -> impl IntoView {
 fn SessionView(
     detail: SessionDetail,
     banner: Option<&'static str>,
+    checkout: Option<String>,
     cancel: ServerAction<CancelSession>,
     feedback: FormFeedback,
 ) -> impl IntoView {
     let session = detail.session.clone();
     let cancelled = session.status == BookingStatus::Cancelled;
+    let held = session.status == BookingStatus::PendingPayment;
+    // What happened at Checkout, as far as this page can tell.
+    let here = format!("/sessions/{}", session.id);
+    let checkout_notice = checkout.map(|outcome| {
+        // Without JavaScript, the student asks again.
+        let refresh = (held && outcome.starts_with("cs_")).then(|| {
+            view! { " " <a href=format!("{here}?checkout={outcome}")>"Refresh"</a> }
+        });
+        let (class, text) = match (outcome.as_str(), session.status) {
+            ("failed", _) => ("form-alert", PAYMENT_FAILED),
+            ("unavailable", _) => ("form-alert", PAYMENTS_UNAVAILABLE),
+            ("cancelled", _) => ("form-status", CHECKOUT_CANCELLED),
+            (_, BookingStatus::PendingPayment) => (
+                "form-status",
+                "Confirming your payment… This page shows your booking as soon as Stripe confirms it.",
+            ),
+            (_, BookingStatus::Cancelled) => (
+                "form-alert",
+                "Your payment came after this time was released, so it is being refunded in full. We've emailed you.",
+            ),
+            _ => (
+                "form-success",
+                "Payment received: you're booked! We've emailed you both the details.",
+            ),
+        };
+        view! { <p class=class role="status" data-testid="checkout-status">{text} {refresh}</p> }
+    });
+    let pay_form = detail.payment_due.clone().map(|due| {
+        view! {
+            <section class="card" data-testid="payment-due">
+                <h2>"Pay to book"</h2>
+                <p>{due}</p>
+                // A plain form: the server opens Checkout and redirects there.
+                <form method="post" action=format!("/sessions/{}/checkout", session.id)>
+                    <CsrfField />
+                    <button type="submit" class="button button-primary" data-testid="pay">
+                        "Pay now"
+                    </button>
+                </form>
+            </section>
+        }
+    });
     let role = match detail.viewer_role {
         Party::Student => "Student-Teacher",
         Party::StudentTeacher => "Student",
@@ -71,8 +134,9 @@ fn SessionView(
         session.course_id, session.id, session.st_id
     );
     view! {
+        {checkout_notice}
         {banner
-            .filter(|_| !cancelled)
+            .filter(|_| !cancelled && !held)
             .map(|text| view! { <p class="form-success" role="status" data-testid="booked">{text}</p> })}
         <h1>{detail.course_title.clone()}</h1>
         <dl class="facts" data-testid="session-facts">
@@ -88,7 +152,8 @@ fn SessionView(
                 {detail.late_cancellation.then_some(" (changed within the free-cancellation window)")}
             </dd>
         </dl>
-        {(!cancelled)
+        {pay_form}
+        {(!cancelled && !held)
             .then(|| {
                 view! {
                     <p class="actions">

@@ -28,6 +28,8 @@ struct DemoCourse {
     description: &'static str,
     level: &'static str,
     price_cents: i64,
+    /// Pay per session beyond the enrollment's credits.
+    session_price_cents: Option<i64>,
     modules: &'static [(&'static str, &'static str, i64)],
 }
 
@@ -181,6 +183,7 @@ const COURSES: &[DemoCourse] = &[
                       the course before you.",
         level: "beginner",
         price_cents: 4900,
+        session_price_cents: Some(1500),
         modules: &[
             (
                 "Getting set up",
@@ -215,6 +218,7 @@ const COURSES: &[DemoCourse] = &[
                       shutdown included.",
         level: "intermediate",
         price_cents: 7900,
+        session_price_cents: Some(2500),
         modules: &[
             (
                 "Futures from scratch",
@@ -248,6 +252,7 @@ const COURSES: &[DemoCourse] = &[
                       each other's data.",
         level: "intermediate",
         price_cents: 5900,
+        session_price_cents: None,
         modules: &[
             (
                 "Modelling data",
@@ -281,6 +286,7 @@ const COURSES: &[DemoCourse] = &[
                       and accessibility from the start.",
         level: "beginner",
         price_cents: 3900,
+        session_price_cents: None,
         modules: &[
             (
                 "Visual hierarchy",
@@ -345,8 +351,9 @@ pub async fn ensure_demo_data(db: &Db) -> Result<bool, AppError> {
         let course_id = demo_id("course", course.key);
         sqlx::query(
             "INSERT INTO courses (id, creator_id, title, summary, description, level,
-                                  price_cents, currency, published, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'usd', TRUE, $8) ON CONFLICT DO NOTHING",
+                                  price_cents, session_price_cents, currency, published,
+                                  created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'usd', TRUE, $9) ON CONFLICT DO NOTHING",
         )
         .bind(&course_id)
         .bind(demo_id("user", course.creator))
@@ -355,6 +362,7 @@ pub async fn ensure_demo_data(db: &Db) -> Result<bool, AppError> {
         .bind(course.description)
         .bind(course.level)
         .bind(course.price_cents)
+        .bind(course.session_price_cents)
         .bind(now)
         .execute(&mut *tx)
         .await?;

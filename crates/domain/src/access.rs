@@ -21,6 +21,8 @@ pub enum Access<'a> {
     EnrollWithoutPayment,
     /// Refund a payment for a course: its creator, and admins.
     RefundPayment { course_creator_id: &'a str },
+    /// Set a course's price per session: its creator, and admins.
+    PriceSessions { course_creator_id: &'a str },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +43,8 @@ pub fn authorize(actor: Option<&Actor>, access: Access<'_>) -> Result<(), Denial
         Access::DecideApplication { course_creator_id } => actor.user_id == course_creator_id,
         Access::CreatorDashboard { creator_id } => actor.user_id == creator_id,
         Access::EnrollWithoutPayment => false,
-        Access::RefundPayment { course_creator_id } => actor.user_id == course_creator_id,
+        Access::RefundPayment { course_creator_id }
+        | Access::PriceSessions { course_creator_id } => actor.user_id == course_creator_id,
     };
     if allowed {
         Ok(())
@@ -55,6 +58,9 @@ pub fn authorize(actor: Option<&Actor>, access: Access<'_>) -> Result<(), Denial
             Access::EnrollWithoutPayment => "Only an admin can enroll students without payment.",
             Access::RefundPayment { .. } => {
                 "Only the course's creator or an admin can refund its payments."
+            }
+            Access::PriceSessions { .. } => {
+                "Only the course's creator or an admin can price its sessions."
             }
         }))
     }
@@ -81,6 +87,9 @@ mod tests {
             Access::CreatorDashboard { creator_id: "c" },
             Access::EnrollWithoutPayment,
             Access::RefundPayment {
+                course_creator_id: "c",
+            },
+            Access::PriceSessions {
                 course_creator_id: "c",
             },
         ] {
@@ -112,6 +121,12 @@ mod tests {
             (Access::EnrollWithoutPayment, false),
             (
                 Access::RefundPayment {
+                    course_creator_id: "owner",
+                },
+                true,
+            ),
+            (
+                Access::PriceSessions {
                     course_creator_id: "owner",
                 },
                 true,

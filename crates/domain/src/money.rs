@@ -29,6 +29,23 @@ pub enum MoneyError {
     Negative,
     #[error("write the amount as 25, 25.5 or 25.50")]
     Unreadable,
+    #[error("a price is more than zero")]
+    NotAPrice,
+    #[error("a price is at most 10,000.00")]
+    PriceTooHigh,
+}
+
+/// The most anything on PeerLoop may cost: a guard against a typo's extra zeros, far below what
+/// Stripe Checkout accepts.
+pub const MAX_PRICE_CENTS: i64 = 1_000_000;
+
+/// A price someone set, checked: more than zero and at most `MAX_PRICE_CENTS`.
+pub fn check_price(cents: i64) -> Result<i64, MoneyError> {
+    match cents {
+        ..=0 => Err(MoneyError::NotAPrice),
+        1..=MAX_PRICE_CENTS => Ok(cents),
+        _ => Err(MoneyError::PriceTooHigh),
+    }
 }
 
 /// An amount a person typed ("25", "25.5", "$1,250.00") in cents. At most two decimals; no
@@ -140,6 +157,18 @@ mod tests {
         assert_eq!(
             Money::new(123_456_789, Currency::Usd).unwrap().to_string(),
             "$1,234,567.89"
+        );
+    }
+
+    #[test]
+    fn prices_are_positive_and_bounded() {
+        assert_eq!(check_price(0), Err(MoneyError::NotAPrice));
+        assert_eq!(check_price(-250), Err(MoneyError::NotAPrice));
+        assert_eq!(check_price(1), Ok(1));
+        assert_eq!(check_price(MAX_PRICE_CENTS), Ok(MAX_PRICE_CENTS));
+        assert_eq!(
+            check_price(MAX_PRICE_CENTS + 1),
+            Err(MoneyError::PriceTooHigh)
         );
     }
 

@@ -58,6 +58,11 @@ pub struct CreatorCourse {
     pub title: String,
     pub enrolled: i64,
     pub student_teachers: i64,
+    /// The price of one session beyond an enrollment's credits, as typed ("25.00"); `None`
+    /// when the course sells no single sessions.
+    pub session_price: Option<String>,
+    /// Its currency's code, e.g. "USD".
+    pub currency: String,
 }
 
 /// A Student-Teacher as listed on a course, a creator's profile and their own profile.

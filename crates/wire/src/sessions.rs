@@ -103,6 +103,9 @@ pub struct SessionDetail {
     pub late_cancellation: bool,
     pub can_change: bool,
     pub policy: String,
+    /// To its student, while the session is held for its payment: what to pay and by when,
+    /// e.g. "Pay $25.00 by 14:35 to book this time. Until then it is held for you."
+    pub payment_due: Option<String>,
 }
 
 /// SDSH/TDSH session lists, plus the "schedule when ready" cards.
@@ -129,6 +132,9 @@ pub struct BookingPage {
     pub viewer_time_zone: String,
     /// The viewer's enrollment in the course, if any.
     pub credits: Option<EnrollmentCredits>,
+    /// What one session costs beyond the enrollment's credits ("$25.00"), when the course
+    /// sells single sessions.
+    pub session_price: Option<String>,
     pub sts: Vec<StChoice>,
     pub calendar: Option<StCalendar>,
     /// When moving an existing session: which one, and when it is now.

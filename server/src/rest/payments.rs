@@ -14,17 +14,22 @@ use serde::{Deserialize, Serialize};
 use wire::error::AppError;
 use wire::payments::CheckoutStarted;
 
-/// What to pay for.
+/// What to pay for: a course (enrollment), or one held session (pay per session).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
     /// The course to enroll in.
     #[schema(min_length = 1)]
-    course_id: String,
+    course_id: Option<String>,
+    /// A session of the signed-in student waiting for its payment (`pending_payment`).
+    #[schema(min_length = 1)]
+    session_id: Option<String>,
 }
 
-/// Opens a Stripe Checkout Session that enrolls the signed-in student in a course, and returns
-/// where to send the browser. A second request while that session is open returns it again.
+/// Opens a Stripe Checkout Session and returns where to send the browser: for an enrollment in
+/// a course, or for one session the signed-in student holds (booked without a credit in a
+/// course that sells single sessions; the slot stays held while the Checkout Session is open).
+/// A second request while that session is open returns it again.
 #[utoipa::path(
     post,
     path = "/api/checkout/session",
@@ -32,10 +37,11 @@ pub struct CheckoutRequest {
     request_body = CheckoutRequest,
     responses(
         (status = 200, description = "The Checkout Session to redirect to", body = CheckoutStarted),
-        (status = 400, description = "Malformed body, or a course without a price", body = ErrorBody),
+        (status = 400, description = "Malformed body, neither or both of course_id and session_id, or a course without a price", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
-        (status = 404, description = "No published course has this id", body = ErrorBody),
-        (status = 409, description = "Already enrolled in the course", body = ErrorBody),
+        (status = 403, description = "The session is someone else's", body = ErrorBody),
+        (status = 404, description = "No published course or no session has this id", body = ErrorBody),
+        (status = 409, description = "Already enrolled in the course; or the session is not waiting for a payment, or its hold ran out", body = ErrorBody),
         (status = 503, description = "Stripe could not be reached; nothing was charged", body = ErrorBody),
     )
 )]
@@ -44,17 +50,36 @@ pub async fn start_checkout(
     SignedIn(user): SignedIn,
     ApiJson(request): ApiJson<CheckoutRequest>,
 ) -> Result<Json<CheckoutStarted>, ApiError> {
-    Ok(Json(
-        payments::start_enrollment_checkout(
-            &state.db,
-            state.payments.as_ref(),
-            &state.settings.public_url,
-            &user,
-            request.course_id.trim(),
-            unix_now(),
-        )
-        .await?,
-    ))
+    let gateway = state.payments.as_ref();
+    let public_url = &state.settings.public_url;
+    let started = match (request.course_id, request.session_id) {
+        (Some(course_id), None) => {
+            payments::start_enrollment_checkout(
+                &state.db,
+                gateway,
+                public_url,
+                &user,
+                course_id.trim(),
+                unix_now(),
+            )
+            .await?
+        }
+        (None, Some(session_id)) => {
+            payments::start_session_checkout(
+                &state.db,
+                gateway,
+                public_url,
+                &user,
+                session_id.trim(),
+                unix_now(),
+            )
+            .await?
+        }
+        _ => {
+            return Err(AppError::BadRequest("Send either course_id or session_id.".into()).into());
+        }
+    };
+    Ok(Json(started))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

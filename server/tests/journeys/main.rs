@@ -11,3 +11,4 @@ mod ladder;
 mod openapi;
 mod outbox;
 mod payments;
+mod session_payments;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use server::adapters::stripe::signature::sign;
 
 /// A new student, signed in, and the demo course's price.
-async fn new_student(app: &TestApp, email: &str) -> reqwest::Client {
+pub(crate) async fn new_student(app: &TestApp, email: &str) -> reqwest::Client {
     let browser = app.new_browser();
     app.sign_up(&browser, "Nia Okafor", email).await;
     browser
@@ -23,7 +23,7 @@ async fn course_price(app: &TestApp, course_id: &str) -> (i64, String) {
 
 /// Waits (at most 10 s) until `sql` counts `expected` rows: the local Stripe's deliveries go
 /// through the outbox worker.
-async fn eventually(app: &TestApp, sql: &str, expected: i64) {
+pub(crate) async fn eventually(app: &TestApp, sql: &str, expected: i64) {
     for _ in 0..100 {
         if count(app, sql).await == expected {
             return;
@@ -38,7 +38,7 @@ async fn eventually(app: &TestApp, sql: &str, expected: i64) {
 
 /// Submits a form of `page` as a browser without JavaScript does: with the CSRF token the page
 /// was served with, from our origin, `page` as the referer.
-async fn submit_form(
+pub(crate) async fn submit_form(
     app: &TestApp,
     browser: &reqwest::Client,
     page: &str,
@@ -61,7 +61,7 @@ async fn submit_form(
 
 /// Pays the local Checkout page at `url` with `card`, as a browser without JavaScript would;
 /// returns where it sends the browser.
-async fn pay(app: &TestApp, browser: &reqwest::Client, url: &str, card: &str) -> String {
+pub(crate) async fn pay(app: &TestApp, browser: &reqwest::Client, url: &str, card: &str) -> String {
     let path = url
         .strip_prefix(&app.base_url)
         .expect("a local checkout URL");
@@ -170,7 +170,7 @@ fn local_secret(app: &TestApp) -> String {
     app.state.stripe_webhook_secrets[0].clone()
 }
 
-async fn ledger_is_sound(app: &TestApp) {
+pub(crate) async fn ledger_is_sound(app: &TestApp) {
     let breaches = backend::services::payments::ledger_check(&app.db)
         .await
         .unwrap();
@@ -1060,7 +1060,7 @@ async fn a_refund_racing_its_payment_at_another_server_is_never_lost() {
 
 /// A new student enrolled through the local Checkout (paid with the test card, its webhook
 /// delivered); returns the browser and the payment id.
-async fn paid_enrollment(app: &TestApp, email: &str) -> (reqwest::Client, String) {
+pub(crate) async fn paid_enrollment(app: &TestApp, email: &str) -> (reqwest::Client, String) {
     let browser = new_student(app, email).await;
     let started = start_checkout(app, &browser, &rust_course()).await;
     pay(
@@ -1251,7 +1251,7 @@ async fn the_hourly_reconciliation_finds_money_that_does_not_add_up() {
 }
 
 /// A page as a browser without JavaScript gets it, in `client`'s session.
-async fn page_as(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+pub(crate) async fn page_as(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
     let response = client
         .get(app.url(path))
         .header("accept", "text/html")
@@ -1395,7 +1395,7 @@ async fn sessions_with_priya(app: &TestApp, student: &reqwest::Client, n: usize)
 }
 
 /// Moves sessions into the past, hours apart in their order, as if they had taken place.
-async fn move_into_past(app: &TestApp, ids: &[String]) {
+pub(crate) async fn move_into_past(app: &TestApp, ids: &[String]) {
     for (i, id) in ids.iter().enumerate() {
         let start = now() - 86_400 * 3 + i as i64 * 7_200;
         sqlx::query(
@@ -1410,7 +1410,7 @@ async fn move_into_past(app: &TestApp, ids: &[String]) {
     }
 }
 
-async fn balance(app: &TestApp, account: &str) -> i64 {
+pub(crate) async fn balance(app: &TestApp, account: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries WHERE account = $1",
     )

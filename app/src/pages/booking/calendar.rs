@@ -10,6 +10,7 @@ pub(super) fn CalendarStep(
     base: Step,
     idempotency_key: String,
     rescheduling: Option<String>,
+    pay: Option<String>,
 ) -> impl IntoView {
     let step = Step {
         st: Some(calendar.st_id.clone()),
@@ -173,6 +174,7 @@ pub(super) fn CalendarStep(
                         policy=calendar.policy.clone()
                         idempotency_key=idempotency_key.clone()
                         rescheduling=rescheduling.clone()
+                        pay=pay.clone()
                     />
                 }
             })}

@@ -11,6 +11,8 @@ pub(super) fn ConfirmStep(
     policy: String,
     idempotency_key: String,
     rescheduling: Option<String>,
+    /// The price of a session held for payment (no credit left), to say so on the button.
+    pay: Option<String>,
 ) -> impl IntoView {
     let actions = expect_context::<BookingActions>();
     let pending = move || actions.book.pending().get() || actions.reschedule.pending().get();
@@ -40,7 +42,11 @@ pub(super) fn ConfirmStep(
                 <input type="hidden" name="duration_minutes" value=slot.duration_minutes.to_string() />
                 <input type="hidden" name="idempotency_key" value=idempotency_key />
                 <button type="submit" class="button button-primary" data-testid="confirm" disabled=pending>
-                    {move || if pending() { "Booking…" } else { "Confirm booking" }}
+                    {move || match (pending(), &pay) {
+                        (true, _) => "Booking…".to_owned(),
+                        (false, Some(price)) => format!("Hold this time and pay {price}"),
+                        (false, None) => "Confirm booking".to_owned(),
+                    }}
                 </button>
             </ActionForm>
         }

@@ -161,14 +161,24 @@ fn BookingView(page: BookingPage) -> impl IntoView {
             </p>
         }
         .into_any(),
-        (Some(_), None) => view! {
-            <p class="form-alert" role="status">"You have used every session of this course."</p>
+        (Some(_), None) => {
+            let more = match &page.session_price {
+                Some(price) => format!(
+                    " Another session is {price}: choose a time, and it is held for you while you pay."
+                ),
+                None => String::new(),
+            };
+            view! {
+                <p class="form-alert" role="status" data-testid="credits">
+                    "You have used every session of this course." {more}
+                </p>
+            }
+            .into_any()
         }
-        .into_any(),
         (None, None) => view! {
             <p class="form-alert" role="status">
                 "Enroll in this course to book sessions. "
-                <A href=format!("/courses/{course_id}/enroll")>"Enroll"</A>
+                <A href=format!("/courses/{course_id}")>"Enroll"</A>
             </p>
         }
         .into_any(),
@@ -178,6 +188,12 @@ fn BookingView(page: BookingPage) -> impl IntoView {
             .credits
             .as_ref()
             .is_some_and(|c| c.deferred_credits < c.session_credits);
+    // Without a credit, a course that sells single sessions holds the chosen time for payment.
+    let pay = page
+        .credits
+        .as_ref()
+        .filter(|c| c.session_credits <= 0 && rescheduling.is_none())
+        .and(page.session_price.clone());
     let enrollment_id = page
         .credits
         .as_ref()
@@ -260,7 +276,7 @@ fn BookingView(page: BookingPage) -> impl IntoView {
             .calendar
             .clone()
             .map(|calendar| {
-                view! { <CalendarStep calendar course_id=page.course_id.clone() base=base.clone() idempotency_key=page.idempotency_key.clone() rescheduling=rescheduling.as_ref().map(|r| r.session_id.clone()) /> }
+                view! { <CalendarStep calendar course_id=page.course_id.clone() base=base.clone() idempotency_key=page.idempotency_key.clone() rescheduling=rescheduling.as_ref().map(|r| r.session_id.clone()) pay=pay.clone() /> }
             })}
     }
 }

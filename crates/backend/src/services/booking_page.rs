@@ -87,6 +87,13 @@ pub async fn booking_page(
                 deferred_credits,
             },
         );
+    let session_price =
+        match crate::store::payments::session_price(&mut conn, query.course_id).await? {
+            Some((cents, currency)) => {
+                Some(crate::services::stored_money(cents, &currency)?.to_string())
+            }
+            None => None,
+        };
     let viewer_zone = TimeZone::get(&user.time_zone).unwrap_or(TimeZone::UTC);
     let sts: Vec<StChoice> = listed
         .sts
@@ -127,6 +134,7 @@ pub async fn booking_page(
         course_title: course.title,
         viewer_time_zone: user.time_zone.clone(),
         credits,
+        session_price,
         sts,
         calendar,
         rescheduling: rescheduling.map(|(_, r)| r),

@@ -138,13 +138,21 @@ pub async fn creator_dashboard(db: &Db, user: &SessionUser) -> Result<CreatorDas
     Ok(CreatorDashboard {
         courses: courses
             .into_iter()
-            .map(|row| CreatorCourse {
-                id: row.id,
-                title: row.title,
-                enrolled: row.enrolled,
-                student_teachers: row.student_teachers,
+            .map(|row| {
+                let session_price = match row.session_price_cents {
+                    Some(cents) => Some(super::stored_money(cents, &row.currency)?.decimal()),
+                    None => None,
+                };
+                Ok(CreatorCourse {
+                    id: row.id,
+                    title: row.title,
+                    enrolled: row.enrolled,
+                    student_teachers: row.student_teachers,
+                    session_price,
+                    currency: row.currency.to_ascii_uppercase(),
+                })
             })
-            .collect(),
+            .collect::<Result<_, AppError>>()?,
         pending: pending
             .into_iter()
             .map(|row| PendingApplication {

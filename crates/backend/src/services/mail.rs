@@ -200,3 +200,36 @@ pub fn welcome_email(
         ("Start the course", &link),
     )
 }
+
+/// A single session's payment came after its held time was released: refunded in full.
+pub fn late_session_payment_email(
+    job_id: &str,
+    name: &str,
+    email: &str,
+    course_id: &str,
+    course_title: &str,
+    amount: &str,
+    public_url: &str,
+) -> Email {
+    let link = format!("{public_url}/courses/{course_id}/book");
+    let paragraphs = [
+        format!(
+            "Your payment of {amount} for a session of {course_title} arrived after the time \
+             we held for you had been released, so the session could not be booked."
+        ),
+        format!(
+            "We have refunded the {amount} in full. Depending on your bank it shows on your \
+             statement within 5 to 10 days."
+        ),
+        "Choose another time whenever you like.".to_owned(),
+    ];
+    let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    account_email(
+        job_id,
+        email,
+        format!("Refunded: your session of {course_title}"),
+        name,
+        &paragraphs,
+        ("Choose another time", &link),
+    )
+}

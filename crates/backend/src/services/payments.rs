@@ -28,6 +28,93 @@ pub const PAYMENT_EMAIL_KIND: &str = "payment_email";
 pub enum PaymentEmailJob {
     /// A paid enrollment: welcome, and how to start.
     Welcome { enrollment_id: String },
+    /// A single session's payment that came after its hold was released, refunded in full.
+    LateSessionPaymentRefunded { payment_id: String },
+}
+
+/// The outbox job that asks Stripe to refund a payment in full (`RefundJob`): the refund leaves
+/// the transaction that decided it, so a slow Stripe holds no lock and a retry is the same
+/// refund (one idempotency key).
+pub const REFUND_JOB_KIND: &str = "payment_refund";
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RefundJob {
+    pub payment_id: String,
+}
+
+/// Queues, in the caller's transaction, the refund in full of the payment that paid for this
+/// one session (pay per session). Returns false when no such payment stands.
+pub async fn queue_session_refund(
+    conn: &mut AnyConnection,
+    booking_id: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let Some(payment) = store::session_payment(conn, booking_id).await? else {
+        return Ok(false);
+    };
+    let job = RefundJob {
+        payment_id: payment.id,
+    };
+    let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
+    outbox::enqueue(conn, REFUND_JOB_KIND, &payload, now, now).await?;
+    Ok(true)
+}
+
+/// Runs a queued `RefundJob`: asks Stripe for all the payment has left. Nothing left, nothing
+/// asked.
+pub async fn refund_in_full(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    job: &RefundJob,
+) -> Result<(), PaymentError> {
+    let payment = {
+        let mut conn = db.pool().acquire().await.map_err(unavailable)?;
+        store::find_refundable(&mut conn, &job.payment_id)
+            .await
+            .map_err(unavailable)?
+    };
+    let Some(payment) = payment else {
+        return Err(PaymentError::Rejected(format!(
+            "no payment {}",
+            job.payment_id
+        )));
+    };
+    let left = payment.amount_cents - payment.refunded_cents;
+    if left <= 0 {
+        return Ok(());
+    }
+    ask_refund(gateway, &payment, left).await?;
+    tracing::info!(payment = %payment.id, amount = left, "refunded in full automatically");
+    Ok(())
+}
+
+fn unavailable(error: impl std::fmt::Display) -> PaymentError {
+    PaymentError::Unavailable(error.to_string())
+}
+
+/// Asks Stripe to refund `amount` of a payment.
+async fn ask_refund(
+    gateway: &dyn PaymentGateway,
+    payment: &store::RefundablePayment,
+    amount: i64,
+) -> Result<(), PaymentError> {
+    let Some(payment_intent_id) = payment.payment_intent_id.clone() else {
+        return Err(PaymentError::Rejected(format!(
+            "payment {} has no Stripe charge to refund",
+            payment.id
+        )));
+    };
+    gateway
+        .refund(&RefundRequest {
+            payment_intent_id,
+            amount_cents: amount,
+            // A repeat of this request (a double click, a retry) is the same refund at Stripe.
+            idempotency_key: format!("refund-{}-{}-{amount}", payment.id, payment.refunded_cents),
+            // Only what the key already determines: the creator and an admin asking for the
+            // same refund send the same request, and Stripe makes it once.
+            metadata: vec![("payment_id".into(), payment.id.clone())],
+        })
+        .await
 }
 
 fn payments_unavailable() -> AppError {
@@ -75,25 +162,16 @@ pub async fn start_enrollment_checkout(
     }
     let checkout_id = new_id();
     let expires_at = now + CHECKOUT_OPEN_SECS;
-    {
-        let mut tx = db.begin_write().await?;
-        store::insert_checkout(
-            &mut tx,
-            &NewCheckout {
-                id: &checkout_id,
-                purpose: "enrollment",
-                user_id: &user.id,
-                course_id,
-                booking_id: None,
-                amount_cents: course.price_cents,
-                currency: &course.currency,
-                expires_at,
-            },
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-    }
+    let checkout = NewCheckout {
+        id: &checkout_id,
+        purpose: "enrollment",
+        user_id: &user.id,
+        course_id,
+        booking_id: None,
+        amount_cents: course.price_cents,
+        currency: &course.currency,
+        expires_at,
+    };
     let request = CheckoutRequest {
         checkout_id: checkout_id.clone(),
         product_name: course.title.clone(),
@@ -113,12 +191,35 @@ pub async fn start_enrollment_checkout(
             ("user_id".into(), user.id.clone()),
         ],
     };
-    // The provider is asked outside any transaction: a slow answer holds no lock.
-    let opened = gateway.open_checkout(&request).await;
+    open_checkout(db, gateway, &checkout, None, &request, now).await
+}
+
+/// Records a checkout, asks the provider to open it (outside any transaction: a slow answer
+/// holds no lock), and records the answer. `hold` is the held session it pays for, whose hold
+/// is stretched to the checkout's end in the transaction that records it.
+async fn open_checkout(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    checkout: &NewCheckout<'_>,
+    hold: Option<&str>,
+    request: &CheckoutRequest,
+    now: i64,
+) -> Result<CheckoutStarted, AppError> {
+    {
+        let mut tx = db.begin_write().await?;
+        if let Some(booking_id) = hold
+            && !store::hold_until(&mut tx, booking_id, checkout.expires_at, now).await?
+        {
+            return Err(hold_ended());
+        }
+        store::insert_checkout(&mut tx, checkout, now).await?;
+        tx.commit().await?;
+    }
+    let opened = gateway.open_checkout(request).await;
     let mut tx = db.begin_write().await?;
     let result = match opened {
         Ok(opened) => {
-            store::mark_opened(&mut tx, &checkout_id, &opened.id, &opened.url, now).await?;
+            store::mark_opened(&mut tx, checkout.id, &opened.id, &opened.url, now).await?;
             Ok(CheckoutStarted {
                 id: opened.id,
                 url: opened.url,
@@ -133,12 +234,98 @@ pub async fn start_enrollment_checkout(
                     tracing::error!(%detail, "the payment provider refused a Checkout Session")
                 }
             }
-            store::mark_failed(&mut tx, &checkout_id, now).await?;
+            store::mark_failed(&mut tx, checkout.id, now).await?;
             Err(payments_unavailable())
         }
     };
     tx.commit().await?;
     result
+}
+
+fn hold_ended() -> AppError {
+    AppError::Conflict(HOLD_ENDED.into())
+}
+
+/// Said when a held session's time ran out before it was paid.
+pub const HOLD_ENDED: &str =
+    "The time held for this session has run out, so it was released. Choose a time again.";
+
+/// Opens (or reopens) the Checkout Session that pays for one held session (pay per session),
+/// for the student who holds it. The hold lasts as long as the Checkout Session stays open.
+pub async fn start_session_checkout(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    public_url: &str,
+    user: &SessionUser,
+    booking_id: &str,
+    now: i64,
+) -> Result<CheckoutStarted, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    let held: Option<(String, String, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT b.student_id, b.course_id, b.status, b.hold_expires_at, c.title
+           FROM bookings b JOIN courses c ON c.id = b.course_id WHERE b.id = $1",
+    )
+    .bind(booking_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((student_id, course_id, status, hold_expires_at, course_title)) = held else {
+        return Err(AppError::NotFound("We couldn't find that session.".into()));
+    };
+    if student_id != user.id {
+        return Err(AppError::Forbidden(
+            "Only the session's student can pay for it.".into(),
+        ));
+    }
+    if status != domain::booking::BookingStatus::PendingPayment.as_str() {
+        return Err(match status.as_str() {
+            "cancelled" => hold_ended(),
+            _ => AppError::Conflict("This session is not waiting for a payment.".into()),
+        });
+    }
+    if hold_expires_at.is_none_or(|until| until <= now) {
+        return Err(hold_ended());
+    }
+    if let Some(open) = store::reusable_session_checkout(&mut conn, booking_id, now).await?
+        && let (Some(id), Some(url)) = (open.stripe_session_id, open.url)
+    {
+        return Ok(CheckoutStarted { id, url });
+    }
+    let Some((price_cents, currency)) = store::session_price(&mut conn, &course_id).await? else {
+        return Err(AppError::Conflict(
+            "This course no longer sells single sessions.".into(),
+        ));
+    };
+    drop(conn);
+    let checkout_id = new_id();
+    let expires_at = now + CHECKOUT_OPEN_SECS;
+    let checkout = NewCheckout {
+        id: &checkout_id,
+        purpose: "session",
+        user_id: &user.id,
+        course_id: &course_id,
+        booking_id: Some(booking_id),
+        amount_cents: price_cents,
+        currency: &currency,
+        expires_at,
+    };
+    let request = CheckoutRequest {
+        checkout_id: checkout_id.clone(),
+        product_name: format!("1-on-1 session: {course_title}"),
+        amount_cents: price_cents,
+        currency: currency.clone(),
+        customer_email: user.email.clone(),
+        success_url: format!("{public_url}/sessions/{booking_id}?checkout={{CHECKOUT_SESSION_ID}}"),
+        cancel_url: format!("{public_url}/checkout/{checkout_id}/cancelled"),
+        expires_at,
+        transfer_group: format!("session_{booking_id}"),
+        metadata: vec![
+            ("checkout_id".into(), checkout_id.clone()),
+            ("course_id".into(), course_id.clone()),
+            ("session_id".into(), booking_id.to_owned()),
+            ("user_id".into(), user.id.clone()),
+        ],
+    };
+    open_checkout(db, gateway, &checkout, Some(booking_id), &request, now).await
 }
 
 /// Asks Stripe to refund `amount_cents` of a payment (all that is left when `None`), for the
@@ -176,27 +363,22 @@ pub async fn refund_payment(
             "A refund is at least one cent and at most what is left: {most}."
         )));
     }
-    let Some(payment_intent_id) = payment.payment_intent_id.clone() else {
+    if payment.payment_intent_id.is_none() {
         return Err(AppError::Conflict(
             "This payment has no Stripe charge to refund.".into(),
         ));
-    };
-    let request = RefundRequest {
-        payment_intent_id,
-        amount_cents: amount,
-        // A repeat of this request (a double click, a retry) is the same refund at Stripe.
-        idempotency_key: format!("refund-{}-{}-{amount}", payment.id, payment.refunded_cents),
-        // Only what the key already determines: the creator and an admin asking for the same
-        // refund send the same request, and Stripe makes it once.
-        metadata: vec![("payment_id".into(), payment.id.clone())],
-    };
-    gateway.refund(&request).await.map_err(|error| {
-        match &error {
-            PaymentError::Unavailable(detail) => tracing::warn!(%detail, "refund not made"),
-            PaymentError::Rejected(detail) => tracing::error!(%detail, "Stripe refused a refund"),
-        }
-        AppError::Unavailable(UNABLE_TO_PROCESS.into())
-    })?;
+    }
+    ask_refund(gateway, &payment, amount)
+        .await
+        .map_err(|error| {
+            match &error {
+                PaymentError::Unavailable(detail) => tracing::warn!(%detail, "refund not made"),
+                PaymentError::Rejected(detail) => {
+                    tracing::error!(%detail, "Stripe refused a refund")
+                }
+            }
+            AppError::Unavailable(UNABLE_TO_PROCESS.into())
+        })?;
     tracing::info!(payment = %payment.id, amount, by = %user.id, "refund requested");
     Ok(amount)
 }
@@ -234,8 +416,11 @@ pub async fn apply_event(db: &Db, event: &ReceivedEvent, now: i64) -> Result<App
             complete_checkout(&mut tx, db.backend(), completed, now).await?
         }
         PaymentEvent::CheckoutExpired { session_id } => {
-            if let Some(checkout) = store::find_for_session(&mut tx, session_id, None).await? {
-                store::settle(&mut tx, &checkout.id, "expired", None, session_id, now).await?;
+            if let Some(checkout) = store::find_for_session(&mut tx, session_id, None).await?
+                && store::settle(&mut tx, &checkout.id, "expired", None, session_id, now).await?
+                && let Some(booking_id) = &checkout.booking_id
+            {
+                release_hold(&mut tx, booking_id, now).await?;
             }
         }
         PaymentEvent::PaymentFailed { checkout_id } => {
@@ -291,10 +476,127 @@ async fn complete_checkout(
         .await?;
         return Ok(());
     }
-    if checkout.purpose != "enrollment" {
-        tracing::error!(checkout = %checkout.id, purpose = %checkout.purpose, "no handler for this checkout purpose");
+    match checkout.purpose.as_str() {
+        "enrollment" => enroll(conn, backend, &checkout, completed, now).await?,
+        "session" => confirm_held_session(conn, &checkout, completed, now).await?,
+        other => {
+            tracing::error!(checkout = %checkout.id, purpose = %other, "no handler for this checkout purpose");
+            return Ok(());
+        }
+    }
+    // Refunds that arrived before this completion apply now.
+    if let Some(payment_intent) = &completed.payment_intent_id {
+        let refunded = store::refund_events_for(conn, payment_intent)
+            .await?
+            .iter()
+            .filter_map(|payload| {
+                serde_json::from_str::<serde_json::Value>(payload).ok()?["data"]["object"]
+                    ["amount_refunded"]
+                    .as_i64()
+            })
+            .max();
+        if let Some(refunded) = refunded {
+            refund_up_to(conn, payment_intent, refunded, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The payment of a checkout, recorded with its split.
+async fn record_payment(
+    conn: &mut AnyConnection,
+    checkout: &store::CheckoutRow,
+    completed: &CompletedCheckout,
+    enrollment_id: Option<&str>,
+    sessions: i64,
+    now: i64,
+) -> Result<String, AppError> {
+    let creator_id: String = sqlx::query_scalar("SELECT creator_id FROM courses WHERE id = $1")
+        .bind(&checkout.course_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let payment_id = new_id();
+    store::insert_payment(
+        conn,
+        &NewPayment {
+            id: &payment_id,
+            checkout,
+            payment_intent_id: completed.payment_intent_id.as_deref(),
+            creator_id: &creator_id,
+            enrollment_id,
+            sessions,
+        },
+        now,
+    )
+    .await?;
+    let movement =
+        domain::ledger::payment_received(&payment_id, &creator_id, checkout.amount_cents);
+    store::post(conn, &movement, &payment_id, &checkout.currency, None, now).await?;
+    Ok(creator_id)
+}
+
+/// A paid single session: the held booking is confirmed (and both participants emailed), its
+/// Student-Teacher's share waits in the payment's pool until it is taught. When the hold was
+/// released before the money came, the money goes back in full and the student is told.
+async fn confirm_held_session(
+    conn: &mut AnyConnection,
+    checkout: &store::CheckoutRow,
+    completed: &CompletedCheckout,
+    now: i64,
+) -> Result<(), AppError> {
+    let Some(booking_id) = checkout.booking_id.as_deref() else {
+        tracing::error!(checkout = %checkout.id, "a session checkout without its session");
+        return Err(AppError::Internal);
+    };
+    if !store::settle(conn, &checkout.id, "paid", None, &completed.session_id, now).await? {
         return Ok(());
     }
+    record_payment(conn, checkout, completed, None, 1, now).await?;
+    let start_at: i64 = sqlx::query_scalar("SELECT start_at FROM bookings WHERE id = $1")
+        .bind(booking_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let confirmed = sqlx::query(
+        "UPDATE bookings SET status = 'scheduled', hold_expires_at = NULL, updated_at = $2
+          WHERE id = $1 AND status = 'pending_payment'",
+    )
+    .bind(booking_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if confirmed {
+        let jobs = crate::services::booking::confirmation_jobs(booking_id, start_at, now)?;
+        outbox::enqueue_all(conn, &jobs, now).await?;
+        tracing::info!(booking_id, "held session paid and booked");
+        return Ok(());
+    }
+    // The slot went (the hold ran out, or the student cancelled) before the money came.
+    queue_session_refund(conn, booking_id, now).await?;
+    let payment_id: String = sqlx::query_scalar("SELECT id FROM payments WHERE checkout_id = $1")
+        .bind(&checkout.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let job = PaymentEmailJob::LateSessionPaymentRefunded { payment_id };
+    let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
+    outbox::enqueue(conn, PAYMENT_EMAIL_KIND, &payload, now, now).await?;
+    tracing::warn!(
+        booking_id,
+        "a session was paid after its hold was released; refunding"
+    );
+    Ok(())
+}
+
+/// A paid enrollment: the enrollment with its credits, the payment, the creator's feed opened
+/// to the student, and the welcome email.
+async fn enroll(
+    conn: &mut AnyConnection,
+    backend: crate::db::Backend,
+    checkout: &store::CheckoutRow,
+    completed: &CompletedCheckout,
+    now: i64,
+) -> Result<(), AppError> {
     // Two checkouts of one student for one course (two tabs) may complete at the same moment at
     // two servers: one enrolls, the other then finds the enrollment and is flagged.
     store::lock_until_commit(
@@ -323,50 +625,50 @@ async fn complete_checkout(
     if !store::settle(conn, &checkout.id, "paid", None, &completed.session_id, now).await? {
         return Ok(());
     }
-    let creator_id: String = sqlx::query_scalar("SELECT creator_id FROM courses WHERE id = $1")
-        .bind(&checkout.course_id)
-        .fetch_one(&mut *conn)
-        .await?;
     let enrollment_id = learning::enroll(conn, &checkout.user_id, &checkout.course_id, now).await?;
     let credits: i64 = sqlx::query_scalar("SELECT session_credits FROM enrollments WHERE id = $1")
         .bind(&enrollment_id)
         .fetch_one(&mut *conn)
         .await?;
-    let payment_id = new_id();
-    store::insert_payment(
+    let creator_id = record_payment(
         conn,
-        &NewPayment {
-            id: &payment_id,
-            checkout: &checkout,
-            payment_intent_id: completed.payment_intent_id.as_deref(),
-            creator_id: &creator_id,
-            enrollment_id: Some(&enrollment_id),
-            sessions: credits,
-        },
+        checkout,
+        completed,
+        Some(&enrollment_id),
+        credits,
         now,
     )
     .await?;
-    let movement =
-        domain::ledger::payment_received(&payment_id, &creator_id, checkout.amount_cents);
-    store::post(conn, &movement, &payment_id, &checkout.currency, None, now).await?;
     store::grant_feed_access(conn, &creator_id, &checkout.user_id, now).await?;
     let job = PaymentEmailJob::Welcome { enrollment_id };
     let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
     outbox::enqueue(conn, PAYMENT_EMAIL_KIND, &payload, now, now).await?;
-    // Refunds that arrived before this completion apply now.
-    if let Some(payment_intent) = &completed.payment_intent_id {
-        let refunded = store::refund_events_for(conn, payment_intent)
-            .await?
-            .iter()
-            .filter_map(|payload| {
-                serde_json::from_str::<serde_json::Value>(payload).ok()?["data"]["object"]
-                    ["amount_refunded"]
-                    .as_i64()
-            })
-            .max();
-        if let Some(refunded) = refunded {
-            refund_up_to(conn, payment_intent, refunded, now).await?;
-        }
+    Ok(())
+}
+
+/// A held session whose checkout expired unpaid is free again, unless another of its checkouts
+/// is still open.
+async fn release_hold(
+    conn: &mut AnyConnection,
+    booking_id: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    if store::reusable_session_checkout(conn, booking_id, now)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let released = sqlx::query(
+        "UPDATE bookings SET status = 'cancelled', hold_expires_at = NULL, updated_at = $2
+          WHERE id = $1 AND status = 'pending_payment'",
+    )
+    .bind(booking_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if released.rows_affected() == 1 {
+        tracing::info!(booking_id, "hold released: its checkout expired");
     }
     Ok(())
 }
@@ -424,6 +726,12 @@ async fn refund_up_to(
     let movement = domain::ledger::refund(&facts);
     store::post(conn, &movement, &payment.id, &payment.currency, None, now).await?;
     if total == payment.amount_cents
+        && let Some(booking_id) = &payment.booking_id
+        && crate::services::booking::cancel_if_upcoming(conn, booking_id, now).await?
+    {
+        tracing::info!(payment = %payment.id, "single session refunded in full and cancelled");
+    }
+    if total == payment.amount_cents
         && let Some(enrollment_id) = &payment.enrollment_id
     {
         let cancelled = crate::services::booking::end_enrollment(conn, enrollment_id, now).await?;
@@ -434,13 +742,14 @@ async fn refund_up_to(
     Ok(())
 }
 
-/// Where the student lands after leaving Checkout without paying, and what to tell them: a
-/// declined card, or a plain cancel. `None` for a checkout that is not theirs.
+/// Where the student lands after leaving Checkout without paying (the course page, or the held
+/// session's page), and what to tell them: a declined card, or a plain cancel. `None` for a
+/// checkout that is not theirs.
 pub async fn cancelled_checkout(
     db: &Db,
     user_id: &str,
     checkout_id: &str,
-) -> Result<Option<(String, &'static str)>, AppError> {
+) -> Result<Option<String>, AppError> {
     let mut conn = db.pool().acquire().await?;
     let Some(checkout) = store::find_checkout(&mut conn, checkout_id).await? else {
         return Ok(None);
@@ -448,36 +757,98 @@ pub async fn cancelled_checkout(
     if checkout.user_id != user_id {
         return Ok(None);
     }
-    let message = if checkout.payment_failed_at.is_some() {
-        wire::payments::PAYMENT_FAILED
+    let notice = if checkout.payment_failed_at.is_some() {
+        "failed"
     } else {
-        wire::payments::CHECKOUT_CANCELLED
+        "cancelled"
     };
-    Ok(Some((checkout.course_id, message)))
+    let page = match &checkout.booking_id {
+        Some(booking_id) => format!("/sessions/{}", path_segment(booking_id)),
+        None => format!("/courses/{}", path_segment(&checkout.course_id)),
+    };
+    Ok(Some(format!("{page}?checkout={notice}")))
 }
 
-/// The welcome email of a paid enrollment; `None` if the enrollment is gone.
+fn path_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+/// The email a queued payment job sends; `None` if what it is about is gone.
 pub async fn email_for_job(
     db: &Db,
     job_id: &str,
     job: &PaymentEmailJob,
     public_url: &str,
 ) -> Result<Option<crate::mail::Email>, AppError> {
-    let PaymentEmailJob::Welcome { enrollment_id } = job;
-    let found: Option<(String, String, String, String, i64)> = sqlx::query_as(
-        "SELECT u.name, u.email, c.id, c.title, e.session_credits
-           FROM enrollments e JOIN users u ON u.id = e.student_id
-           JOIN courses c ON c.id = e.course_id
-          WHERE e.id = $1",
-    )
-    .bind(enrollment_id)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(found.map(|(name, email, course_id, title, credits)| {
-        crate::services::mail::welcome_email(
-            job_id, &name, &email, &course_id, &title, credits, public_url,
-        )
-    }))
+    match job {
+        PaymentEmailJob::Welcome { enrollment_id } => {
+            let found: Option<(String, String, String, String, i64)> = sqlx::query_as(
+                "SELECT u.name, u.email, c.id, c.title, e.session_credits
+                   FROM enrollments e JOIN users u ON u.id = e.student_id
+                   JOIN courses c ON c.id = e.course_id
+                  WHERE e.id = $1",
+            )
+            .bind(enrollment_id)
+            .fetch_optional(db.pool())
+            .await?;
+            Ok(found.map(|(name, email, course_id, title, credits)| {
+                crate::services::mail::welcome_email(
+                    job_id, &name, &email, &course_id, &title, credits, public_url,
+                )
+            }))
+        }
+        PaymentEmailJob::LateSessionPaymentRefunded { payment_id } => {
+            let found: Option<(String, String, String, String, i64, String)> = sqlx::query_as(
+                "SELECT u.name, u.email, c.id, c.title, p.amount_cents, p.currency
+                   FROM payments p JOIN users u ON u.id = p.user_id
+                   JOIN courses c ON c.id = p.course_id
+                  WHERE p.id = $1",
+            )
+            .bind(payment_id)
+            .fetch_optional(db.pool())
+            .await?;
+            let Some((name, email, course_id, title, cents, currency)) = found else {
+                return Ok(None);
+            };
+            let amount = super::stored_money(cents, &currency)?.to_string();
+            Ok(Some(crate::services::mail::late_session_payment_email(
+                job_id, &name, &email, &course_id, &title, &amount, public_url,
+            )))
+        }
+    }
+}
+
+/// Sets what a course charges per session beyond an enrollment's credits (`None`: it sells
+/// none), for its creator or an admin.
+pub async fn set_session_price(
+    db: &Db,
+    user: &SessionUser,
+    course_id: &str,
+    cents: Option<i64>,
+) -> Result<(), AppError> {
+    let cents = cents
+        .map(domain::money::check_price)
+        .transpose()
+        .map_err(|error| AppError::BadRequest(format!("Check the price: {error}.")))?;
+    let mut tx = db.begin_write().await?;
+    let creator_id: Option<String> =
+        sqlx::query_scalar("SELECT creator_id FROM courses WHERE id = $1")
+            .bind(course_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(creator_id) = creator_id else {
+        return Err(AppError::NotFound("We couldn't find that course.".into()));
+    };
+    domain::access::authorize(
+        Some(&user.actor()),
+        domain::access::Access::PriceSessions {
+            course_creator_id: &creator_id,
+        },
+    )?;
+    store::set_session_price(&mut tx, course_id, cents).await?;
+    tx.commit().await?;
+    tracing::info!(course_id, ?cents, by = %user.id, "price per session set");
+    Ok(())
 }
 
 /// The ledger's invariants as of now (see `store::payments::invariant_breaches`).

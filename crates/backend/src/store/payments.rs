@@ -79,6 +79,73 @@ pub async fn reusable_enrollment_checkout(
     .await?)
 }
 
+/// The open checkout of a held session that is still good for `until`.
+pub async fn reusable_session_checkout(
+    conn: &mut AnyConnection,
+    booking_id: &str,
+    until: i64,
+) -> Result<Option<CheckoutRow>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "{CHECKOUT_COLUMNS} WHERE booking_id = $1 AND purpose = 'session'
+            AND status = 'open' AND url IS NOT NULL AND expires_at > $2
+          ORDER BY created_at DESC LIMIT 1"
+    ))
+    .bind(booking_id)
+    .bind(until)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Keeps a held session held until at least `until` (a checkout for it stays open that long);
+/// false when it is no longer held.
+pub async fn hold_until(
+    conn: &mut AnyConnection,
+    booking_id: &str,
+    until: i64,
+    now: i64,
+) -> Result<bool, AppError> {
+    let held = sqlx::query(
+        "UPDATE bookings
+            SET hold_expires_at = CASE WHEN hold_expires_at < $2 THEN $2 ELSE hold_expires_at END,
+                updated_at = $3
+          WHERE id = $1 AND status = 'pending_payment' AND hold_expires_at > $3",
+    )
+    .bind(booking_id)
+    .bind(until)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(held.rows_affected() == 1)
+}
+
+/// What a course charges for one session beyond an enrollment's credits, in its currency;
+/// `None` when it sells no single sessions (or there is no such course).
+pub async fn session_price(
+    conn: &mut AnyConnection,
+    course_id: &str,
+) -> Result<Option<(i64, String)>, AppError> {
+    let row: Option<(Option<i64>, String)> =
+        sqlx::query_as("SELECT session_price_cents, currency FROM courses WHERE id = $1")
+            .bind(course_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.and_then(|(cents, currency)| Some((cents?, currency))))
+}
+
+/// Sets (or with `None` stops) a course's price per session.
+pub async fn set_session_price(
+    conn: &mut AnyConnection,
+    course_id: &str,
+    cents: Option<i64>,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE courses SET session_price_cents = $2 WHERE id = $1")
+        .bind(course_id)
+        .bind(cents)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Records Stripe's answer: the checkout is open at `url`.
 pub async fn mark_opened(
     conn: &mut AnyConnection,
@@ -374,6 +441,8 @@ pub struct PaymentRow {
     pub user_id: String,
     pub creator_id: String,
     pub enrollment_id: Option<String>,
+    /// The one session a per-session payment paid for.
+    pub booking_id: Option<String>,
     pub amount_cents: i64,
     pub refunded_cents: i64,
     pub currency: String,
@@ -384,7 +453,8 @@ pub async fn find_payment_by_intent(
     payment_intent_id: &str,
 ) -> Result<Option<PaymentRow>, AppError> {
     Ok(sqlx::query_as(
-        "SELECT id, user_id, creator_id, enrollment_id, amount_cents, refunded_cents, currency
+        "SELECT id, user_id, creator_id, enrollment_id, booking_id, amount_cents, refunded_cents,
+                currency
            FROM payments WHERE payment_intent_id = $1",
     )
     .bind(payment_intent_id)
@@ -547,6 +617,20 @@ pub async fn find_refundable(
            FROM payments WHERE id = $1",
     )
     .bind(payment_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The payment for this one session (pay per session), unless it was refunded in full.
+pub async fn session_payment(
+    conn: &mut AnyConnection,
+    booking_id: &str,
+) -> Result<Option<RefundablePayment>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT id, payment_intent_id, creator_id, amount_cents, refunded_cents, currency
+           FROM payments WHERE booking_id = $1 AND refunded_cents < amount_cents",
+    )
+    .bind(booking_id)
     .fetch_optional(conn)
     .await?)
 }

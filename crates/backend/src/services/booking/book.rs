@@ -67,6 +67,10 @@ fn validate_request(request: &BookingRequest<'_>) -> Result<Timestamp, AppError>
 
 pub const IDEMPOTENCY_KEY_MAX: usize = 255;
 
+fn no_sessions_left() -> AppError {
+    AppError::Conflict("You have no sessions left in this course.".into())
+}
+
 /// Books a session for the signed-in student. See the module docs for the integrity rules.
 pub async fn book(
     db: &Db,
@@ -145,11 +149,18 @@ async fn book_once(
             "Enroll in this course to book sessions.".into(),
         ));
     };
-    if credits <= 0 {
-        return Err(AppError::Conflict(
-            "You have no sessions left in this course.".into(),
-        ));
-    }
+    // Without a credit, a course that sells single sessions holds the slot for its payment
+    // (pay per session: the booking waits as pending_payment until Checkout's time runs out).
+    let hold_until = if credits > 0 {
+        None
+    } else if crate::store::payments::session_price(&mut tx, request.course_id)
+        .await?
+        .is_some()
+    {
+        Some(now + crate::services::payments::CHECKOUT_OPEN_SECS)
+    } else {
+        return Err(no_sessions_left());
+    };
     let Some(stored) = store::load_availability(&mut tx, request.st_id).await? else {
         return Err(AppError::Conflict(
             SlotRefusal::OutsideAvailability.to_string(),
@@ -195,8 +206,11 @@ async fn book_once(
             enrollment_id: &enrollment_id,
             session,
             blocked: (blocked.start.as_second(), blocked.end.as_second()),
-            status: BookingStatus::Scheduled.as_str(),
-            hold_expires_at: None,
+            status: match hold_until {
+                Some(_) => BookingStatus::PendingPayment.as_str(),
+                None => BookingStatus::Scheduled.as_str(),
+            },
+            hold_expires_at: hold_until,
             free_cancel_hours: stored.policy.free_until_hours_before,
         },
         now,
@@ -209,10 +223,8 @@ async fn book_once(
             None => error.into(),
         });
     }
-    if !store::spend_credit(&mut tx, &enrollment_id).await? {
-        return Err(AppError::Conflict(
-            "You have no sessions left in this course.".into(),
-        ));
+    if hold_until.is_none() && !store::spend_credit(&mut tx, &enrollment_id).await? {
+        return Err(no_sessions_left());
     }
     if let Some(key) = idempotency_key
         && !store::insert_idempotency_key(&mut tx, &user.id, key, canonical, &id, now).await?
@@ -220,9 +232,10 @@ async fn book_once(
         // The same key is being used by a concurrent request that got there first.
         return Err(time_taken());
     }
-    let mut jobs = emails(&id, EmailKind::Confirmed, 0, now)?;
-    jobs.extend(reminders(&id, 0, session.0, now)?);
-    outbox::enqueue_all(&mut tx, &jobs, now).await?;
+    // A held slot is confirmed (and emailed about) when its payment arrives.
+    if hold_until.is_none() {
+        outbox::enqueue_all(&mut tx, &confirmation_jobs(&id, session.0, now)?, now).await?;
+    }
     tx.commit().await?;
     // Read back after the commit, so the next writer need not wait for it.
     let row = load_booking(&mut *db.pool().acquire().await?, &id).await?;

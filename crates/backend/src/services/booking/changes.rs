@@ -3,8 +3,8 @@
 
 use super::*;
 
-/// Cancels a session for either participant under the policy it was booked with; the slot is freed and the
-/// student's credit returned.
+/// Cancels a session for either participant under the policy it was booked with; the slot is
+/// freed and the student's credit returned (or a single session's payment refunded).
 pub async fn cancel(
     db: &Db,
     user: &SessionUser,
@@ -25,7 +25,11 @@ pub async fn cancel(
             "This session changed meanwhile. Reload and try again.".into(),
         ));
     }
-    if status == BookingStatus::Scheduled {
+    // What the session was paid with goes back: a single session's payment is refunded, a
+    // credit returns to the enrollment.
+    if status == BookingStatus::Scheduled
+        && !crate::services::payments::queue_session_refund(&mut tx, id, now).await?
+    {
         store::return_credit(&mut tx, &row.enrollment_id).await?;
     }
     let jobs = emails(id, EmailKind::Cancelled, row.sequence + 1, now)?;
@@ -176,7 +180,7 @@ pub async fn release_expired_holds(db: &Db, now: i64) -> Result<usize, AppError>
 }
 
 /// Ends an enrollment whose payment was refunded in full, in the caller's transaction: its
-/// credits go, and its sessions still to come are cancelled (both participants are emailed).
+/// credits go, and its sessions still to come are cancelled (see `cancel_if_upcoming`).
 /// Returns how many sessions were cancelled.
 pub async fn end_enrollment(
     conn: &mut AnyConnection,
@@ -191,8 +195,8 @@ pub async fn end_enrollment(
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let upcoming: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT id, status, sequence FROM bookings
+    let upcoming: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM bookings
           WHERE enrollment_id = $1 AND start_at > $2
             AND status IN ('pending_payment', 'scheduled')",
     )
@@ -200,22 +204,46 @@ pub async fn end_enrollment(
     .bind(now)
     .fetch_all(&mut *conn)
     .await?;
-    let mut jobs = Vec::new();
-    for (id, status, sequence) in &upcoming {
-        let cancelled = sqlx::query(
-            "UPDATE bookings SET status = 'cancelled', cancelled_at = $3, sequence = sequence + 1,
-                    updated_at = $3
-              WHERE id = $1 AND status = $2",
-        )
-        .bind(id)
-        .bind(status)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        if cancelled.rows_affected() == 1 {
-            jobs.extend(emails(id, EmailKind::Cancelled, sequence + 1, now)?);
+    let mut cancelled = 0;
+    for id in &upcoming {
+        if cancel_if_upcoming(conn, id, now).await? {
+            cancelled += 1;
         }
     }
-    outbox::enqueue_all(conn, &jobs, now).await?;
-    Ok(jobs.len() / 2)
+    Ok(cancelled)
+}
+
+/// Cancels a session that has not started, in the caller's transaction, because its money went
+/// back: both participants of a booked session are emailed, and a session paid for on its own
+/// is refunded (a held one was never confirmed, so nobody is told). Returns whether it was
+/// cancelled.
+pub async fn cancel_if_upcoming(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let row = load_booking(conn, id).await?;
+    let status = status_of(&row)?;
+    if row.start_at <= now || booking::apply(status, BookingEvent::Cancelled).is_err() {
+        return Ok(false);
+    }
+    let cancelled = sqlx::query(
+        "UPDATE bookings SET status = 'cancelled', cancelled_at = $3, sequence = sequence + 1,
+                updated_at = $3
+          WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(status.as_str())
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if cancelled.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if status == BookingStatus::Scheduled {
+        let jobs = emails(id, EmailKind::Cancelled, row.sequence + 1, now)?;
+        outbox::enqueue_all(conn, &jobs, now).await?;
+        crate::services::payments::queue_session_refund(conn, id, now).await?;
+    }
+    Ok(true)
 }

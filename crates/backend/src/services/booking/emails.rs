@@ -47,6 +47,17 @@ pub(super) fn emails(
         .collect()
 }
 
+/// A newly booked session's confirmation to both participants and its reminders.
+pub(crate) fn confirmation_jobs(
+    booking_id: &str,
+    start: i64,
+    now: i64,
+) -> Result<Vec<NewJob<'static>>, AppError> {
+    let mut jobs = emails(booking_id, EmailKind::Confirmed, 0, now)?;
+    jobs.extend(reminders(booking_id, 0, start, now)?);
+    Ok(jobs)
+}
+
 /// Reminders 24 h and 1 h before the start (those still in the future).
 pub(super) fn reminders(
     booking_id: &str,

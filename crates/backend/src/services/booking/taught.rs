@@ -63,21 +63,27 @@ pub async fn complete(
     release(conn, backend, row, now).await
 }
 
-/// Releases pool ÷ sessions still unpaid (domain::ledger::session_taught) from the enrollment's
-/// payment to the session's Student-Teacher. An enrollment nobody paid for (an admin's) has
-/// nothing to release.
+/// Releases pool ÷ sessions still unpaid (domain::ledger::session_taught) from the payment for
+/// the session (its own, or its enrollment's) to the session's Student-Teacher. An enrollment
+/// nobody paid for (an admin's) has nothing to release.
 async fn release(
     conn: &mut AnyConnection,
     backend: crate::db::Backend,
     row: &BookingRow,
     now: i64,
 ) -> Result<(), AppError> {
+    // A session paid for on its own is paid from that payment only; any other from its
+    // enrollment's.
     let payment: Option<(String, Option<String>, i64, String)> = sqlx::query_as(
         "SELECT id, payment_intent_id, sessions, currency FROM payments
-          WHERE enrollment_id = $1 AND refunded_cents < amount_cents
+          WHERE (booking_id = $2
+                 OR (enrollment_id = $1
+                     AND NOT EXISTS (SELECT 1 FROM payments own WHERE own.booking_id = $2)))
+            AND refunded_cents < amount_cents
           ORDER BY paid_at DESC, id DESC LIMIT 1",
     )
     .bind(&row.enrollment_id)
+    .bind(&row.id)
     .fetch_optional(&mut *conn)
     .await?;
     let Some((payment_id, payment_intent, sessions, currency)) = payment else {
@@ -172,7 +178,8 @@ pub async fn dispute(
 }
 
 /// An admin decides a dispute. If the session did not happen, its release goes back to the pool
-/// (domain::ledger::release_reversed), the student's credit comes back, and it is cancelled.
+/// (domain::ledger::release_reversed), the student's credit comes back (or a single session's
+/// payment is refunded), and it is cancelled.
 pub async fn decide_dispute(
     db: &Db,
     user: &SessionUser,
@@ -235,7 +242,10 @@ pub async fn decide_dispute(
             );
             ledger_store::post(&mut tx, &movement, &payment_id, &currency, Some(id), now).await?;
         }
-        store::return_credit(&mut tx, &row.enrollment_id).await?;
+        // What paid for it goes back: a single session's payment, or the credit.
+        if !crate::services::payments::queue_session_refund(&mut tx, id, now).await? {
+            store::return_credit(&mut tx, &row.enrollment_id).await?;
+        }
     }
     tx.commit().await?;
     tracing::info!(booking_id = %id, session_happened, "dispute decided");

@@ -59,6 +59,7 @@ pub(super) fn detail(
         late_cancellation: row.late_cancellation != 0,
         can_change,
         policy: policy.describe(),
+        payment_due: None,
     })
 }
 
@@ -72,7 +73,25 @@ pub async fn session_detail(
     let mut conn = db.pool().acquire().await?;
     let row = load_booking(&mut conn, id).await?;
     let role = participant(user, &row)?;
-    detail(&row, role, row.policy(), now)
+    let mut shown = detail(&row, role, row.policy(), now)?;
+    if role == Party::Student && shown.session.status == BookingStatus::PendingPayment {
+        let price = crate::store::payments::session_price(&mut conn, &row.course_id).await?;
+        let held_until: Option<i64> =
+            sqlx::query_scalar("SELECT hold_expires_at FROM bookings WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+        if let (Some((cents, currency)), Some(until)) = (price, held_until) {
+            let price = crate::services::stored_money(cents, &currency)?;
+            let until = timestamp(until)
+                .to_zoned_datetime(zone(&user.time_zone))
+                .strftime("%H:%M");
+            shown.payment_due = Some(format!(
+                "Pay {price} by {until} to book this time. Until then it is held for you."
+            ));
+        }
+    }
+    Ok(shown)
 }
 
 /// SDSH (as student) or TDSH (as S-T): upcoming sessions soonest first, past ones latest first.

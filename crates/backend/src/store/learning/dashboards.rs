@@ -117,6 +117,8 @@ pub struct CreatorCourseRow {
     pub title: String,
     pub enrolled: i64,
     pub student_teachers: i64,
+    pub session_price_cents: Option<i64>,
+    pub currency: String,
 }
 
 pub async fn creator_courses(db: &Db, creator_id: &str) -> Result<Vec<CreatorCourseRow>, AppError> {
@@ -125,7 +127,8 @@ pub async fn creator_courses(db: &Db, creator_id: &str) -> Result<Vec<CreatorCou
                 (SELECT COUNT(*) FROM enrollments e
                   WHERE e.course_id = c.id AND e.ended_at IS NULL) AS enrolled,
                 (SELECT COUNT(*) FROM st_certifications s WHERE s.course_id = c.id)
-                  AS student_teachers
+                  AS student_teachers,
+                c.session_price_cents, c.currency
            FROM courses c WHERE c.creator_id = $1 ORDER BY c.title",
     )
     .bind(creator_id)

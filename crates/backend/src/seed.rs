@@ -119,6 +119,22 @@ const PEOPLE: &[DemoPerson] = &[
         bio: "",
         role: "student, finished and applied to teach",
     },
+    DemoPerson {
+        key: "noor",
+        name: "Noor Haddad",
+        email: "noor.haddad@example.com",
+        time_zone: "Africa/Cairo",
+        bio: "",
+        role: "student who has used every session (pays per session)",
+    },
+    DemoPerson {
+        key: "kai",
+        name: "Kai Nakamura",
+        email: "kai.nakamura@example.com",
+        time_zone: "Pacific/Auckland",
+        bio: "",
+        role: "student who has used every session (pays per session)",
+    },
 ];
 
 /// Who finished which course, who is halfway, who applied to teach (course key, modules done).
@@ -131,7 +147,12 @@ const ENROLLMENTS: &[(&str, &str, usize)] = &[
     ("sam", "rust-foundations", 0),
     ("alex", "rust-foundations", 3),
     ("jordan", "rust-foundations", 5),
+    ("noor", "rust-foundations", 2),
+    ("kai", "rust-foundations", 2),
 ];
+/// Enrollments whose session credits are all used: more sessions are paid one by one.
+const SESSIONS_USED_UP: &[(&str, &str)] =
+    &[("noor", "rust-foundations"), ("kai", "rust-foundations")];
 const CERTIFICATIONS: &[(&str, &str)] = &[
     ("priya", "rust-foundations"),
     ("jonas", "rust-foundations"),
@@ -419,6 +440,12 @@ async fn seed_the_ladder(conn: &mut sqlx::AnyConnection, now: i64) -> Result<(),
             .execute(&mut *conn)
             .await?;
         }
+    }
+    for (person, course) in SESSIONS_USED_UP {
+        sqlx::query("UPDATE enrollments SET session_credits = 0 WHERE id = $1")
+            .bind(demo_id("enrollment", &format!("{person}:{course}")))
+            .execute(&mut *conn)
+            .await?;
     }
     for (person, course) in CERTIFICATIONS {
         sqlx::query(

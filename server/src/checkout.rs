@@ -1,6 +1,7 @@
 //! Plain routes of the payments journey: Checkout's cancel link comes back here (the course page
 //! then says whether the card was declined or the student simply left), the held session's
-//! "Pay" form, and the payments page's CSV export.
+//! "Pay" form, a student's dispute of a session marked taught, and the payments page's CSV
+//! export.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -61,6 +62,45 @@ pub async fn pay_for_session(
         }
         // The page shows where the session stands (released, or paid meanwhile).
         Err(AppError::Conflict(_)) => Redirect::to(&page).into_response(),
+        Err(error) => crate::rest::ApiError(error).into_response(),
+    }
+}
+
+/// The dispute form on a session's page (a plain form post; the CSRF layer checks its token).
+#[derive(serde::Deserialize)]
+pub struct DisputeForm {
+    reason: String,
+}
+
+/// A student's dispute of a session marked taught: recorded for an admin, and back to the
+/// session's page, which shows where the dispute stands.
+pub async fn dispute_session(
+    State(state): State<AppState>,
+    session: Session,
+    Path(booking_id): Path<String>,
+    axum::Form(form): axum::Form<DisputeForm>,
+) -> Response {
+    let page = format!(
+        "/sessions/{}",
+        url::form_urlencoded::byte_serialize(booking_id.as_bytes()).collect::<String>()
+    );
+    let user = match backend::auth::current_user(&state.db, &session, unix_now()).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Redirect::to(&format!("/login?next={page}")).into_response(),
+        Err(error) => return crate::rest::ApiError(error).into_response(),
+    };
+    match backend::services::booking::dispute(
+        &state.db,
+        &user,
+        &booking_id,
+        &form.reason,
+        unix_now(),
+    )
+    .await
+    {
+        Ok(()) => Redirect::to(&format!("{page}?disputed=1")).into_response(),
+        // The page shows where the session stands (disputed meanwhile, or past the 48 hours).
+        Err(AppError::Conflict(_) | AppError::Invalid(_)) => Redirect::to(&page).into_response(),
         Err(error) => crate::rest::ApiError(error).into_response(),
     }
 }

@@ -265,6 +265,10 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops
             "/sessions/{id}/checkout",
             axum::routing::post(checkout::pay_for_session),
         )
+        .route(
+            "/sessions/{id}/dispute",
+            axum::routing::post(checkout::dispute_session),
+        )
         .route("/payments.csv", get(checkout::payments_csv))
         .route(
             "/api/openapi.json",

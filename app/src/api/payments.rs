@@ -153,3 +153,38 @@ pub async fn set_session_price(course_id: String, price: String) -> Result<Strin
     )
     .await
 }
+
+/// An admin decides a disputed session: `happened` is "yes" or "no".
+#[server(prefix = "/rpc", endpoint = "decide_dispute", output = JsonText)]
+pub async fn decide_dispute(session_id: String, happened: String) -> Result<String, AppError> {
+    crate::ssr::request::respond(
+        async move {
+            let (state, user) = crate::ssr::signed_in().await?;
+            let result = async {
+                let session_happened = match happened.as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(AppError::BadRequest("Decide yes or no.".into())),
+                };
+                backend::services::booking::decide_dispute(
+                    &state.db,
+                    &user,
+                    &session_id,
+                    session_happened,
+                    backend::store::unix_now(),
+                )
+                .await?;
+                Ok(if session_happened {
+                    "Decided: the session took place; the teacher keeps the earnings."
+                } else {
+                    "Decided: the session did not take place; the student gets back what they paid."
+                }
+                .to_owned())
+            }
+            .await;
+            crate::ssr::flash::keep_failure("refund", &[], result).await
+        }
+        .await,
+    )
+    .await
+}

@@ -103,12 +103,21 @@ pub async fn defer_session(enrollment_id: String) -> Result<(), AppError> {
     .await
 }
 
+/// A session for its page; `back_from_checkout` waits a little for its payment to be confirmed.
 #[server(prefix = "/rpc", endpoint = "session_detail", input = GetUrl, output = JsonText)]
-pub async fn get_session_detail(id: String) -> Result<SessionDetail, AppError> {
+pub async fn get_session_detail(
+    id: String,
+    back_from_checkout: bool,
+) -> Result<SessionDetail, AppError> {
     crate::ssr::request::respond(
         async move {
+            use backend::services::booking::{session_detail, session_detail_after_checkout};
             let (state, user) = crate::ssr::signed_in().await?;
-            backend::services::booking::session_detail(&state.db, &user, &id, now()).await
+            if back_from_checkout {
+                session_detail_after_checkout(&state.db, &user, &id).await
+            } else {
+                session_detail(&state.db, &user, &id, now()).await
+            }
         }
         .await,
     )

@@ -2,8 +2,8 @@
 //! creator earned from them after refunds, a refund form per payment, and a CSV export.
 
 use crate::api::payments::{
-    MarkTaught, PaymentLine, PaymentsOverview, RefundPayment, SessionToMark, TeachingEarning,
-    get_payments_overview,
+    DecideDispute, MarkTaught, OpenDispute, PaymentLine, PaymentsOverview, RefundPayment,
+    SessionToMark, TeachingEarning, get_payments_overview,
 };
 use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
@@ -16,8 +16,15 @@ use leptos_meta::Title;
 pub fn PaymentsPage() -> impl IntoView {
     let refund = ServerAction::<RefundPayment>::new();
     let taught = ServerAction::<MarkTaught>::new();
+    let decide = ServerAction::<DecideDispute>::new();
     let overview = Resource::new(
-        move || (refund.version().get(), taught.version().get()),
+        move || {
+            (
+                refund.version().get(),
+                taught.version().get(),
+                decide.version().get(),
+            )
+        },
         |_| get_payments_overview(),
     );
     let feedback = FormFeedback::new("refund", refund);
@@ -28,7 +35,7 @@ pub fn PaymentsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading payments…"</p> }>
                 {move || Suspend::new(async move {
                     signed_in_page(overview.await, "/payments", move |overview| {
-                        view! { <Overview overview refund taught feedback /> }.into_any()
+                        view! { <Overview overview refund taught decide feedback /> }.into_any()
                     })
                 })}
             </Suspense>
@@ -41,6 +48,7 @@ fn Overview(
     overview: PaymentsOverview,
     refund: ServerAction<RefundPayment>,
     taught: ServerAction<MarkTaught>,
+    decide: ServerAction<DecideDispute>,
     feedback: FormFeedback,
 ) -> impl IntoView {
     let earned = if overview.earned.is_empty() {
@@ -67,6 +75,7 @@ fn Overview(
             .value()
             .get()
             .or_else(|| refund.value().get())
+            .or_else(|| decide.value().get())
             .and_then(Result::ok)
             .map(|message| view! { <p class="form-success" role="status">{message}</p> })
     };
@@ -89,6 +98,17 @@ fn Overview(
             </section>
         }
     });
+    let disputes = (!overview.disputes.is_empty()).then(|| {
+        view! {
+            <section class="card stack" data-testid="disputes">
+                <h2>"Disputed sessions"</h2>
+                <p class="muted">"Their students say these sessions, marked taught, did not take place. If one did not, its teacher's earnings go back and the student gets back what they paid."</p>
+                <ul class="dashboard-list">
+                    {overview.disputes.into_iter().map(|dispute| view! { <DisputeRow dispute decide /> }).collect_view()}
+                </ul>
+            </section>
+        }
+    });
     // A Student-Teacher who creates no course sees only their teaching.
     let creating = !overview.lines.is_empty()
         || !overview.earned.is_empty()
@@ -106,6 +126,7 @@ fn Overview(
         {health}
         {flagged}
         <FormAlert feedback />
+        {disputes}
         {done}
         {teaching}
         {creator_intro}
@@ -200,5 +221,31 @@ fn Teaching(
                 </ul>
             })}
         </section>
+    }
+}
+
+#[component]
+fn DisputeRow(dispute: OpenDispute, decide: ServerAction<DecideDispute>) -> impl IntoView {
+    let session_id = dispute.session_id;
+    let decision = move |happened: &'static str, label: &'static str, class: &'static str| {
+        let session_id = session_id.clone();
+        view! {
+            <ActionForm action=decide attr:class="inline-form">
+                <CsrfField />
+                <input type="hidden" name="session_id" value=session_id />
+                <input type="hidden" name="happened" value=happened />
+                <button type="submit" class=class>{label}</button>
+            </ActionForm>
+        }
+    };
+    view! {
+        <li class="card dashboard-card" data-testid="dispute">
+            <p>{dispute.summary}</p>
+            <blockquote>{dispute.reason}</blockquote>
+            <div class="actions">
+                {decision("yes", "It took place", "button button-small")}
+                {decision("no", "It did not take place", "button button-small button-danger")}
+            </div>
+        </li>
     }
 }

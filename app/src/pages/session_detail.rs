@@ -20,38 +20,27 @@ pub fn SessionDetailPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let cancel = ServerAction::<CancelSession>::new();
     let feedback = FormFeedback::new("cancel", cancel);
+    // Back from Checkout (`?checkout=cs_…`): the server waits for the payment's confirmation.
+    let checkout = move || query.read().get("checkout");
     let detail = Resource::new(
-        move || (id(), cancel.version().get()),
-        |(id, _)| get_session_detail(id),
+        move || {
+            let paid = checkout().is_some_and(|outcome| outcome.starts_with("cs_"));
+            (id(), cancel.version().get(), paid)
+        },
+        |(id, _, back_from_checkout)| get_session_detail(id, back_from_checkout),
     );
     let banner = move || {
         let q = query.read();
         if q.get("booked").is_some() {
             Some("You're booked! We've emailed you both the details.")
+        } else if q.get("disputed").is_some() {
+            Some("Thanks for telling us. An admin will look at the session and decide.")
         } else if q.get("moved").is_some() {
             Some("Your session has a new time. We've let you both know.")
         } else {
             None
         }
     };
-    // Back from Checkout (`?checkout=cs_…`): Stripe's webhook may land after the student, so a
-    // session still held is asked about again every 1.5 s (hydrated), for two minutes at most.
-    let checkout = move || query.read().get("checkout");
-    let asked = RwSignal::new(0_u32);
-    Effect::new(move || {
-        if let (Some(_), Some(Ok(shown))) = (checkout(), detail.get())
-            && shown.session.status == BookingStatus::PendingPayment
-            && asked.get_untracked() < 80
-        {
-            set_timeout(
-                move || {
-                    asked.update(|n| *n += 1);
-                    detail.refetch();
-                },
-                std::time::Duration::from_millis(1500),
-            );
-        }
-    });
     view! {
         <Title text="Your session" />
         <section class="container session-page">
@@ -106,6 +95,28 @@ fn SessionView(
         };
         view! { <p class=class role="status" data-testid="checkout-status">{text} {refresh}</p> }
     });
+    let dispute_outcome = detail.dispute_outcome.clone().map(|outcome| {
+        view! { <p class="form-status" role="status" data-testid="dispute-outcome">{outcome}</p> }
+    });
+    let dispute = detail.dispute_until.clone().map(|until| {
+        view! {
+            <section class="card stack" data-testid="dispute">
+                <h2>"Did this session not take place?"</h2>
+                <p class="muted">
+                    {format!("Your Student-Teacher marked it taught. If it did not happen, tell us by {until}: an admin decides, and if it did not, what you paid for it comes back to you.")}
+                </p>
+                // A plain form: the server records it and comes back here.
+                <form method="post" action=format!("/sessions/{}/dispute", session.id) class="stack">
+                    <CsrfField />
+                    <label for="dispute-reason">"What happened?"</label>
+                    <textarea id="dispute-reason" name="reason" rows="3" required maxlength="1000"></textarea>
+                    <button type="submit" class="button button-danger" data-testid="dispute-submit">
+                        "Report that it did not take place"
+                    </button>
+                </form>
+            </section>
+        }
+    });
     let pay_form = detail.payment_due.clone().map(|due| {
         view! {
             <section class="card" data-testid="payment-due">
@@ -153,6 +164,8 @@ fn SessionView(
             </dd>
         </dl>
         {pay_form}
+        {dispute_outcome}
+        {dispute}
         {(!cancelled && !held)
             .then(|| {
                 view! {

@@ -72,6 +72,18 @@ pub struct PaymentsOverview {
     pub teaching: Vec<TeachingEarning>,
     /// Sessions the viewer taught that ended and are not marked taught yet.
     pub to_mark: Vec<SessionToMark>,
+    /// For admins: sessions marked taught that their student disputes, to decide.
+    pub disputes: Vec<OpenDispute>,
+}
+
+/// A session whose student says it did not take place.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpenDispute {
+    pub session_id: String,
+    /// E.g. "Rust Foundations, Tue 1 Dec 2026, 10:00–11:00: Sam Rivera with Priya Raman".
+    pub summary: String,
+    /// The student's words.
+    pub reason: String,
 }
 
 /// Shown after a refund is asked for: the ledger follows Stripe's confirmation.

@@ -106,6 +106,11 @@ pub struct SessionDetail {
     /// To its student, while the session is held for its payment: what to pay and by when,
     /// e.g. "Pay $25.00 by 14:35 to book this time. Until then it is held for you."
     pub payment_due: Option<String>,
+    /// To its student, once it was marked taught: until when they may dispute it (in their
+    /// zone, e.g. "Thu 3 Dec, 14:00"), within 48 hours of the marking.
+    pub dispute_until: Option<String>,
+    /// To its student, once they disputed it: where the dispute stands.
+    pub dispute_outcome: Option<String>,
 }
 
 /// SDSH/TDSH session lists, plus the "schedule when ready" cards.

@@ -422,3 +422,88 @@ async fn the_creator_prices_single_sessions_on_cdsh_without_javascript() {
     assert!(response.status().is_redirection() || response.status().is_client_error());
     assert_eq!(price().await, None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_disputes_on_the_session_page_and_an_admin_decides_without_javascript() {
+    let app = spawn_app().await;
+    let email = "disputes@example.com";
+    let (student, _) = paid_enrollment(&app, email).await;
+    let start_at = free_hours_with_priya(&app).await[0].clone();
+    let booked = app.book_with_priya(&student, &start_at, 60).await;
+    let id = booked["id"].as_str().unwrap().to_owned();
+    assert_eq!(credits_of(&app, email).await, 3);
+    move_into_past(&app, std::slice::from_ref(&id)).await;
+    let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
+    let (status, body) = app
+        .post_json(
+            &priya_browser,
+            &format!("/api/sessions/{id}/taught"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let priya_account = format!("st:{}", priya());
+    assert!(balance(&app, &priya_account).await > 0);
+
+    // The student's page offers the dispute until 48 hours after the marking.
+    let page = format!("/sessions/{id}");
+    let html = page_as(&app, &student, &page).await;
+    assert!(html.contains("Did this session not take place?"), "{html}");
+    let response = submit_form(
+        &app,
+        &student,
+        &page,
+        &format!("{page}/dispute"),
+        &[("reason", "Nobody came to the call.")],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()["location"].to_str().unwrap(),
+        format!("{page}?disputed=1")
+    );
+    let html = page_as(&app, &student, &page).await;
+    assert!(
+        html.contains("An admin will look at it and decide."),
+        "{html}"
+    );
+    assert!(!html.contains("Did this session not take place?"));
+
+    // Only an admin decides; they see it on /payments with the student's words.
+    let decide = |browser: reqwest::Client, happened: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            submit_form(
+                app,
+                &browser,
+                "/payments",
+                "/rpc/decide_dispute",
+                &[("session_id", &id), ("happened", happened)],
+            )
+            .await
+        }
+    };
+    decide(priya_browser.clone(), "yes").await;
+    assert_eq!(
+        status_of(&app, &id).await,
+        "completed",
+        "Priya may not decide"
+    );
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let html = page_as(&app, &admin, "/payments").await;
+    assert!(html.contains("Nobody came to the call."), "{html}");
+    assert!(html.contains("Rust Foundations"));
+    decide(admin.clone(), "no").await;
+    assert_eq!(status_of(&app, &id).await, "cancelled");
+    assert_eq!(credits_of(&app, email).await, 4, "the credit is back");
+    assert_eq!(balance(&app, &priya_account).await, 0);
+    ledger_is_sound(&app).await;
+    let html = page_as(&app, &student, &page).await;
+    assert!(
+        html.contains("an admin agreed it did not take place"),
+        "{html}"
+    );
+    let html = page_as(&app, &admin, "/payments").await;
+    assert!(!html.contains("Nobody came to the call."));
+}

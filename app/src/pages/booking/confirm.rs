@@ -17,6 +17,10 @@ pub(super) fn ConfirmStep(
     let actions = expect_context::<BookingActions>();
     let pending = move || actions.book.pending().get() || actions.reschedule.pending().get();
     let slot = choice;
+    let confirm_label = match &pay {
+        Some(price) => format!("Hold this time and pay {price}"),
+        None => "Confirm booking".to_owned(),
+    };
     let summary = format!(
         "{} ({} min) with {st_name}. For {st_name}: {}.",
         slot.label, slot.duration_minutes, slot.st_label
@@ -42,11 +46,7 @@ pub(super) fn ConfirmStep(
                 <input type="hidden" name="duration_minutes" value=slot.duration_minutes.to_string() />
                 <input type="hidden" name="idempotency_key" value=idempotency_key />
                 <button type="submit" class="button button-primary" data-testid="confirm" disabled=pending>
-                    {move || match (pending(), &pay) {
-                        (true, _) => "Booking…".to_owned(),
-                        (false, Some(price)) => format!("Hold this time and pay {price}"),
-                        (false, None) => "Confirm booking".to_owned(),
-                    }}
+                    {move || if pending() { "Booking…".to_owned() } else { confirm_label.clone() }}
                 </button>
             </ActionForm>
         }

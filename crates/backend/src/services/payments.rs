@@ -1016,8 +1016,41 @@ async fn teaching_side(
     Ok((teaching_earned, teaching, to_mark))
 }
 
-/// The payments page: the viewer's payment records, their creator earnings, and for admins
-/// whether the ledger reconciles.
+/// Disputed sessions waiting for an admin, oldest first, in the admin's zone.
+async fn open_disputes(
+    conn: &mut AnyConnection,
+    time_zone: &str,
+) -> Result<Vec<wire::payments::OpenDispute>, AppError> {
+    // Session, start, end, course, student, teacher, the student's reason.
+    type DisputeRow = (String, i64, i64, String, String, String, Option<String>);
+    let rows: Vec<DisputeRow> = sqlx::query_as(
+        "SELECT b.id, b.start_at, b.end_at, c.title, su.name, tu.name, b.dispute_reason
+           FROM bookings b JOIN courses c ON c.id = b.course_id
+           JOIN users su ON su.id = b.student_id JOIN users tu ON tu.id = b.st_id
+          WHERE b.disputed_at IS NOT NULL AND b.dispute_decided_at IS NULL
+          ORDER BY b.disputed_at LIMIT 100",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(session_id, start, end, title, student, teacher, reason)| {
+                wire::payments::OpenDispute {
+                    summary: format!(
+                        "{title}, {}: {student} with {teacher}",
+                        crate::services::booking::when_in(start, end, time_zone)
+                    ),
+                    session_id,
+                    reason: reason.unwrap_or_default(),
+                }
+            },
+        )
+        .collect())
+}
+
+/// The payments page: the viewer's payment records, their creator earnings, for admins whether
+/// the ledger reconciles and the disputes to decide.
 pub async fn payments_overview(
     db: &Db,
     user: &SessionUser,
@@ -1067,7 +1100,13 @@ pub async fn payments_overview(
         (None, Vec::new())
     };
     let (teaching_earned, teaching, to_mark) = teaching_side(&mut conn, user).await?;
+    let disputes = if user.is_admin {
+        open_disputes(&mut conn, &user.time_zone).await?
+    } else {
+        Vec::new()
+    };
     Ok(wire::payments::PaymentsOverview {
+        disputes,
         lines,
         earned,
         ledger_sound,

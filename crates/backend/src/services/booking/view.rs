@@ -60,6 +60,8 @@ pub(super) fn detail(
         can_change,
         policy: policy.describe(),
         payment_due: None,
+        dispute_until: None,
+        dispute_outcome: None,
     })
 }
 
@@ -90,6 +92,76 @@ pub async fn session_detail(
                 "Pay {price} by {until} to book this time. Until then it is held for you."
             ));
         }
+    }
+    if role == Party::Student
+        && matches!(
+            shown.session.status,
+            BookingStatus::Completed | BookingStatus::Cancelled
+        )
+    {
+        (shown.dispute_until, shown.dispute_outcome) =
+            dispute_state(&mut conn, id, &user.time_zone, now).await?;
+    }
+    Ok(shown)
+}
+
+/// Where a completed session stands for its student: open to dispute until 48 hours after it
+/// was marked taught (until when), or disputed and perhaps decided (the outcome).
+async fn dispute_state(
+    conn: &mut AnyConnection,
+    id: &str,
+    time_zone: &str,
+    now: i64,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    // Booleans read back as integers on both databases (sqlx's Any driver).
+    let (taught_at, disputed_at, happened): (Option<i64>, Option<i64>, Option<i64>) =
+        sqlx::query_as(
+            "SELECT taught_at, disputed_at,
+                    CAST(CASE WHEN dispute_session_happened THEN 1
+                              WHEN NOT dispute_session_happened THEN 0 END AS BIGINT)
+               FROM bookings WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let outcome = match (disputed_at, happened) {
+        (None, _) => None,
+        (Some(_), None) => Some("You disputed this session. An admin will look at it and decide."),
+        (Some(_), Some(1)) => Some("You disputed this session; an admin found that it took place."),
+        (Some(_), Some(_)) => Some(
+            "You disputed this session; an admin agreed it did not take place, and what you \
+             paid for it came back to you.",
+        ),
+    };
+    let until = match (taught_at, disputed_at) {
+        (Some(at), None) if now - at <= DISPUTE_WINDOW_SECS => Some(
+            timestamp(at + DISPUTE_WINDOW_SECS)
+                .to_zoned_datetime(zone(time_zone))
+                .strftime("%a %-d %b, %H:%M")
+                .to_string(),
+        ),
+        _ => None,
+    };
+    Ok((until, outcome.map(str::to_owned)))
+}
+
+/// The page of a session just paid for (back from Checkout): Stripe's webhook usually lands
+/// within a second of the redirect, so while the session is still held this asks again for up
+/// to eight seconds before answering. The page then shows the booking without any polling in
+/// the browser (with or without JavaScript); if the payment is still unconfirmed, it says so
+/// and offers a refresh.
+pub async fn session_detail_after_checkout(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+) -> Result<SessionDetail, AppError> {
+    let mut shown = session_detail(db, user, id, crate::store::unix_now()).await?;
+    for _ in 0..40 {
+        if shown.session.status != BookingStatus::PendingPayment {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        shown = session_detail(db, user, id, crate::store::unix_now()).await?;
     }
     Ok(shown)
 }

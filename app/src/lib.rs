@@ -29,6 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
                 <HydrateAfterFirstPaint options />
+                <components::session::CsrfMeta />
                 <MetaTags />
             </head>
             <body>

@@ -72,6 +72,7 @@ test("a student without credits holds a slot and pays for it; an expired checkou
   expect(second).not.toBe(start);
   const sessionPage = new URL(page.url()).pathname;
   await page.getByTestId("pay").click();
+  await page.getByText("Test cards and tools").click();
   await page.getByRole("button", { name: "Expire now" }).click();
   await expect(async () => {
     await open(page, sessionPage, testInfo);

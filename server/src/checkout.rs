@@ -10,6 +10,28 @@ use backend::store::unix_now;
 use tower_sessions::Session;
 use wire::error::AppError;
 
+/// The signed-in user of a plain route, or the response that sends the browser to log in and
+/// come back to `next`.
+async fn signed_in_or_log_in(
+    state: &AppState,
+    session: &Session,
+    next: &str,
+) -> Result<backend::auth::SessionUser, Response> {
+    match backend::auth::current_user(&state.db, session, unix_now()).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(Redirect::to(&format!("/login?next={next}")).into_response()),
+        Err(error) => Err(crate::rest::ApiError(error).into_response()),
+    }
+}
+
+/// A session's page, for a redirect.
+fn session_page(booking_id: &str) -> String {
+    format!(
+        "/sessions/{}",
+        url::form_urlencoded::byte_serialize(booking_id.as_bytes()).collect::<String>()
+    )
+}
+
 /// Checkout's cancel link: back to the course page (or the held session's page), which says
 /// whether the card was declined or the student simply left.
 pub async fn cancelled(
@@ -17,10 +39,9 @@ pub async fn cancelled(
     session: Session,
     Path(checkout_id): Path<String>,
 ) -> Response {
-    let user = match backend::auth::current_user(&state.db, &session, unix_now()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(error) => return crate::rest::ApiError(error).into_response(),
+    let user = match signed_in_or_log_in(&state, &session, "/dashboard").await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
     match backend::services::payments::cancelled_checkout(&state.db, &user.id, &checkout_id).await {
         Ok(Some(page)) => Redirect::to(&page).into_response(),
@@ -37,14 +58,10 @@ pub async fn pay_for_session(
     session: Session,
     Path(booking_id): Path<String>,
 ) -> Response {
-    let page = format!(
-        "/sessions/{}",
-        url::form_urlencoded::byte_serialize(booking_id.as_bytes()).collect::<String>()
-    );
-    let user = match backend::auth::current_user(&state.db, &session, unix_now()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to(&format!("/login?next={page}")).into_response(),
-        Err(error) => return crate::rest::ApiError(error).into_response(),
+    let page = session_page(&booking_id);
+    let user = match signed_in_or_log_in(&state, &session, &page).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
     let started = backend::services::payments::start_session_checkout(
         &state.db,
@@ -80,14 +97,10 @@ pub async fn dispute_session(
     Path(booking_id): Path<String>,
     axum::Form(form): axum::Form<DisputeForm>,
 ) -> Response {
-    let page = format!(
-        "/sessions/{}",
-        url::form_urlencoded::byte_serialize(booking_id.as_bytes()).collect::<String>()
-    );
-    let user = match backend::auth::current_user(&state.db, &session, unix_now()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to(&format!("/login?next={page}")).into_response(),
-        Err(error) => return crate::rest::ApiError(error).into_response(),
+    let page = session_page(&booking_id);
+    let user = match signed_in_or_log_in(&state, &session, &page).await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
     match backend::services::booking::dispute(
         &state.db,
@@ -107,10 +120,9 @@ pub async fn dispute_session(
 
 /// `/payments.csv`: the payments page as a spreadsheet, for the signed-in creator or admin.
 pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Response {
-    let user = match backend::auth::current_user(&state.db, &session, unix_now()).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/login?next=/payments").into_response(),
-        Err(error) => return crate::rest::ApiError(error).into_response(),
+    let user = match signed_in_or_log_in(&state, &session, "/payments").await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
     let records = match backend::services::payments::payment_records(&state.db, &user).await {
         Ok(records) => records,

@@ -43,12 +43,19 @@ pub fn SessionProvider(children: Children) -> impl IntoView {
 }
 
 /// The hidden CSRF field every state-changing form carries. Only plain HTML form posts need
-/// the token (the hydrated app's calls are covered by the Origin check), and those forms are
-/// rendered by the server, which finds the session's token in the request. In the browser the
-/// field stays empty; hydration does not compare attribute values.
+/// the token (the hydrated app's calls are covered by the Origin check). The server finds the
+/// session's token in the request; a form the browser renders itself (after a client-side
+/// navigation) takes it from the page's `csrf-token` meta tag (`CsrfMeta`), since the cookie
+/// that holds it is out of JavaScript's reach.
 #[component]
 pub fn CsrfField() -> impl IntoView {
     view! { <input type="hidden" name=CSRF_FIELD value=token_for_this_render() /> }
+}
+
+/// The browser's CSRF token in the document head, for the forms the browser renders itself.
+#[component]
+pub fn CsrfMeta() -> impl IntoView {
+    view! { <meta name="csrf-token" content=token_for_this_render() /> }
 }
 
 #[cfg(feature = "ssr")]
@@ -61,5 +68,10 @@ fn token_for_this_render() -> String {
 
 #[cfg(not(feature = "ssr"))]
 fn token_for_this_render() -> String {
-    String::new()
+    document()
+        .query_selector("meta[name=csrf-token]")
+        .ok()
+        .flatten()
+        .and_then(|meta| meta.get_attribute("content"))
+        .unwrap_or_default()
 }

@@ -11,6 +11,7 @@ use crate::payments::{
 };
 use crate::store::payments::{self as store, NewCheckout, NewPayment};
 use crate::store::{learning, new_id, outbox};
+use domain::booking::{BookingEvent, BookingStatus};
 use sqlx::AnyConnection;
 use wire::error::AppError;
 use wire::payments::CheckoutStarted;
@@ -276,7 +277,7 @@ pub async fn start_session_checkout(
             "Only the session's student can pay for it.".into(),
         ));
     }
-    if status != domain::booking::BookingStatus::PendingPayment.as_str() {
+    if status != BookingStatus::PendingPayment.as_str() {
         return Err(match status.as_str() {
             "cancelled" => hold_ended(),
             _ => AppError::Conflict("This session is not waiting for a payment.".into()),
@@ -556,17 +557,14 @@ async fn confirm_held_session(
         .bind(booking_id)
         .fetch_one(&mut *conn)
         .await?;
-    let confirmed = sqlx::query(
-        "UPDATE bookings SET status = 'scheduled', hold_expires_at = NULL, updated_at = $2
-          WHERE id = $1 AND status = 'pending_payment'",
+    if store::end_hold(
+        conn,
+        booking_id,
+        held_session_after(BookingEvent::PaymentConfirmed)?,
+        now,
     )
-    .bind(booking_id)
-    .bind(now)
-    .execute(&mut *conn)
     .await?
-    .rows_affected()
-        == 1;
-    if confirmed {
+    {
         let jobs = crate::services::booking::confirmation_jobs(booking_id, start_at, now)?;
         outbox::enqueue_all(conn, &jobs, now).await?;
         tracing::info!(booking_id, "held session paid and booked");
@@ -646,6 +644,14 @@ async fn enroll(
     Ok(())
 }
 
+/// What a held session becomes on `event` (domain::booking's state machine).
+fn held_session_after(event: BookingEvent) -> Result<BookingStatus, AppError> {
+    domain::booking::apply(BookingStatus::PendingPayment, event).map_err(|error| {
+        tracing::error!(%error, "a held session cannot take this event");
+        AppError::Internal
+    })
+}
+
 /// A held session whose checkout expired unpaid is free again, unless another of its checkouts
 /// is still open.
 async fn release_hold(
@@ -659,15 +665,14 @@ async fn release_hold(
     {
         return Ok(());
     }
-    let released = sqlx::query(
-        "UPDATE bookings SET status = 'cancelled', hold_expires_at = NULL, updated_at = $2
-          WHERE id = $1 AND status = 'pending_payment'",
+    if store::end_hold(
+        conn,
+        booking_id,
+        held_session_after(BookingEvent::HoldExpired)?,
+        now,
     )
-    .bind(booking_id)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    if released.rows_affected() == 1 {
+    .await?
+    {
         tracing::info!(booking_id, "hold released: its checkout expired");
     }
     Ok(())

@@ -118,6 +118,26 @@ pub async fn hold_until(
     Ok(held.rows_affected() == 1)
 }
 
+/// Ends a session's hold: `to` is `scheduled` (paid) or `cancelled` (released). False when it
+/// was no longer held (compare and set).
+pub async fn end_hold(
+    conn: &mut AnyConnection,
+    booking_id: &str,
+    to: domain::booking::BookingStatus,
+    now: i64,
+) -> Result<bool, AppError> {
+    let ended = sqlx::query(
+        "UPDATE bookings SET status = $2, hold_expires_at = NULL, updated_at = $3
+          WHERE id = $1 AND status = 'pending_payment'",
+    )
+    .bind(booking_id)
+    .bind(to.as_str())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(ended.rows_affected() == 1)
+}
+
 /// What a course charges for one session beyond an enrollment's credits, in its currency;
 /// `None` when it sells no single sessions (or there is no such course).
 pub async fn session_price(

@@ -1915,7 +1915,66 @@ async fn two_checkouts_paid_at_once_for_one_course_enroll_once_and_flag_the_othe
         )
         .await,
         STUDENTS as i64,
-        "the other is kept for a person to refund"
+        "the other grants nothing and is shown to admins"
     );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'payment_refund' AND payload LIKE '%unclaimed%'"
+        )
+        .await,
+        STUDENTS as i64,
+        "each second payment is queued to go back"
+    );
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_for_a_course_already_enrolled_in_is_refunded_by_itself() {
+    let app = spawn_app().await;
+    let email = "twice@example.com";
+    let browser = new_student(&app, email).await;
+    let started = start_checkout(&app, &browser, &rust_course()).await;
+    // An admin enrolls the student while their Checkout is open; then they pay.
+    let student: String = sqlx::query_scalar("SELECT id FROM users WHERE email_normalized = $1")
+        .bind(email)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    backend::store::learning::enroll(&mut conn, &student, &rust_course(), now())
+        .await
+        .unwrap();
+    drop(conn);
+    pay(
+        &app,
+        &browser,
+        started["url"].as_str().unwrap(),
+        "4242424242424242",
+    )
+    .await;
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM checkouts WHERE status = 'flagged'",
+        1,
+    )
+    .await;
+    // Stripe refunds it in full, and its charge.refunded changes nothing in the ledger.
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM stripe_events WHERE type = 'charge.refunded'",
+        1,
+    )
+    .await;
+    let (price, _) = course_price(&app, &rust_course()).await;
+    let refunded: String =
+        sqlx::query_scalar("SELECT payload FROM stripe_events WHERE type = 'charge.refunded'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let refunded: Value = serde_json::from_str(&refunded).unwrap();
+    assert_eq!(refunded["data"]["object"]["amount_refunded"], price);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM ledger_entries").await, 0);
     ledger_is_sound(&app).await;
 }

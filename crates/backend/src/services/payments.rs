@@ -39,8 +39,17 @@ pub enum PaymentEmailJob {
 pub const REFUND_JOB_KIND: &str = "payment_refund";
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RefundJob {
-    pub payment_id: String,
+#[serde(tag = "refund", rename_all = "snake_case")]
+pub enum RefundJob {
+    /// All that a recorded payment has left.
+    Payment { payment_id: String },
+    /// A charge that granted nothing and was never recorded as a payment: a course paid for
+    /// while the student was already enrolled in it (a second tab, or an admin's enrollment).
+    Unclaimed {
+        checkout_id: String,
+        payment_intent_id: String,
+        amount_cents: i64,
+    },
 }
 
 /// Queues, in the caller's transaction, the refund in full of the payment that paid for this
@@ -53,7 +62,7 @@ pub async fn queue_session_refund(
     let Some(payment) = store::session_payment(conn, booking_id).await? else {
         return Ok(false);
     };
-    let job = RefundJob {
+    let job = RefundJob::Payment {
         payment_id: payment.id,
     };
     let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
@@ -61,24 +70,40 @@ pub async fn queue_session_refund(
     Ok(true)
 }
 
-/// Runs a queued `RefundJob`: asks Stripe for all the payment has left. Nothing left, nothing
-/// asked.
+/// Runs a queued `RefundJob`: asks Stripe for all the payment has left (nothing left, nothing
+/// asked), or for an unclaimed charge in full.
 pub async fn refund_in_full(
     db: &Db,
     gateway: &dyn PaymentGateway,
     job: &RefundJob,
 ) -> Result<(), PaymentError> {
+    let payment_id = match job {
+        RefundJob::Payment { payment_id } => payment_id,
+        RefundJob::Unclaimed {
+            checkout_id,
+            payment_intent_id,
+            amount_cents,
+        } => {
+            gateway
+                .refund(&RefundRequest {
+                    payment_intent_id: payment_intent_id.clone(),
+                    amount_cents: *amount_cents,
+                    idempotency_key: format!("refund-unclaimed-{checkout_id}"),
+                    metadata: vec![("checkout_id".into(), checkout_id.clone())],
+                })
+                .await?;
+            tracing::info!(checkout = %checkout_id, amount = amount_cents, "unclaimed charge refunded");
+            return Ok(());
+        }
+    };
     let payment = {
         let mut conn = db.pool().acquire().await.map_err(unavailable)?;
-        store::find_refundable(&mut conn, &job.payment_id)
+        store::find_refundable(&mut conn, payment_id)
             .await
             .map_err(unavailable)?
     };
     let Some(payment) = payment else {
-        return Err(PaymentError::Rejected(format!(
-            "no payment {}",
-            job.payment_id
-        )));
+        return Err(PaymentError::Rejected(format!("no payment {payment_id}")));
     };
     let left = payment.amount_cents - payment.refunded_cents;
     if left <= 0 {
@@ -607,17 +632,26 @@ async fn enroll(
         .await?
         .is_some()
     {
-        // Enrolled meanwhile (an admin, or a second checkout paid first): keep the money on
-        // record for a refund rather than granting twice.
+        // Enrolled meanwhile (an admin, or a second checkout paid first): nothing is granted
+        // twice, and the money goes back by itself; admins still see it flagged.
         store::settle(
             conn,
             &checkout.id,
             "flagged",
-            Some("already enrolled when the payment arrived"),
+            Some("already enrolled when the payment arrived; refunded automatically"),
             &completed.session_id,
             now,
         )
         .await?;
+        if let Some(payment_intent_id) = &completed.payment_intent_id {
+            let job = RefundJob::Unclaimed {
+                checkout_id: checkout.id.clone(),
+                payment_intent_id: payment_intent_id.clone(),
+                amount_cents: completed.amount_total,
+            };
+            let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
+            outbox::enqueue(conn, REFUND_JOB_KIND, &payload, now, now).await?;
+        }
         return Ok(());
     }
     if !store::settle(conn, &checkout.id, "paid", None, &completed.session_id, now).await? {

@@ -93,7 +93,7 @@ fn Overview(
         view! {
             <section class="card stack" data-testid="flagged-checkouts">
                 <h2>"Paid, but nothing granted"</h2>
-                <p class="muted">"These checkouts were paid differently from their price (refund or enroll by hand), or for a course the student already had (refunded automatically)."</p>
+                <p class="muted">"These checkouts were paid differently from their price, or twice. Refund or enroll by hand."</p>
                 <ul>{overview.flagged.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
             </section>
         }

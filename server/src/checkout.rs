@@ -1,7 +1,7 @@
 //! Plain routes of the payments journey: Checkout's cancel link comes back here (the course page
 //! then says whether the card was declined or the student simply left), the held session's
-//! "Pay" form, a student's dispute of a session marked taught, and the payments page's CSV
-//! export.
+//! "Pay" form, a student's dispute of a session marked taught, and the CSV exports of the
+//! payments page and of a Student-Teacher's earnings.
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -128,8 +128,6 @@ pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Re
         Ok(records) => records,
         Err(error) => return crate::rest::ApiError(error).into_response(),
     };
-    // The csv crate quotes and escapes each field as RFC 4180 says (names with commas or quotes).
-    let mut sheet = csv::Writer::from_writer(Vec::new());
     let header = [
         "payment_id",
         "paid_on",
@@ -140,29 +138,71 @@ pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Re
         "refunded",
         "creator_share",
     ];
-    let mut written = sheet.write_record(header);
-    // A name or title starting like a formula would run as one in a spreadsheet (CSV
-    // injection): such a field is written with a leading apostrophe, shown as text.
-    let text = |field: &str| -> String {
-        if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{field}")
-        } else {
-            field.to_owned()
-        }
+    let rows = records.iter().map(|line| {
+        [
+            line.payment_id.clone(),
+            line.paid_on.clone(),
+            spreadsheet_text(&line.course_title),
+            spreadsheet_text(&line.student_name),
+            line.amount.currency.code().to_owned(),
+            line.amount.decimal(),
+            line.refunded.decimal(),
+            line.creator_share.decimal(),
+        ]
+    });
+    csv_download("peerloop-payments.csv", header, rows)
+}
+
+/// `/earnings.csv`: a Student-Teacher's earnings, line by line, with where each stands.
+pub async fn earnings_csv(State(state): State<AppState>, session: Session) -> Response {
+    let user = match signed_in_or_log_in(&state, &session, "/payments").await {
+        Ok(user) => user,
+        Err(response) => return response,
     };
-    for line in &records {
-        written = written.and_then(|()| {
-            sheet.write_record([
-                line.payment_id.as_str(),
-                &line.paid_on,
-                &text(&line.course_title),
-                &text(&line.student_name),
-                line.amount.currency.code(),
-                &line.amount.decimal(),
-                &line.refunded.decimal(),
-                &line.creator_share.decimal(),
-            ])
-        });
+    let lines =
+        match backend::services::earnings::earning_records(&state.db, &user, unix_now()).await {
+            Ok(lines) => lines,
+            Err(error) => return crate::rest::ApiError(error).into_response(),
+        };
+    let header = [
+        "date", "course", "student", "session", "entry", "currency", "amount", "standing",
+    ];
+    let rows = lines.iter().map(|line| {
+        [
+            line.on.clone(),
+            spreadsheet_text(&line.course_title),
+            spreadsheet_text(&line.student_name),
+            line.session.clone().unwrap_or_default(),
+            line.entry.as_str().to_owned(),
+            line.amount.currency.code().to_owned(),
+            line.amount_decimal(),
+            line.standing.clone(),
+        ]
+    });
+    csv_download("peerloop-earnings.csv", header, rows)
+}
+
+/// A name or title starting like a formula would run as one in a spreadsheet (CSV injection):
+/// such a field is written with a leading apostrophe, shown as text.
+fn spreadsheet_text(field: &str) -> String {
+    if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}")
+    } else {
+        field.to_owned()
+    }
+}
+
+/// A CSV file to download, with its header row.
+fn csv_download<const N: usize>(
+    filename: &str,
+    header: [&str; N],
+    rows: impl Iterator<Item = [String; N]>,
+) -> Response {
+    // The csv crate quotes and escapes each field as RFC 4180 says (names with commas or quotes).
+    let mut sheet = csv::Writer::from_writer(Vec::new());
+    let mut written = sheet.write_record(header);
+    for row in rows {
+        written = written.and_then(|()| sheet.write_record(&row));
     }
     match written
         .map_err(|error| error.to_string())
@@ -170,17 +210,20 @@ pub async fn payments_csv(State(state): State<AppState>, session: Session) -> Re
     {
         Ok(bytes) => (
             [
-                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_owned(),
+                ),
                 (
                     axum::http::header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"peerloop-payments.csv\"",
+                    format!("attachment; filename=\"{filename}\""),
                 ),
             ],
             bytes,
         )
             .into_response(),
         Err(error) => {
-            tracing::error!(%error, "could not write the payments CSV");
+            tracing::error!(%error, filename, "could not write a CSV");
             axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

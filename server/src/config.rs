@@ -55,6 +55,10 @@ pub struct Config {
     pub db_max_connections: u32,
     pub public_url: String,
     pub demo_data: bool,
+    /// With the demo data and the local Stripe: demo students pay through the local Stripe and
+    /// have sessions taught (`demo_money`). `PEERLOOP_DEMO_PAYMENTS=false` leaves them out (the
+    /// integration tests start from a ledger with nothing in it).
+    pub demo_payments: bool,
     pub log_format: LogFormat,
     /// How many reverse proxies in front of the app append to `X-Forwarded-For`; the client is
     /// the entry that many places from the right (0: the header is ignored).
@@ -193,6 +197,11 @@ impl Config {
             Some("false" | "0") => false,
             Some(other) => return Err(invalid("PEERLOOP_DEMO_DATA", other, "true or false")),
         };
+        let demo_payments = match get("PEERLOOP_DEMO_PAYMENTS").as_deref() {
+            None | Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => return Err(invalid("PEERLOOP_DEMO_PAYMENTS", other, "true or false")),
+        };
         if demo_data && env == RunEnv::Production {
             return Err(ConfigError::DemoDataInProduction);
         }
@@ -287,6 +296,7 @@ impl Config {
             db_max_connections,
             public_url: public_url.trim_end_matches('/').to_owned(),
             demo_data,
+            demo_payments,
             log_format,
             trusted_proxy_hops,
             resend,

@@ -45,7 +45,7 @@ fn page(title: &str, body: &str) -> Response {
 
 /// The local Checkout Session `id`, when the local Stripe is on and it exists; otherwise the
 /// answer to give (404, or 500 when the database failed).
-async fn load_session(state: &AppState, id: &str) -> Result<Value, Response> {
+pub(crate) async fn load_session(state: &AppState, id: &str) -> Result<Value, Response> {
     if !state.settings.local_stripe {
         return Err(not_here());
     }
@@ -154,14 +154,14 @@ pub struct CardForm {
     card_number: String,
 }
 
-/// Saves a changed Checkout Session and emits its event, in one transaction.
+/// Saves a changed Checkout Session and emits its event, in one transaction; the event's id.
 async fn save_and_emit(
     state: &AppState,
     id: &str,
     session: &Value,
     event_kind: &str,
     event_object: Value,
-) -> Result<(), wire::error::AppError> {
+) -> Result<String, wire::error::AppError> {
     let now = unix_now();
     let mut tx = state.db.begin_write().await?;
     sqlx::query("UPDATE dev_stripe_checkout_sessions SET object = $2 WHERE id = $1")
@@ -169,9 +169,30 @@ async fn save_and_emit(
         .bind(session.to_string())
         .execute(&mut *tx)
         .await?;
-    local::emit(&mut tx, event_kind, event_object, now).await?;
+    let event_id = local::emit(&mut tx, event_kind, event_object, now).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(event_id)
+}
+
+/// Completes the open Checkout Session `id` as a card that pays does: saved complete with a new
+/// PaymentIntent, its `checkout.session.completed` recorded and queued for the webhook. The
+/// event's id.
+pub async fn pay_in_full(
+    state: &AppState,
+    id: &str,
+    mut session: Value,
+) -> Result<String, wire::error::AppError> {
+    session["status"] = json!("complete");
+    session["payment_status"] = json!("paid");
+    session["payment_intent"] = json!(stripe_id("pi"));
+    save_and_emit(
+        state,
+        id,
+        &session,
+        "checkout.session.completed",
+        session.clone(),
+    )
+    .await
 }
 
 pub async fn pay(
@@ -179,7 +200,7 @@ pub async fn pay(
     Path(id): Path<String>,
     Form(form): Form<CardForm>,
 ) -> Response {
-    let mut session = match load_session(&state, &id).await {
+    let session = match load_session(&state, &id).await {
         Ok(session) => session,
         Err(answer) => return answer,
     };
@@ -195,32 +216,20 @@ pub async fn pay(
     let amount = session["amount_total"].clone();
     let currency = session["currency"].clone();
     let metadata = session["metadata"].clone();
-    let intent_id = stripe_id("pi");
     match card.as_str() {
         PAYING_CARD => {
-            session["status"] = json!("complete");
-            session["payment_status"] = json!("paid");
-            session["payment_intent"] = json!(intent_id);
             let success_url = session["success_url"]
                 .as_str()
                 .unwrap_or("/")
                 .replace("{CHECKOUT_SESSION_ID}", &id);
-            if let Err(error) = save_and_emit(
-                &state,
-                &id,
-                &session,
-                "checkout.session.completed",
-                session.clone(),
-            )
-            .await
-            {
+            if let Err(error) = pay_in_full(&state, &id, session).await {
                 return failed(error);
             }
             Redirect::to(&success_url).into_response()
         }
         DECLINED_CARD => {
             let intent = json!({
-                "id": intent_id,
+                "id": stripe_id("pi"),
                 "object": "payment_intent",
                 "amount": amount,
                 "currency": currency,

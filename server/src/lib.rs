@@ -4,6 +4,7 @@
 pub mod adapters;
 pub mod checkout;
 pub mod config;
+pub mod demo_money;
 pub mod dev_mailbox;
 pub mod dev_stripe;
 pub mod input;
@@ -51,11 +52,11 @@ pub enum StartupError {
 pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     let db = Db::connect(config.database_url.expose(), config.db_max_connections).await?;
     db.migrate().await?;
-    if config.demo_data
+    let seeded = config.demo_data
         && backend::seed::ensure_demo_data(&db)
             .await
-            .map_err(StartupError::DemoData)?
-    {
+            .map_err(StartupError::DemoData)?;
+    if seeded {
         tracing::info!("seeded the demo data");
     }
     let settings = Settings {
@@ -111,14 +112,20 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
     )
     .await
     .map_err(StartupError::Secrets)?;
-    Ok(AppState {
+    let state = AppState {
         db,
         settings: Arc::new(settings),
         mailer,
         payments,
         stripe_webhook_secrets: stripe_webhook_secrets.into(),
         csrf_key: backend::auth::CsrfKey::new(csrf_key.as_bytes()),
-    })
+    };
+    if seeded && config.demo_payments && state.settings.local_stripe {
+        demo_money::seed(&state)
+            .await
+            .map_err(StartupError::DemoData)?;
+    }
+    Ok(state)
 }
 
 /// The background work an app server runs: the outbox worker with its hold release and hourly
@@ -270,6 +277,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops
             axum::routing::post(checkout::dispute_session),
         )
         .route("/payments.csv", get(checkout::payments_csv))
+        .route("/earnings.csv", get(checkout::earnings_csv))
         .route(
             "/api/openapi.json",
             get(move || rest::openapi_json(openapi.clone())),

@@ -2,8 +2,8 @@
 //! creator earned from them after refunds, a refund form per payment, and a CSV export.
 
 use crate::api::payments::{
-    DecideDispute, MarkTaught, OpenDispute, PaymentLine, PaymentsOverview, RefundPayment,
-    SessionToMark, TeachingEarning, get_payments_overview,
+    DecideDispute, EarningTotals, MarkTaught, OpenDispute, PaymentLine, PaymentsOverview,
+    RefundPayment, SessionToMark, TeachingEarning, get_payments_overview,
 };
 use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
@@ -82,7 +82,7 @@ fn Overview(
     let teaching = (!overview.teaching.is_empty() || !overview.to_mark.is_empty()).then(|| {
         view! {
             <Teaching
-                earned=overview.teaching_earned
+                totals=overview.teaching_totals
                 lines=overview.teaching
                 to_mark=overview.to_mark
                 taught
@@ -176,23 +176,37 @@ fn PaymentRow(line: PaymentLine, refund: ServerAction<RefundPayment>) -> impl In
     }
 }
 
-/// The viewer as a Student-Teacher: sessions to mark taught, and what each taught session earned.
+/// The viewer as a Student-Teacher: sessions to mark taught, what they earned (held while the
+/// student may dispute, then available), and each movement of it.
 #[component]
 fn Teaching(
-    earned: Vec<String>,
+    totals: Vec<EarningTotals>,
     lines: Vec<TeachingEarning>,
     to_mark: Vec<SessionToMark>,
     taught: ServerAction<MarkTaught>,
 ) -> impl IntoView {
-    let earned = if earned.is_empty() {
-        "Nothing yet".to_owned()
+    let totals = if totals.is_empty() {
+        view! { <p>"Your earnings as a Student-Teacher: nothing yet."</p> }.into_any()
     } else {
-        earned.join(" · ")
+        totals
+            .into_iter()
+            .map(|totals| view! {
+                <p>
+                    "Held: " <strong data-testid="teaching-held">{totals.held}</strong>
+                    " · Available: " <strong data-testid="teaching-available">{totals.available}</strong>
+                </p>
+            })
+            .collect_view()
+            .into_any()
     };
     view! {
         <section class="card stack" data-testid="teaching-earnings">
             <h2>"Teaching"</h2>
-            <p>"Your earnings as a Student-Teacher: " <strong data-testid="teaching-earned">{earned}</strong></p>
+            {totals}
+            <p class="muted">
+                "A session's earning is held for the 48 hours its student may dispute it, then available for payout. "
+                <a href="/earnings.csv" rel="external" download="peerloop-earnings.csv">"Download as CSV"</a>
+            </p>
             {(!to_mark.is_empty()).then(|| view! {
                 <h3>"Sessions to mark taught"</h3>
                 <p class="muted">"Mark a session taught once it took place: your share of the student's payment is released to you. The student can dispute it within 48 hours."</p>
@@ -214,8 +228,9 @@ fn Teaching(
                 <ul class="checklist">
                     {lines.into_iter().map(|line| view! {
                         <li data-testid="teaching-earning">
-                            <span>{format!("{} · {} with {}", line.when, line.course_title, line.student_name)}</span>
+                            <span>{line.summary}</span>
                             <strong>{line.amount}</strong>
+                            <span class="muted" data-testid="earning-standing">{line.standing}</span>
                         </li>
                     }).collect_view()}
                 </ul>

@@ -135,6 +135,24 @@ const PEOPLE: &[DemoPerson] = &[
         bio: "",
         role: "student who has used every session (pays per session)",
     },
+    // Paid through the local Stripe when it stands in (server's demo_money): sessions taught by
+    // Priya and by Jonas, one of them still waiting to be marked.
+    DemoPerson {
+        key: "omar",
+        name: "Omar Farouk",
+        email: "omar.farouk@example.com",
+        time_zone: "America/Sao_Paulo",
+        bio: "",
+        role: "student who paid; three sessions with Priya",
+    },
+    DemoPerson {
+        key: "rosa",
+        name: "Rosa Martinez",
+        email: "rosa.martinez@example.com",
+        time_zone: "Europe/Madrid",
+        bio: "",
+        role: "student who paid; three sessions with Jonas",
+    },
 ];
 
 /// Who finished which course, who is halfway, who applied to teach (course key, modules done).
@@ -330,7 +348,7 @@ const COURSES: &[DemoCourse] = &[
 ];
 
 /// A stable id for a demo row, so reseeding targets the same rows.
-fn demo_id(kind: &str, key: &str) -> String {
+pub fn demo_id(kind: &str, key: &str) -> String {
     Uuid::new_v5(
         &Uuid::NAMESPACE_URL,
         format!("peerloop-demo:{kind}:{key}").as_bytes(),

@@ -5,6 +5,7 @@ pub mod account;
 pub mod availability;
 pub mod booking;
 pub mod catalog;
+pub mod earnings;
 pub mod ladder;
 pub mod ledger;
 pub mod money;

@@ -36,15 +36,25 @@ pub struct PaymentLine {
     pub refundable: bool,
 }
 
-/// A session whose earnings reached the viewer as its Student-Teacher (or went back after a
-/// dispute, as a negative amount).
+/// One movement of the viewer's earnings as a Student-Teacher: a session taught, or money taken
+/// back from it (a refund of the student's payment, a dispute the student won).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TeachingEarning {
-    /// When the session took place, in the viewer's time zone.
-    pub when: String,
-    pub course_title: String,
-    pub student_name: String,
+    /// "Tue 1 Dec 2026, 10:00–11:00 · Rust Foundations with Sam Rivera", or for a refund the day
+    /// it came and whose payment it was.
+    pub summary: String,
+    /// "$12.25", or "−$12.25" taken back.
     pub amount: String,
+    /// "Held until Sat 5 Dec, 14:00", "Available", "Refunded to the student", …
+    pub standing: String,
+}
+
+/// A Student-Teacher's earnings in one currency: held while their students may dispute the
+/// sessions, and available for payout.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EarningTotals {
+    pub held: String,
+    pub available: String,
 }
 
 /// A session the viewer taught that has ended and waits to be marked taught.
@@ -68,7 +78,7 @@ pub struct PaymentsOverview {
     /// need a person (one line each, with the reason).
     pub flagged: Vec<String>,
     /// The viewer's earnings as a Student-Teacher, per currency, and where they came from.
-    pub teaching_earned: Vec<String>,
+    pub teaching_totals: Vec<EarningTotals>,
     pub teaching: Vec<TeachingEarning>,
     /// Sessions the viewer taught that ended and are not marked taught yet.
     pub to_mark: Vec<SessionToMark>,

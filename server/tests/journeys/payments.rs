@@ -1700,13 +1700,273 @@ async fn a_student_teacher_marks_sessions_taught_from_the_earnings_page_without_
     assert_eq!(html.matches("data-testid=\"to-mark\"").count(), 1);
     let share = (price - 2 * (price * 15 / 100)) / 4;
     let shown = format!("${}.{:02}", share / 100, share % 100);
+    // Just marked, the student may still dispute it: held.
+    let (held, available, standings, _) = earnings_of(&app, &priya_browser).await;
+    assert_eq!((held, available), (shown, "$0.00".to_owned()));
+    assert_eq!(standings.len(), 1, "{standings:?}");
+}
+
+/// A Student-Teacher's earnings page and CSV: (held, available) as shown, the earning lines'
+/// standings, and the CSV's rows.
+async fn earnings_of(
+    app: &TestApp,
+    teacher: &reqwest::Client,
+) -> (String, String, Vec<String>, Vec<String>) {
+    let html = page_as(app, teacher, "/payments").await;
+    // The text of each element carrying this test id, whatever attributes follow the id.
+    let texts = |testid: &str| -> Vec<String> {
+        html.match_indices(&format!("data-testid=\"{testid}\""))
+            .map(|(at, _)| {
+                let rest = &html[at..];
+                let text = &rest[rest.find('>').unwrap() + 1..];
+                text[..text.find('<').unwrap()].to_owned()
+            })
+            .collect()
+    };
+    let shown = |testid: &str| {
+        texts(testid)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no {testid}: {html}"))
+    };
+    let (held, available) = (shown("teaching-held"), shown("teaching-available"));
+    let standings = texts("earning-standing");
+    let response = teacher.get(app.url("/earnings.csv")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
     assert!(
-        html.contains(&format!(
-            "Your earnings as a Student-Teacher: <strong data-testid=\"teaching-earned\">{shown}"
-        )),
-        "{html}"
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
     );
-    assert_eq!(html.matches("data-testid=\"teaching-earning\"").count(), 1);
+    let csv = response.text().await.unwrap();
+    (
+        held,
+        available,
+        standings,
+        csv.lines().map(str::to_owned).collect(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_student_teacher_sees_an_earning_held_through_the_dispute_window_then_available_and_a_refund_as_a_reversal()
+ {
+    let app = spawn_app().await;
+    let (price, _) = course_price(&app, &rust_course()).await;
+    let (student, payment_id) = paid_enrollment(&app, "held@example.com").await;
+    let sessions = sessions_with_priya(&app, &student, 1).await;
+    move_into_past(&app, &sessions).await;
+    let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
+    let (status, body) = app
+        .post_json(
+            &priya_browser,
+            &format!("/api/sessions/{}/taught", sessions[0]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let earned = (price - 2 * (price * 15 / 100)) / 4;
+    let money = |cents: i64| format!("${}.{:02}", cents / 100, cents % 100);
+
+    // Marked taught: the student may dispute it for 48 hours, so it is held.
+    let (held, available, standings, rows) = earnings_of(&app, &priya_browser).await;
+    assert_eq!((held, available), (money(earned), money(0)));
+    assert_eq!(standings.len(), 1, "{standings:?}");
+    assert!(standings[0].starts_with("Held until "), "{standings:?}");
+    assert_eq!(
+        rows[0],
+        "date,course,student,session,entry,currency,amount,standing"
+    );
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[1].contains(",Rust Foundations,"), "{rows:?}");
+    assert!(
+        rows[1].contains(&format!(
+            ",session taught,usd,{}.{:02},\"Held until ",
+            earned / 100,
+            earned % 100
+        )),
+        "{rows:?}"
+    );
+
+    // Once the 48 hours have passed, it is available.
+    sqlx::query("UPDATE bookings SET taught_at = taught_at - 49 * 3600 WHERE id = $1")
+        .bind(&sessions[0])
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (held, available, standings, rows) = earnings_of(&app, &priya_browser).await;
+    assert_eq!((held, available), (money(0), money(earned)));
+    assert_eq!(standings, ["Available"]);
+    assert!(rows[1].ends_with(",Available"), "{rows:?}");
+
+    // The payment refunded in full takes it back: the refund shows as its own line.
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let (status, body) = app
+        .post_json(
+            &admin,
+            &format!("/api/payments/{payment_id}/refund"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    eventually(
+        &app,
+        &format!("SELECT COUNT(*) FROM payments WHERE refunded_cents = {price}"),
+        1,
+    )
+    .await;
+    let (held, available, standings, rows) = earnings_of(&app, &priya_browser).await;
+    assert_eq!((held, available), (money(0), money(0)));
+    assert_eq!(standings, ["Refunded to the student", "Available"]);
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(
+        rows[1].contains(&format!(
+            ",refund,usd,-{}.{:02},",
+            earned / 100,
+            earned % 100
+        )),
+        "{rows:?}"
+    );
+    let html = page_as(&app, &priya_browser, "/payments").await;
+    assert!(html.contains(&format!("−{}", money(earned))), "{html}");
+
+    // Signed out, the CSV sends the visitor to log in.
+    let response = app
+        .new_browser()
+        .get(app.url("/earnings.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_students_pay_through_the_local_stripe_and_their_teachers_have_earnings_to_show() {
+    let app = spawn_app_with(&[("PEERLOOP_DEMO_PAYMENTS", "true")]).await;
+    let (price, _) = course_price(&app, &rust_course()).await;
+    let earned = (price - 2 * (price * 15 / 100)) / 4;
+    let money = |cents: i64| format!("${}.{:02}", cents / 100, cents % 100);
+
+    // Two payments, made through the local Stripe's event and the webhook's service.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM payments p JOIN users u ON u.id = p.user_id
+              WHERE u.email_normalized IN ('omar.farouk@example.com', 'rosa.martinez@example.com')"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM dev_stripe_events WHERE type = 'checkout.session.completed'"
+        )
+        .await,
+        2
+    );
+    // Its queued delivery lands at the webhook as a redelivery, and changes nothing.
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM dev_stripe_events WHERE last_status = 200",
+        2,
+    )
+    .await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM payments").await, 2);
+
+    // Each teacher: one session available, one held, one waiting to be marked.
+    for email in ["priya.raman@example.com", "jonas.weber@example.com"] {
+        let browser = log_in_as(&app, email).await;
+        let (held, available, standings, rows) = earnings_of(&app, &browser).await;
+        assert_eq!((held, available), (money(earned), money(earned)), "{email}");
+        assert_eq!(standings.len(), 2, "{email}: {standings:?}");
+        assert!(standings[0].starts_with("Held until "), "{standings:?}");
+        assert_eq!(standings[1], "Available");
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        let html = page_as(&app, &browser, "/payments").await;
+        assert_eq!(
+            html.matches("data-testid=\"to-mark\"").count(),
+            1,
+            "{email}"
+        );
+    }
+    // The sessions spent three of each enrollment's four credits.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.student_id
+              WHERE u.email_normalized IN ('omar.farouk@example.com', 'rosa.martinez@example.com')
+                AND e.session_credits = 1"
+        )
+        .await,
+        2
+    );
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_of_a_refunded_enrollment_marked_taught_after_enrolling_again_is_not_paid_from_the_new_payment()
+ {
+    let app = spawn_app().await;
+    let (price, _) = course_price(&app, &rust_course()).await;
+    let (student, first) = paid_enrollment(&app, "again@example.com").await;
+    let sessions = sessions_with_priya(&app, &student, 1).await;
+    move_into_past(&app, &sessions).await;
+
+    // Refunded in full before the session was marked: the enrollment ends.
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let (status, body) = app
+        .post_json(&admin, &format!("/api/payments/{first}/refund"), json!({}))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.student_id
+          WHERE u.email_normalized = 'again@example.com' AND e.ended_at IS NOT NULL",
+        1,
+    )
+    .await;
+
+    // Enrolled again with a new payment; then the old session is marked taught.
+    let started = start_checkout(&app, &student, &rust_course()).await;
+    pay(
+        &app,
+        &student,
+        started["url"].as_str().unwrap(),
+        "4242424242424242",
+    )
+    .await;
+    eventually(
+        &app,
+        "SELECT COUNT(*) FROM payments p JOIN users u ON u.id = p.user_id
+          WHERE u.email_normalized = 'again@example.com'",
+        2,
+    )
+    .await;
+    let second: String = sqlx::query_scalar(
+        "SELECT p.id FROM payments p JOIN users u ON u.id = p.user_id
+          WHERE u.email_normalized = 'again@example.com' AND p.id <> $1",
+    )
+    .bind(&first)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
+    let (status, body) = app
+        .post_json(
+            &priya_browser,
+            &format!("/api/sessions/{}/taught", sessions[0]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The session was booked on the refunded payment: the new one pays for none of it.
+    let pool = price - 2 * (price * 15 / 100);
+    assert_eq!(balance(&app, &format!("pool:{second}")).await, pool);
+    assert_eq!(balance(&app, &format!("st:{}", priya())).await, 0);
+    ledger_is_sound(&app).await;
 }
 
 /// Books an hour with `st_id` at the `nth` free hour of the coming week and moves it `days_ago`

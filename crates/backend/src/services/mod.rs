@@ -7,6 +7,7 @@ pub mod booking;
 pub mod booking_page;
 pub mod catalog;
 pub mod dashboards;
+pub mod earnings;
 pub mod learning;
 pub mod mail;
 pub mod payments;

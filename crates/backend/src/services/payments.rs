@@ -987,50 +987,46 @@ async fn earnings_shown(conn: &mut AnyConnection, account: &str) -> Result<Vec<S
         .collect()
 }
 
-/// The viewer's side as a Student-Teacher: what they earned, per session, and the sessions that
-/// ended and wait to be marked taught.
+/// The viewer's side as a Student-Teacher: what they earned, held and available, line by line,
+/// and the sessions that ended and wait to be marked taught.
 async fn teaching_side(
     conn: &mut AnyConnection,
     user: &SessionUser,
 ) -> Result<
     (
-        Vec<String>,
+        Vec<wire::payments::EarningTotals>,
         Vec<wire::payments::TeachingEarning>,
         Vec<wire::payments::SessionToMark>,
     ),
     AppError,
 > {
-    let account = domain::ledger::Account::StudentTeacher(user.id.clone()).key();
-    let teaching_earned = earnings_shown(conn, &account).await?;
-    let lines: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
-        "SELECT b.start_at, b.end_at, c.title, u.name, e.currency,
-                CAST(SUM(e.amount_cents) AS BIGINT)
-           FROM ledger_entries e JOIN bookings b ON b.id = e.booking_id
-           JOIN courses c ON c.id = b.course_id JOIN users u ON u.id = b.student_id
-          WHERE e.account = $1
-          GROUP BY e.booking_id, b.start_at, b.end_at, c.title, u.name, e.currency
-          ORDER BY b.start_at DESC LIMIT 200",
-    )
-    .bind(&account)
-    .fetch_all(&mut *conn)
-    .await?;
-    let teaching = lines
+    let now = crate::store::unix_now();
+    let totals = super::earnings::totals(conn, user, now)
+        .await?
         .into_iter()
-        .map(
-            |(start, end, course_title, student_name, currency, cents)| {
-                let amount = match super::stored_money(cents.abs(), &currency)?.to_string() {
-                    shown if cents < 0 => format!("−{shown}"),
-                    shown => shown,
-                };
-                Ok(wire::payments::TeachingEarning {
-                    when: crate::services::booking::when_in(start, end, &user.time_zone),
-                    course_title,
-                    student_name,
-                    amount,
-                })
+        .map(|totals| wire::payments::EarningTotals {
+            held: totals.held.to_string(),
+            available: totals.available.to_string(),
+        })
+        .collect();
+    let teaching = super::earnings::earning_lines(conn, user, now)
+        .await?
+        .into_iter()
+        .map(|line| wire::payments::TeachingEarning {
+            summary: match &line.session {
+                Some(session) => format!(
+                    "{session} · {} with {}",
+                    line.course_title, line.student_name
+                ),
+                None => format!(
+                    "{} · {}: {}'s payment",
+                    line.on, line.course_title, line.student_name
+                ),
             },
-        )
-        .collect::<Result<_, AppError>>()?;
+            amount: line.amount_shown(),
+            standing: line.standing,
+        })
+        .collect();
     let waiting: Vec<(String, i64, i64, String, String)> = sqlx::query_as(
         "SELECT b.id, b.start_at, b.end_at, c.title, u.name
            FROM bookings b JOIN courses c ON c.id = b.course_id JOIN users u ON u.id = b.student_id
@@ -1038,7 +1034,7 @@ async fn teaching_side(
           ORDER BY b.start_at LIMIT 100",
     )
     .bind(&user.id)
-    .bind(crate::store::unix_now())
+    .bind(now)
     .fetch_all(&mut *conn)
     .await?;
     let to_mark = waiting
@@ -1052,7 +1048,7 @@ async fn teaching_side(
             },
         )
         .collect();
-    Ok((teaching_earned, teaching, to_mark))
+    Ok((totals, teaching, to_mark))
 }
 
 /// Disputed sessions waiting for an admin, oldest first, in the admin's zone.
@@ -1138,7 +1134,7 @@ pub async fn payments_overview(
     } else {
         (None, Vec::new())
     };
-    let (teaching_earned, teaching, to_mark) = teaching_side(&mut conn, user).await?;
+    let (teaching_totals, teaching, to_mark) = teaching_side(&mut conn, user).await?;
     let disputes = if user.is_admin {
         open_disputes(&mut conn, &user.time_zone).await?
     } else {
@@ -1150,7 +1146,7 @@ pub async fn payments_overview(
         earned,
         ledger_sound,
         flagged,
-        teaching_earned,
+        teaching_totals,
         teaching,
         to_mark,
     })

@@ -547,6 +547,8 @@ async fn spawn_on(
         ("DATABASE_URL".into(), database_url.clone()),
         ("PEERLOOP_PUBLIC_URL".into(), base_url.clone()),
         ("PEERLOOP_DEMO_DATA".into(), "true".into()),
+        // Each test starts from an empty ledger; demo_money has a test of its own.
+        ("PEERLOOP_DEMO_PAYMENTS".into(), "false".into()),
         ("PEERLOOP_DB_MAX_CONNECTIONS".into(), "5".into()),
         ("PEERLOOP_JOB_POLL_MS".into(), "100".into()),
     ];

@@ -223,7 +223,7 @@ async fn book_once(
             None => error.into(),
         });
     }
-    if hold_until.is_none() && !store::spend_credit(&mut tx, &enrollment_id).await? {
+    if hold_until.is_none() && !store::spend_credit(&mut tx, &enrollment_id, &id).await? {
         return Err(no_sessions_left());
     }
     if let Some(key) = idempotency_key

@@ -7,9 +7,6 @@
 use super::*;
 use crate::store::payments as ledger_store;
 
-/// How long after a session is marked taught its student may dispute it.
-pub const DISPUTE_WINDOW_SECS: i64 = 48 * 3600;
-
 /// Marks a past session taught, for its Student-Teacher; returns it as they see it.
 pub async fn mark_taught(
     db: &Db,
@@ -72,17 +69,14 @@ async fn release(
     row: &BookingRow,
     now: i64,
 ) -> Result<(), AppError> {
-    // A session paid for on its own is paid from that payment only; any other from its
-    // enrollment's.
+    // A session paid for on its own is paid from that payment; one booked on a credit from
+    // the payment that bought the credit (bookings.paid_by). A refunded one pays nothing.
     let payment: Option<(String, Option<String>, i64, String)> = sqlx::query_as(
         "SELECT id, payment_intent_id, sessions, currency FROM payments
-          WHERE (booking_id = $2
-                 OR (enrollment_id = $1
-                     AND NOT EXISTS (SELECT 1 FROM payments own WHERE own.booking_id = $2)))
+          WHERE (booking_id = $1 OR id = (SELECT paid_by FROM bookings WHERE id = $1))
             AND refunded_cents < amount_cents
           ORDER BY paid_at DESC, id DESC LIMIT 1",
     )
-    .bind(&row.enrollment_id)
     .bind(&row.id)
     .fetch_optional(&mut *conn)
     .await?;
@@ -146,7 +140,7 @@ pub async fn dispute(
         .await?;
     match taught_at {
         Some(at) if row.status == BookingStatus::Completed.as_str() => {
-            if now - at > DISPUTE_WINDOW_SECS {
+            if !domain::earnings::may_dispute(at, now) {
                 return Err(AppError::Conflict(
                     "The 48 hours to dispute this session have passed.".into(),
                 ));

@@ -11,6 +11,14 @@ pub async fn get_session(db: &Db, user: &SessionUser, id: &str) -> Result<Sessio
     session_of(&row)
 }
 
+/// "Sat 5 Dec, 14:00" in `zone_name`: a moment of the coming days.
+pub fn instant_in(at: i64, zone_name: &str) -> String {
+    timestamp(at)
+        .to_zoned_datetime(zone(zone_name))
+        .strftime("%a %-d %b, %H:%M")
+        .to_string()
+}
+
 /// "Tue 1 Dec 2026, 10:00–11:00" in `zone_name`.
 pub fn when_in(start: i64, end: i64, zone_name: &str) -> String {
     let zone = zone(zone_name);
@@ -134,12 +142,10 @@ async fn dispute_state(
         ),
     };
     let until = match (taught_at, disputed_at) {
-        (Some(at), None) if now - at <= DISPUTE_WINDOW_SECS => Some(
-            timestamp(at + DISPUTE_WINDOW_SECS)
-                .to_zoned_datetime(zone(time_zone))
-                .strftime("%a %-d %b, %H:%M")
-                .to_string(),
-        ),
+        (Some(at), None) if domain::earnings::may_dispute(at, now) => Some(instant_in(
+            at + domain::earnings::DISPUTE_WINDOW_SECS,
+            time_zone,
+        )),
         _ => None,
     };
     Ok((until, outcome.map(str::to_owned)))

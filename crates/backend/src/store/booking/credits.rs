@@ -18,8 +18,14 @@ pub async fn enrollment_credits(
     .await?)
 }
 
-/// Spends one credit (a deferred one first); false when none is left.
-pub async fn spend_credit(conn: &mut AnyConnection, enrollment_id: &str) -> Result<bool, AppError> {
+/// Spends one credit (a deferred one first) on a booking, which records the payment that bought
+/// the credit (the enrollment's latest; none for an admin's enrollment): its session is paid
+/// from that payment's pool only. False when no credit is left.
+pub async fn spend_credit(
+    conn: &mut AnyConnection,
+    enrollment_id: &str,
+    booking_id: &str,
+) -> Result<bool, AppError> {
     let result = sqlx::query(
         "UPDATE enrollments
             SET session_credits = session_credits - 1,
@@ -28,9 +34,22 @@ pub async fn spend_credit(conn: &mut AnyConnection, enrollment_id: &str) -> Resu
           WHERE id = $1 AND session_credits > 0",
     )
     .bind(enrollment_id)
+    .execute(&mut *conn)
+    .await?;
+    if result.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE bookings SET paid_by = (
+             SELECT id FROM payments WHERE enrollment_id = $1 AND booking_id IS NULL
+              ORDER BY paid_at DESC, id DESC LIMIT 1)
+          WHERE id = $2",
+    )
+    .bind(enrollment_id)
+    .bind(booking_id)
     .execute(conn)
     .await?;
-    Ok(result.rows_affected() == 1)
+    Ok(true)
 }
 
 pub async fn return_credit(conn: &mut AnyConnection, enrollment_id: &str) -> Result<(), AppError> {

@@ -65,6 +65,10 @@ test("a taught session's earning is held, then a refund takes it back as a line 
   await expect(refund).toContainText(`${student}'s payment`);
   await expect(refund).toContainText("−$25.72");
   await expect(refund.getByTestId("earning-standing")).toHaveText("Refunded to the student");
+  // The sessions' own lines no longer say held or available: their money went back too.
+  await expect(
+    lines.getByTestId("earning-standing").filter({ hasText: "Refunded to the student" }),
+  ).toHaveCount(4);
   await expect(earnings.getByTestId("teaching-held")).toHaveText("$0.00");
   await expect(earnings.getByTestId("teaching-available")).toHaveText("$0.00");
   await screenshot(page, testInfo, "earnings-refunded");

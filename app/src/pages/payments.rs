@@ -209,7 +209,7 @@ fn Teaching(
             </p>
             {(!to_mark.is_empty()).then(|| view! {
                 <h3>"Sessions to mark taught"</h3>
-                <p class="muted">"Mark a session taught once it took place: your share of the student's payment is released to you. The student can dispute it within 48 hours."</p>
+                <p class="muted">"Mark a session taught once it took place: your share of the student's payment is released to you."</p>
                 <ul class="checklist">
                     {to_mark.into_iter().map(|session| view! {
                         <li data-testid="to-mark">
@@ -225,7 +225,7 @@ fn Teaching(
             })}
             {(!lines.is_empty()).then(|| view! {
                 <h3>"Earned per session"</h3>
-                <ul class="checklist">
+                <ul class="checklist earning-lines">
                     {lines.into_iter().map(|line| view! {
                         <li data-testid="teaching-earning">
                             <span>{line.summary}</span>

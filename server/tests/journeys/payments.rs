@@ -1817,8 +1817,20 @@ async fn a_student_teacher_sees_an_earning_held_through_the_dispute_window_then_
     .await;
     let (held, available, standings, rows) = earnings_of(&app, &priya_browser).await;
     assert_eq!((held, available), (money(0), money(0)));
-    assert_eq!(standings, ["Refunded to the student", "Available"]);
+    // The session's own line no longer says it is available: its money went back too.
+    assert_eq!(
+        standings,
+        ["Refunded to the student", "Refunded to the student"]
+    );
     assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(
+        rows[2].ends_with(&format!(
+            ",session taught,usd,{}.{:02},Refunded to the student",
+            earned / 100,
+            earned % 100
+        )),
+        "{rows:?}"
+    );
     assert!(
         rows[1].contains(&format!(
             ",refund,usd,-{}.{:02},",

@@ -100,8 +100,8 @@ pub async fn earning_lines(
     user: &SessionUser,
     now: i64,
 ) -> Result<Vec<EarningLine>, AppError> {
-    // Kind, posted at, currency, amount, course, student; the session's start, end, marking
-    // and dispute when the movement was for one.
+    // Kind, posted at, currency, amount, course, student, whether the payment was refunded in
+    // full (1); the session's start, end, marking and dispute when the movement was for one.
     type Row = (
         String,
         i64,
@@ -109,6 +109,7 @@ pub async fn earning_lines(
         i64,
         String,
         String,
+        i64,
         Option<i64>,
         Option<i64>,
         Option<i64>,
@@ -117,12 +118,15 @@ pub async fn earning_lines(
     );
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT e.kind, MIN(e.created_at), e.currency, CAST(SUM(e.amount_cents) AS BIGINT),
-                c.title, u.name, b.start_at, b.end_at, b.taught_at, {DISPUTE_COLUMNS}
+                c.title, u.name,
+                CAST(CASE WHEN p.refunded_cents >= p.amount_cents THEN 1 ELSE 0 END AS BIGINT),
+                b.start_at, b.end_at, b.taught_at, {DISPUTE_COLUMNS}
            FROM ledger_entries e JOIN payments p ON p.id = e.payment_id
            JOIN courses c ON c.id = p.course_id JOIN users u ON u.id = p.user_id
            LEFT JOIN bookings b ON b.id = e.booking_id
           WHERE e.account = $1
-          GROUP BY e.movement_id, e.kind, e.currency, c.title, u.name, b.start_at, b.end_at,
+          GROUP BY e.movement_id, e.kind, e.currency, c.title, u.name, p.refunded_cents,
+                   p.amount_cents, b.start_at, b.end_at,
                    b.taught_at, b.disputed_at, b.dispute_session_happened
           ORDER BY MIN(e.created_at) DESC, e.movement_id DESC LIMIT 500"
     ))
@@ -139,6 +143,7 @@ pub async fn earning_lines(
                 cents,
                 course_title,
                 student_name,
+                refunded_in_full,
                 start,
                 end,
                 taught_at,
@@ -154,7 +159,10 @@ pub async fn earning_lines(
                     (_, false) => Entry::SessionTaught,
                 };
                 let standing = match entry {
-                    Entry::Refund => "Refunded to the student".to_owned(),
+                    // A session's earning its payment's full refund took back is no longer
+                    // held or available.
+                    Entry::Refund => REFUNDED.to_owned(),
+                    Entry::SessionTaught if refunded_in_full == 1 => REFUNDED.to_owned(),
                     Entry::SessionDidNotHappen => "The session did not take place".to_owned(),
                     Entry::SessionTaught => {
                         let standing = domain::earnings::standing(
@@ -186,6 +194,8 @@ pub async fn earning_lines(
         )
         .collect()
 }
+
+const REFUNDED: &str = "Refunded to the student";
 
 fn standing_shown(standing: Standing, time_zone: &str) -> String {
     match standing {

@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PEERLOOP_ROOT"
 
 main_budget="${PEERLOOP_MAIN_BUNDLE_BUDGET_BYTES:-250000}"
-group_budget="${PEERLOOP_GROUP_BUNDLE_BUDGET_BYTES:-360000}"
+group_budget="${PEERLOOP_GROUP_BUNDLE_BUDGET_BYTES:-355000}"
 pkg="$PEERLOOP_ROOT/target/site/pkg"
 [ -f "$pkg/__wasm_split.js" ] || { echo "check-wasm-size: $pkg is incomplete: run scripts/build-release.sh" >&2; exit 1; }
 node "$PEERLOOP_ROOT/scripts/bundle-sizes.mjs" "$pkg" "$main_budget" "$group_budget"

@@ -112,8 +112,12 @@ pub async fn dispute_session(
     .await
     {
         Ok(()) => Redirect::to(&format!("{page}?disputed=1")).into_response(),
+        // The form again, saying what a reason needs.
+        Err(AppError::Invalid(_)) => {
+            Redirect::to(&format!("{page}?dispute=invalid")).into_response()
+        }
         // The page shows where the session stands (disputed meanwhile, or past the 48 hours).
-        Err(AppError::Conflict(_) | AppError::Invalid(_)) => Redirect::to(&page).into_response(),
+        Err(AppError::Conflict(_)) => Redirect::to(&page).into_response(),
         Err(error) => crate::rest::ApiError(error).into_response(),
     }
 }

@@ -11,7 +11,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use wire::payments::{CHECKOUT_CANCELLED, PAYMENT_FAILED, PAYMENTS_UNAVAILABLE};
+use wire::payments::{
+    CHECKOUT_CANCELLED, DISPUTE_REASON_INVALID, PAYMENT_FAILED, PAYMENTS_UNAVAILABLE,
+};
 
 #[component]
 pub fn SessionDetailPage() -> impl IntoView {
@@ -98,6 +100,8 @@ fn SessionView(
     let dispute_outcome = detail.dispute_outcome.clone().map(|outcome| {
         view! { <p class="form-status" role="status" data-testid="dispute-outcome">{outcome}</p> }
     });
+    // Back from the plain form with a reason of blanks (`?dispute=invalid`).
+    let reason_refused = use_query_map().read_untracked().get("dispute").is_some();
     let dispute = detail.dispute_until.clone().map(|until| {
         view! {
             <section class="card stack" data-testid="dispute">
@@ -109,6 +113,7 @@ fn SessionView(
                 <form method="post" action=format!("/sessions/{}/dispute", session.id) class="stack">
                     <CsrfField />
                     <label for="dispute-reason">"What happened?"</label>
+                    {reason_refused.then(|| view! { <p class="form-alert" role="alert">{DISPUTE_REASON_INVALID}</p> })}
                     <textarea id="dispute-reason" name="reason" rows="3" required maxlength="1000"></textarea>
                     <button type="submit" class="button button-danger" data-testid="dispute-submit">
                         "Report that it did not take place"

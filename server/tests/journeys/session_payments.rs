@@ -449,6 +449,32 @@ async fn a_student_disputes_on_the_session_page_and_an_admin_decides_without_jav
     let page = format!("/sessions/{id}");
     let html = page_as(&app, &student, &page).await;
     assert!(html.contains("Did this session not take place?"), "{html}");
+    // A reason of blanks is told, on the page, and disputes nothing.
+    let response = submit_form(
+        &app,
+        &student,
+        &page,
+        &format!("{page}/dispute"),
+        &[("reason", "   ")],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let told = response.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(told, format!("{page}?dispute=invalid"));
+    let html = page_as(&app, &student, &told).await;
+    assert!(
+        html.contains("Say what happened, in at most 1,000 characters."),
+        "{html}"
+    );
+    assert!(html.contains("Did this session not take place?"), "{html}");
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM bookings WHERE id = '{id}' AND disputed_at IS NOT NULL")
+        )
+        .await,
+        0
+    );
     let response = submit_form(
         &app,
         &student,

@@ -124,7 +124,7 @@ pub async fn dispute(
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         let mut fields = FieldErrors::default();
-        fields.add("reason", "Say what happened, in at most 1,000 characters.");
+        fields.add("reason", wire::payments::DISPUTE_REASON_INVALID);
         return Err(AppError::Invalid(fields));
     }
     let mut tx = db.begin_write().await?;

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod account;
+pub mod attendance;
 pub mod availability;
 pub mod booking;
 pub mod catalog;

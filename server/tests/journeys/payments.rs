@@ -1706,6 +1706,18 @@ async fn a_student_teacher_marks_sessions_taught_from_the_earnings_page_without_
     assert_eq!(standings.len(), 1, "{standings:?}");
 }
 
+/// Marks a past session taught as its Student-Teacher, through the API.
+pub async fn mark_taught(app: &TestApp, teacher: &reqwest::Client, session_id: &str) {
+    let (status, body) = app
+        .post_json(
+            teacher,
+            &format!("/api/sessions/{session_id}/taught"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// A Student-Teacher's earnings page and CSV: (held, available) as shown, the earning lines'
 /// standings, and the CSV's rows.
 async fn earnings_of(
@@ -1757,14 +1769,7 @@ async fn a_student_teacher_sees_an_earning_held_through_the_dispute_window_then_
     let sessions = sessions_with_priya(&app, &student, 1).await;
     move_into_past(&app, &sessions).await;
     let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
-    let (status, body) = app
-        .post_json(
-            &priya_browser,
-            &format!("/api/sessions/{}/taught", sessions[0]),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    mark_taught(&app, &priya_browser, &sessions[0]).await;
     let earned = (price - 2 * (price * 15 / 100)) / 4;
     let money = |cents: i64| format!("${}.{:02}", cents / 100, cents % 100);
 
@@ -1965,14 +1970,7 @@ async fn a_session_of_a_refunded_enrollment_marked_taught_after_enrolling_again_
     .await
     .unwrap();
     let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
-    let (status, body) = app
-        .post_json(
-            &priya_browser,
-            &format!("/api/sessions/{}/taught", sessions[0]),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    mark_taught(&app, &priya_browser, &sessions[0]).await;
 
     // The session was booked on the refunded payment: the new one pays for none of it.
     let pool = price - 2 * (price * 15 / 100);
@@ -2088,14 +2086,7 @@ async fn a_dispute_decided_after_a_refund_does_not_take_the_money_back_twice() {
     let (student, payment_id) = paid_enrollment(&app, "late.dispute@example.com").await;
     let session = past_session_with(&app, &student, &priya(), 0, 1).await;
     let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
-    let (status, _) = app
-        .post_json(
-            &priya_browser,
-            &format!("/api/sessions/{session}/taught"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200);
+    mark_taught(&app, &priya_browser, &session).await;
     let (status, _) = app
         .post_json(
             &student,

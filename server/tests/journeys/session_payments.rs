@@ -5,8 +5,8 @@
 
 use crate::common::*;
 use crate::payments::{
-    balance, eventually, ledger_is_sound, move_into_past, new_student, page_as, paid_enrollment,
-    pay, submit_form,
+    balance, eventually, ledger_is_sound, mark_taught, move_into_past, new_student, page_as,
+    paid_enrollment, pay, submit_form,
 };
 use serde_json::{Value, json};
 
@@ -173,14 +173,7 @@ async fn a_session_beyond_the_credits_is_held_paid_for_booked_and_earns_its_whol
     let held_before = balance(&app, &enrollment_pool).await;
     move_into_past(&app, std::slice::from_ref(&id)).await;
     let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
-    let (status, body) = app
-        .post_json(
-            &priya_browser,
-            &format!("/api/sessions/{id}/taught"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    mark_taught(&app, &priya_browser, &id).await;
     let pool_share = SESSION_PRICE - 2 * (SESSION_PRICE * 15 / 100);
     assert_eq!(balance(&app, &format!("st:{}", priya())).await, pool_share);
     assert_eq!(balance(&app, &format!("pool:{payment_id}")).await, 0);
@@ -434,14 +427,7 @@ async fn a_student_disputes_on_the_session_page_and_an_admin_decides_without_jav
     assert_eq!(credits_of(&app, email).await, 3);
     move_into_past(&app, std::slice::from_ref(&id)).await;
     let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
-    let (status, body) = app
-        .post_json(
-            &priya_browser,
-            &format!("/api/sessions/{id}/taught"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    mark_taught(&app, &priya_browser, &id).await;
     let priya_account = format!("st:{}", priya());
     assert!(balance(&app, &priya_account).await > 0);
 

@@ -79,6 +79,9 @@ test("a student without credits holds a slot and pays for it; an expired checkou
     await expect(page.getByTestId("status")).toHaveText("Cancelled", { timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
   await expect(page.getByTestId("payment-due")).toHaveCount(0);
+  await expect(page.getByTestId("status-note")).toHaveText(
+    "This time was released: it was not paid for in time. Nothing was charged.",
+  );
   await screenshot(page, testInfo, "session-hold-released");
   const again = await page.request.get(
     `/api/sts/${await teacherId(page, teacher)}/availability?from=${encodeURIComponent(second)}&to=${encodeURIComponent(

@@ -97,8 +97,8 @@ fn SessionView(
         };
         view! { <p class=class role="status" data-testid="checkout-status">{text} {refresh}</p> }
     });
-    let dispute_outcome = detail.dispute_outcome.clone().map(|outcome| {
-        view! { <p class="form-status" role="status" data-testid="dispute-outcome">{outcome}</p> }
+    let status_note = detail.status_note.clone().map(|note| {
+        view! { <p class="form-status" role="status" data-testid="status-note">{note}</p> }
     });
     // Back from the plain form with a reason of blanks (`?dispute=invalid`).
     let reason_refused = use_query_map().read_untracked().get("dispute").is_some();
@@ -169,7 +169,7 @@ fn SessionView(
             </dd>
         </dl>
         {pay_form}
-        {dispute_outcome}
+        {status_note}
         {dispute}
         {(!cancelled && !held)
             .then(|| {

@@ -109,8 +109,9 @@ pub struct SessionDetail {
     /// To its student, once it was marked taught: until when they may dispute it (in their
     /// zone, e.g. "Thu 3 Dec, 14:00"), within 48 hours of the marking.
     pub dispute_until: Option<String>,
-    /// To its student, once they disputed it: where the dispute stands.
-    pub dispute_outcome: Option<String>,
+    /// To its student, what to know of where it stands: why it was cancelled when no one chose
+    /// to (a released hold, a refund), or where their dispute of it stands.
+    pub status_note: Option<String>,
 }
 
 /// SDSH/TDSH session lists, plus the "schedule when ready" cards.

@@ -974,6 +974,17 @@ async fn a_full_refund_cancels_the_sessions_still_to_come_and_enrolling_again_st
         .unwrap();
     assert_eq!(status, "cancelled");
     assert_eq!(count(&app, cancelled_emails).await, 2, "both are told");
+    // The session's page says why.
+    let html = page_as(
+        &app,
+        &browser,
+        &format!("/sessions/{}", booked["id"].as_str().unwrap()),
+    )
+    .await;
+    assert!(
+        html.contains("This session was cancelled because your payment was refunded."),
+        "{html}"
+    );
     let (status, dashboard) = app.get_json_as(&browser, "/rpc/student_dashboard").await;
     assert_eq!(status, 200);
     assert_eq!(

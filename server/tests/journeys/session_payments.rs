@@ -280,6 +280,11 @@ async fn an_expired_checkout_frees_the_slot_and_a_late_payment_is_refunded_in_fu
         )
         .await;
     assert_eq!(status, 409, "{body}");
+    let html = page_as(&app, &student, &format!("/sessions/{id}")).await;
+    assert!(
+        html.contains("This time was released: it was not paid for in time. Nothing was charged."),
+        "{html}"
+    );
 
     // The hold runs out (the sweep) while Checkout is still open, and then the student pays.
     let email = "late@example.com";
@@ -306,6 +311,13 @@ async fn an_expired_checkout_frees_the_slot_and_a_late_payment_is_refunded_in_fu
     .await;
     assert_eq!(status_of(&app, &late_id).await, "cancelled");
     assert_eq!(count(&app, &session_emails(&late_id)).await, 0);
+    let html = page_as(&app, &late, &format!("/sessions/{late_id}")).await;
+    assert!(
+        html.contains(
+            "This time was released before your payment arrived, so it was refunded in full."
+        ),
+        "{html}"
+    );
     eventually(
         &app,
         &format!(

@@ -69,7 +69,7 @@ pub(super) fn detail(
         policy: policy.describe(),
         payment_due: None,
         dispute_until: None,
-        dispute_outcome: None,
+        status_note: None,
     })
 }
 
@@ -107,10 +107,48 @@ pub async fn session_detail(
             BookingStatus::Completed | BookingStatus::Cancelled
         )
     {
-        (shown.dispute_until, shown.dispute_outcome) =
+        (shown.dispute_until, shown.status_note) =
             dispute_state(&mut conn, id, &user.time_zone, now).await?;
     }
+    if role == Party::Student
+        && shown.session.status == BookingStatus::Cancelled
+        && shown.status_note.is_none()
+    {
+        shown.status_note = why_cancelled(&mut conn, id, row.cancelled_by.is_some()).await?;
+    }
     Ok(shown)
+}
+
+/// Why a session its student did not cancel was cancelled, in their words: nobody chose to
+/// when its hold ran out unpaid (no cancellation time is recorded then), or when its payment
+/// went back (a refund cancels what was still to come). None when a participant cancelled it.
+async fn why_cancelled(
+    conn: &mut AnyConnection,
+    id: &str,
+    cancelled_by_someone: bool,
+) -> Result<Option<String>, AppError> {
+    if cancelled_by_someone {
+        return Ok(None);
+    }
+    let (cancelled_at, paid): (Option<i64>, i64) = sqlx::query_as(
+        "SELECT cancelled_at,
+                (SELECT COUNT(*) FROM payments WHERE booking_id = $1) FROM bookings WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Some(
+        match (cancelled_at, paid > 0) {
+            (Some(_), _) => "This session was cancelled because your payment was refunded.",
+            (None, true) => {
+                "This time was released before your payment arrived, so it was refunded in full."
+            }
+            (None, false) => {
+                "This time was released: it was not paid for in time. Nothing was charged."
+            }
+        }
+        .to_owned(),
+    ))
 }
 
 /// Where a completed session stands for its student: open to dispute until 48 hours after it

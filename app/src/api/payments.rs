@@ -61,9 +61,15 @@ pub async fn get_payments_overview() -> Result<PaymentsOverview, AppError> {
     .await
 }
 
-/// Refunds `amount` (as typed, e.g. "10.50"; all that is left when empty) of a payment.
+/// Refunds `amount` (as typed, e.g. "10.50"; all that is left when empty) of a payment, as the
+/// request the page's form named (`PaymentLine::refund_request`): a second click on one form is
+/// the same refund, a refund asked for again after the page showed the first is another.
 #[server(prefix = "/rpc", endpoint = "refund_payment", output = JsonText)]
-pub async fn refund_payment(payment_id: String, amount: String) -> Result<String, AppError> {
+pub async fn refund_payment(
+    payment_id: String,
+    amount: String,
+    request: Option<String>,
+) -> Result<String, AppError> {
     crate::ssr::request::respond(
         async move {
             let (state, user) = crate::ssr::signed_in().await?;
@@ -80,6 +86,7 @@ pub async fn refund_payment(payment_id: String, amount: String) -> Result<String
                     &user,
                     &payment_id,
                     amount_cents,
+                    request.as_deref(),
                 )
                 .await
                 .map(|_| REFUND_REQUESTED.to_owned())

@@ -167,6 +167,7 @@ fn PaymentRow(line: PaymentLine, refund: ServerAction<RefundPayment>) -> impl In
                 <ActionForm action=refund attr:class="inline-form">
                     <CsrfField />
                     <input type="hidden" name="payment_id" value=line.payment_id.clone() />
+                    <input type="hidden" name="request" value=line.refund_request />
                     <label for=field.clone()>"Refund amount"</label>
                     <input id=field name="amount" inputmode="decimal" placeholder="All that is left" />
                     <button type="submit" class="button button-small button-danger">"Refund"</button>

@@ -36,6 +36,8 @@ pub struct PaymentLine {
     pub creator_share: String,
     /// Whether anything is left to refund.
     pub refundable: bool,
+    /// Names the refund its form asks for, fresh each time the page is shown.
+    pub refund_request: String,
 }
 
 /// One movement of the viewer's earnings as a Student-Teacher: a session taught, or money taken

@@ -17,3 +17,24 @@ pub struct ApiPath<T>(pub T);
 #[derive(axum::extract::FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// The request's `Idempotency-Key` header, when it has one; one that is not visible ASCII is a
+/// 400 error body.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, ApiError> {
+        match parts.headers.get("idempotency-key").map(|key| key.to_str()) {
+            None => Ok(IdempotencyKey(None)),
+            Some(Ok(key)) => Ok(IdempotencyKey(Some(key.to_owned()))),
+            Some(Err(_)) => Err(ApiError(wire::error::AppError::BadRequest(
+                "Idempotency-Key must be visible ASCII.".into(),
+            ))),
+        }
+    }
+}

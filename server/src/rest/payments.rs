@@ -1,6 +1,6 @@
 //! Paying: opening a Checkout Session, and Stripe's webhook.
 
-use super::error::{ApiError, ApiJson, ErrorBody};
+use super::error::{ApiError, ApiJson, ErrorBody, IdempotencyKey};
 use crate::adapters::stripe::{events, signature};
 use axum::Json;
 use axum::body::Bytes;
@@ -157,11 +157,14 @@ pub struct RefundRequested {
     post,
     path = "/api/payments/{id}/refund",
     tag = "payments",
-    params(("id" = String, Path, description = "Payment id")),
+    params(
+        ("id" = String, Path, description = "Payment id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Up to 200 visible ASCII characters. Each key is one refund: a retry with the same key makes no second one. Without a key, a repeat of the same amount is one refund until Stripe confirms it"),
+    ),
     request_body = RefundBody,
     responses(
         (status = 202, description = "Asked of Stripe; the ledger follows its confirmation", body = RefundRequested),
-        (status = 400, description = "Zero, negative, or more than is left to refund", body = ErrorBody),
+        (status = 400, description = "Zero, negative, or more than is left to refund; or a malformed Idempotency-Key", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Neither the course's creator nor an admin", body = ErrorBody),
         (status = 404, description = "No such payment", body = ErrorBody),
@@ -173,6 +176,7 @@ pub async fn refund(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     super::error::ApiPath(id): super::error::ApiPath<String>,
+    IdempotencyKey(key): IdempotencyKey,
     ApiJson(body): ApiJson<RefundBody>,
 ) -> Result<(axum::http::StatusCode, Json<RefundRequested>), ApiError> {
     let amount_cents = payments::refund_payment(
@@ -181,6 +185,7 @@ pub async fn refund(
         &user,
         &id,
         body.amount_cents,
+        key.as_deref(),
     )
     .await?;
     Ok((

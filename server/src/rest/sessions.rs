@@ -1,10 +1,10 @@
 //! Booking: Student-Teachers of a course, their free slots and busy times, booking a session,
 //! reading it, its calendar file, cancel/reschedule, and "schedule later".
 
-use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, IdempotencyKey};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use backend::AppState;
 use backend::auth::SignedIn;
@@ -152,19 +152,9 @@ fn unable_to_book() -> Response {
 pub async fn book(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
-    headers: HeaderMap,
+    IdempotencyKey(key): IdempotencyKey,
     ApiJson(body): ApiJson<BookSessionRequest>,
 ) -> Response {
-    let key = match headers.get("idempotency-key").map(HeaderValue::to_str) {
-        None => None,
-        Some(Ok(key)) => Some(key.to_owned()),
-        Some(Err(_)) => {
-            return ApiError(AppError::BadRequest(
-                "Idempotency-Key must be visible ASCII.".into(),
-            ))
-            .into_response();
-        }
-    };
     let now = unix_now();
     let request = BookingRequest {
         st_id: &body.st_id,

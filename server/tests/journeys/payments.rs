@@ -1176,6 +1176,123 @@ async fn the_creator_refunds_through_stripe_and_the_ledger_follows_its_confirmat
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_deliberate_refunds_of_one_amount_before_stripe_confirms_are_two_refunds() {
+    // Stripe's confirmations are held back (no jobs deliver them): the payment's refunded total
+    // stays as it was while the second refund is asked for.
+    let app = spawn_app_with(&[("PEERLOOP_RUN_JOBS", "false")]).await;
+    let student = new_student(&app, "twice.refunded@example.com").await;
+    let started = start_checkout(&app, &student, &rust_course()).await;
+    pay(
+        &app,
+        &student,
+        started["url"].as_str().unwrap(),
+        "4242424242424242",
+    )
+    .await;
+    let completed: String = sqlx::query_scalar(
+        "SELECT payload FROM dev_stripe_events WHERE type = 'checkout.session.completed'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let (status, _) = post_signed(&app, &completed, &local_secret(&app)).await;
+    assert_eq!(status, 200);
+    let payment_id: String = sqlx::query_scalar("SELECT id FROM payments")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let maya = log_in_as(&app, "maya.chen@example.com").await;
+    let refund = |key: &'static str| {
+        let maya = maya.clone();
+        let url = app.url(&format!("/api/payments/{payment_id}/refund"));
+        let origin = app.base_url.clone();
+        async move {
+            maya.post(url)
+                .header("origin", origin)
+                .header("idempotency-key", key)
+                .json(&json!({ "amount_cents": 1_000 }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let asked = "SELECT COUNT(*) FROM dev_stripe_events WHERE type = 'charge.refunded'";
+
+    // Two requests, each with its own key: two refunds at Stripe, $10 and then $20 in all.
+    assert_eq!(refund("first-request").await, 202);
+    assert_eq!(refund("second-request").await, 202);
+    assert_eq!(count(&app, asked).await, 2);
+    let totals: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM dev_stripe_events WHERE type = 'charge.refunded'")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+    let mut totals: Vec<i64> = totals
+        .iter()
+        .map(|payload| {
+            serde_json::from_str::<Value>(payload).unwrap()["data"]["object"]["amount_refunded"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    totals.sort();
+    assert_eq!(totals, [1_000, 2_000]);
+
+    // A retry of one of them (same key) is the same refund; a key too long or not plain ASCII
+    // is refused before Stripe is asked.
+    assert_eq!(refund("second-request").await, 202);
+    assert_eq!(count(&app, asked).await, 2);
+    let long: &'static str = Box::leak("k".repeat(201).into_boxed_str());
+    assert_eq!(refund(long).await, 400);
+    assert_eq!(count(&app, asked).await, 2);
+
+    // The payments page names each refund its form asks for: the form sent twice (a double
+    // click) is one refund, the page shown again asks for a new one.
+    let request_on_page = || async {
+        let html = page_as(&app, &maya, "/payments").await;
+        let at = html
+            .find("name=\"request\" value=\"")
+            .expect("the refund form")
+            + 22;
+        html[at..at + html[at..].find('"').unwrap()].to_owned()
+    };
+    let request = request_on_page().await;
+    for _ in 0..2 {
+        let response = submit_form(
+            &app,
+            &maya,
+            "/payments",
+            "/rpc/refund_payment",
+            &[
+                ("payment_id", payment_id.as_str()),
+                ("amount", "1.00"),
+                ("request", request.as_str()),
+            ],
+        )
+        .await;
+        assert!(response.status().is_redirection(), "{}", response.status());
+    }
+    assert_eq!(count(&app, asked).await, 3);
+    let next = request_on_page().await;
+    assert_ne!(next, request);
+    submit_form(
+        &app,
+        &maya,
+        "/payments",
+        "/rpc/refund_payment",
+        &[
+            ("payment_id", payment_id.as_str()),
+            ("amount", "1.00"),
+            ("request", next.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(count(&app, asked).await, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refund_stripe_cannot_make_is_unable_to_process_and_moves_nothing() {
     let session = json!({
         "id": "cs_test_refund", "object": "checkout.session",

@@ -109,7 +109,8 @@ pub async fn refund_in_full(
     if left <= 0 {
         return Ok(());
     }
-    ask_refund(gateway, &payment, left).await?;
+    let key = repeat_safe_refund_key(&payment, left);
+    ask_refund(gateway, &payment, left, key).await?;
     tracing::info!(payment = %payment.id, amount = left, "refunded in full automatically");
     Ok(())
 }
@@ -118,11 +119,23 @@ fn unavailable(error: impl std::fmt::Display) -> PaymentError {
     PaymentError::Unavailable(error.to_string())
 }
 
-/// Asks Stripe to refund `amount` of a payment.
+/// The idempotency key of a refund asked for without a request key of its own: the payment, its
+/// refunds so far and the amount, so a repeat of the request (a double click, a retry, the
+/// creator and an admin asking at once) is the same refund at Stripe until Stripe confirms it.
+fn repeat_safe_refund_key(payment: &store::RefundablePayment, amount: i64) -> String {
+    format!("refund-{}-{}-{amount}", payment.id, payment.refunded_cents)
+}
+
+/// The longest key a client may give a refund request (`Idempotency-Key`, or the payments
+/// page's form): with the payment's id it stays within Stripe's 255 characters.
+pub const REFUND_REQUEST_KEY_MAX: usize = 200;
+
+/// Asks Stripe to refund `amount` of a payment, as the refund `idempotency_key` names.
 async fn ask_refund(
     gateway: &dyn PaymentGateway,
     payment: &store::RefundablePayment,
     amount: i64,
+    idempotency_key: String,
 ) -> Result<(), PaymentError> {
     let Some(payment_intent_id) = payment.payment_intent_id.clone() else {
         return Err(PaymentError::Rejected(format!(
@@ -134,10 +147,9 @@ async fn ask_refund(
         .refund(&RefundRequest {
             payment_intent_id,
             amount_cents: amount,
-            // A repeat of this request (a double click, a retry) is the same refund at Stripe.
-            idempotency_key: format!("refund-{}-{}-{amount}", payment.id, payment.refunded_cents),
-            // Only what the key already determines: the creator and an admin asking for the
-            // same refund send the same request, and Stripe makes it once.
+            idempotency_key,
+            // Only what the key already determines: two requests under one key send the same
+            // request, and Stripe makes it once.
             metadata: vec![("payment_id".into(), payment.id.clone())],
         })
         .await
@@ -363,7 +375,17 @@ pub async fn refund_payment(
     user: &SessionUser,
     payment_id: &str,
     amount_cents: Option<i64>,
+    request_key: Option<&str>,
 ) -> Result<i64, AppError> {
+    if let Some(key) = request_key
+        && (key.is_empty()
+            || key.len() > REFUND_REQUEST_KEY_MAX
+            || !key.bytes().all(|byte| byte.is_ascii_graphic()))
+    {
+        return Err(AppError::BadRequest(format!(
+            "Idempotency-Key must be 1 to {REFUND_REQUEST_KEY_MAX} visible ASCII characters."
+        )));
+    }
     let payment = {
         let mut conn = db.pool().acquire().await?;
         store::find_refundable(&mut conn, payment_id)
@@ -394,7 +416,14 @@ pub async fn refund_payment(
             "This payment has no Stripe charge to refund.".into(),
         ));
     }
-    ask_refund(gateway, &payment, amount)
+    // Each request its client names is a refund of its own (two deliberate refunds of one
+    // amount, asked before Stripe confirms the first, are two); one it does not name is keyed
+    // so that a repeat makes no second refund.
+    let key = match request_key {
+        Some(key) => format!("refund-{}-{key}", payment.id),
+        None => repeat_safe_refund_key(&payment, amount),
+    };
+    ask_refund(gateway, &payment, amount, key)
         .await
         .map_err(|error| {
             match &error {
@@ -1095,6 +1124,7 @@ pub async fn payments_overview(
         .into_iter()
         .map(|record| wire::payments::PaymentLine {
             refundable: record.refunded.cents < record.amount.cents,
+            refund_request: crate::store::new_id(),
             refunded: (record.refunded.cents > 0).then(|| record.refunded.to_string()),
             amount: record.amount.to_string(),
             creator_share: record.creator_share.to_string(),

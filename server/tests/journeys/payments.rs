@@ -1258,37 +1258,32 @@ async fn two_deliberate_refunds_of_one_amount_before_stripe_confirms_are_two_ref
             + 22;
         html[at..at + html[at..].find('"').unwrap()].to_owned()
     };
+    let refund_a_dollar_on_page = |request: String| {
+        let (app, maya, payment_id) = (&app, &maya, &payment_id);
+        async move {
+            let response = submit_form(
+                app,
+                maya,
+                "/payments",
+                "/rpc/refund_payment",
+                &[
+                    ("payment_id", payment_id.as_str()),
+                    ("amount", "1.00"),
+                    ("request", request.as_str()),
+                ],
+            )
+            .await;
+            assert!(response.status().is_redirection(), "{}", response.status());
+        }
+    };
     let request = request_on_page().await;
     for _ in 0..2 {
-        let response = submit_form(
-            &app,
-            &maya,
-            "/payments",
-            "/rpc/refund_payment",
-            &[
-                ("payment_id", payment_id.as_str()),
-                ("amount", "1.00"),
-                ("request", request.as_str()),
-            ],
-        )
-        .await;
-        assert!(response.status().is_redirection(), "{}", response.status());
+        refund_a_dollar_on_page(request.clone()).await;
     }
     assert_eq!(count(&app, asked).await, 3);
     let next = request_on_page().await;
     assert_ne!(next, request);
-    submit_form(
-        &app,
-        &maya,
-        "/payments",
-        "/rpc/refund_payment",
-        &[
-            ("payment_id", payment_id.as_str()),
-            ("amount", "1.00"),
-            ("request", next.as_str()),
-        ],
-    )
-    .await;
+    refund_a_dollar_on_page(next).await;
     assert_eq!(count(&app, asked).await, 4);
 }
 

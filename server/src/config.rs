@@ -135,6 +135,13 @@ impl Config {
     /// the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        // A yes-or-no setting: true/1 or false/0; None when unset.
+        let flag = |name: &'static str| match get(name).as_deref() {
+            None => Ok(None),
+            Some("true" | "1") => Ok(Some(true)),
+            Some("false" | "0") => Ok(Some(false)),
+            Some(other) => Err(invalid(name, other, "true or false")),
+        };
         let env = match get("PEERLOOP_ENV").as_deref() {
             None => RunEnv::Local,
             Some("development") => RunEnv::Development,
@@ -187,21 +194,12 @@ impl Config {
         }
         // A shared database gets the demo accounts (with their published password) only when
         // asked; the embedded SQLite file is the laptop's own.
-        let demo_data = match get("PEERLOOP_DEMO_DATA").as_deref() {
-            None => {
-                env.local_modes()
-                    && backend::db::Backend::from_url(&database_url)
-                        == Some(backend::db::Backend::Sqlite)
-            }
-            Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            Some(other) => return Err(invalid("PEERLOOP_DEMO_DATA", other, "true or false")),
-        };
-        let demo_payments = match get("PEERLOOP_DEMO_PAYMENTS").as_deref() {
-            None | Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            Some(other) => return Err(invalid("PEERLOOP_DEMO_PAYMENTS", other, "true or false")),
-        };
+        let demo_data = flag("PEERLOOP_DEMO_DATA")?.unwrap_or_else(|| {
+            env.local_modes()
+                && backend::db::Backend::from_url(&database_url)
+                    == Some(backend::db::Backend::Sqlite)
+        });
+        let demo_payments = flag("PEERLOOP_DEMO_PAYMENTS")?.unwrap_or(true);
         if demo_data && env == RunEnv::Production {
             return Err(ConfigError::DemoDataInProduction);
         }
@@ -275,11 +273,7 @@ impl Config {
                 .map(std::time::Duration::from_millis)
                 .ok_or_else(|| invalid("PEERLOOP_JOB_POLL_MS", &value, "10 to 60000"))?,
         };
-        let run_jobs = match get("PEERLOOP_RUN_JOBS").as_deref() {
-            None | Some("true" | "1") => true,
-            Some("false" | "0") => false,
-            Some(other) => return Err(invalid("PEERLOOP_RUN_JOBS", other, "true or false")),
-        };
+        let run_jobs = flag("PEERLOOP_RUN_JOBS")?.unwrap_or(true);
         let job_lease_secs = match get("PEERLOOP_JOB_LEASE_SECS") {
             None => backend::store::outbox::LEASE_SECS,
             Some(value) => value

@@ -14,9 +14,9 @@ pub struct CheckoutStarted {
 /// What the page a student returns to from Checkout says.
 pub const PAYMENT_FAILED: &str = "Payment failed. Please try again.";
 pub const CHECKOUT_CANCELLED: &str = "Checkout cancelled — you have not been charged.";
-/// Stripe could not be reached to open a checkout.
 /// A dispute's reason is blank or too long.
 pub const DISPUTE_REASON_INVALID: &str = "Say what happened, in at most 1,000 characters.";
+/// Stripe could not be reached to open a checkout.
 pub const PAYMENTS_UNAVAILABLE: &str = "Payments are unavailable right now. Please try again.";
 
 /// One payment on the payments page (`/payments`): a creator's courses', or all for an admin.

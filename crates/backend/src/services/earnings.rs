@@ -5,7 +5,8 @@
 use crate::auth::SessionUser;
 use crate::db::Db;
 use crate::services::booking::{instant_in, when_in};
-use domain::earnings::{Dispute, Standing};
+use crate::store::booking::{DISPUTE_COLUMNS, dispute_of};
+use domain::earnings::Standing;
 use domain::money::Money;
 use sqlx::AnyConnection;
 use wire::error::AppError;
@@ -76,23 +77,6 @@ pub struct Totals {
 fn account_of(user: &SessionUser) -> String {
     domain::ledger::Account::StudentTeacher(user.id.clone()).key()
 }
-
-/// What is known of a session's dispute, as stored: booleans read back as integers on both
-/// databases (sqlx's Any driver), and `happened` is only set once an admin decided.
-fn dispute_of(disputed_at: Option<i64>, happened: Option<i64>) -> Dispute {
-    match (disputed_at, happened) {
-        (None, _) => Dispute::None,
-        (Some(_), None) => Dispute::Open,
-        (Some(_), Some(happened)) => Dispute::Decided {
-            happened: happened == 1,
-        },
-    }
-}
-
-/// The dispute columns of `bookings b`, as `dispute_of` reads them.
-const DISPUTE_COLUMNS: &str = "b.disputed_at,
-    CAST(CASE WHEN b.dispute_session_happened THEN 1
-              WHEN NOT b.dispute_session_happened THEN 0 END AS BIGINT)";
 
 /// The viewer's earning lines, newest first (the latest 500).
 pub async fn earning_lines(

@@ -2,6 +2,8 @@
 //! file, with times in the viewer's zone.
 
 use super::*;
+use crate::store::booking::DISPUTE_COLUMNS;
+use domain::earnings::Dispute;
 
 /// `GET /api/sessions/:id`: participants only.
 pub async fn get_session(db: &Db, user: &SessionUser, id: &str) -> Result<Session, AppError> {
@@ -108,85 +110,68 @@ pub async fn session_detail(
         )
     {
         (shown.dispute_until, shown.status_note) =
-            dispute_state(&mut conn, id, &user.time_zone, now).await?;
-    }
-    if role == Party::Student
-        && shown.session.status == BookingStatus::Cancelled
-        && shown.status_note.is_none()
-    {
-        shown.status_note = why_cancelled(&mut conn, id, row.cancelled_by.is_some()).await?;
+            student_state(&mut conn, &row, shown.session.status, &user.time_zone, now).await?;
     }
     Ok(shown)
 }
 
-/// Why a session its student did not cancel was cancelled, in their words: nobody chose to
-/// when its hold ran out unpaid (no cancellation time is recorded then), or when its payment
-/// went back (a refund cancels what was still to come). None when a participant cancelled it.
-async fn why_cancelled(
+/// Where a completed or cancelled session stands for its student: until when they may dispute
+/// it (48 hours from its marking as taught), and a note: how their dispute went, or why it was
+/// cancelled when neither participant cancelled it.
+async fn student_state(
     conn: &mut AnyConnection,
-    id: &str,
-    cancelled_by_someone: bool,
-) -> Result<Option<String>, AppError> {
-    if cancelled_by_someone {
-        return Ok(None);
-    }
-    let (cancelled_at, paid): (Option<i64>, i64) = sqlx::query_as(
-        "SELECT cancelled_at,
-                (SELECT COUNT(*) FROM payments WHERE booking_id = $1) FROM bookings WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(Some(
-        match (cancelled_at, paid > 0) {
-            (Some(_), _) => "This session was cancelled because your payment was refunded.",
-            (None, true) => {
-                "This time was released before your payment arrived, so it was refunded in full."
-            }
-            (None, false) => {
-                "This time was released: it was not paid for in time. Nothing was charged."
-            }
-        }
-        .to_owned(),
-    ))
-}
-
-/// Where a completed session stands for its student: open to dispute until 48 hours after it
-/// was marked taught (until when), or disputed and perhaps decided (the outcome).
-async fn dispute_state(
-    conn: &mut AnyConnection,
-    id: &str,
+    row: &BookingRow,
+    status: BookingStatus,
     time_zone: &str,
     now: i64,
 ) -> Result<(Option<String>, Option<String>), AppError> {
-    // Booleans read back as integers on both databases (sqlx's Any driver).
-    let (taught_at, disputed_at, happened): (Option<i64>, Option<i64>, Option<i64>) =
-        sqlx::query_as(
-            "SELECT taught_at, disputed_at,
-                    CAST(CASE WHEN dispute_session_happened THEN 1
-                              WHEN NOT dispute_session_happened THEN 0 END AS BIGINT)
-               FROM bookings WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let outcome = match (disputed_at, happened) {
-        (None, _) => None,
-        (Some(_), None) => Some("You disputed this session. An admin will look at it and decide."),
-        (Some(_), Some(1)) => Some("You disputed this session; an admin found that it took place."),
-        (Some(_), Some(_)) => Some(
-            "You disputed this session; an admin agreed it did not take place, and what you \
-             paid for it came back to you.",
-        ),
-    };
-    let until = match (taught_at, disputed_at) {
-        (Some(at), None) if domain::earnings::may_dispute(at, now) => Some(instant_in(
+    let (taught_at, cancelled_at, paid_alone, disputed_at, happened): (
+        Option<i64>,
+        Option<i64>,
+        i64,
+        Option<i64>,
+        Option<i64>,
+    ) = sqlx::query_as(&format!(
+        "SELECT b.taught_at, b.cancelled_at,
+                (SELECT COUNT(*) FROM payments WHERE booking_id = b.id), {DISPUTE_COLUMNS}
+           FROM bookings b WHERE b.id = $1"
+    ))
+    .bind(&row.id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let dispute = store::dispute_of(disputed_at, happened);
+    let until = match (taught_at, dispute) {
+        (Some(at), Dispute::None) if domain::earnings::may_dispute(at, now) => Some(instant_in(
             at + domain::earnings::DISPUTE_WINDOW_SECS,
             time_zone,
         )),
         _ => None,
     };
-    Ok((until, outcome.map(str::to_owned)))
+    let note = match dispute {
+        Dispute::Open => Some("You disputed this session. An admin will look at it and decide."),
+        Dispute::Decided { happened: true } => {
+            Some("You disputed this session; an admin found that it took place.")
+        }
+        Dispute::Decided { happened: false } => Some(
+            "You disputed this session; an admin agreed it did not take place, and what you \
+             paid for it came back to you.",
+        ),
+        // Nobody chose to cancel it: its hold ran out unpaid (no cancellation time is recorded
+        // then), or its payment went back (a refund cancels what was still to come).
+        Dispute::None if status == BookingStatus::Cancelled && row.cancelled_by.is_none() => {
+            Some(match (cancelled_at, paid_alone > 0) {
+                (Some(_), _) => "This session was cancelled because your payment was refunded.",
+                (None, true) => {
+                    "This time was released before your payment arrived, so it was refunded in full."
+                }
+                (None, false) => {
+                    "This time was released: it was not paid for in time. Nothing was charged."
+                }
+            })
+        }
+        Dispute::None => None,
+    };
+    Ok((until, note.map(str::to_owned)))
 }
 
 /// The page of a session just paid for (back from Checkout): Stripe's webhook usually lands

@@ -385,3 +385,23 @@ pub async fn course_student_teachers(
     .fetch_all(conn)
     .await?)
 }
+
+/// A booking's dispute as `dispute_of` reads it: `disputed_at`, and whether an admin found the
+/// session happened, as an integer (booleans read back as integers on both databases through
+/// sqlx's Any driver), for a query over `bookings b`.
+pub const DISPUTE_COLUMNS: &str = "b.disputed_at,
+    CAST(CASE WHEN b.dispute_session_happened THEN 1
+              WHEN NOT b.dispute_session_happened THEN 0 END AS BIGINT)";
+
+/// What is known of a session's dispute, from `DISPUTE_COLUMNS`: `happened` is only set once an
+/// admin decided.
+pub fn dispute_of(disputed_at: Option<i64>, happened: Option<i64>) -> domain::earnings::Dispute {
+    use domain::earnings::Dispute;
+    match (disputed_at, happened) {
+        (None, _) => Dispute::None,
+        (Some(_), None) => Dispute::Open,
+        (Some(_), Some(happened)) => Dispute::Decided {
+            happened: happened == 1,
+        },
+    }
+}

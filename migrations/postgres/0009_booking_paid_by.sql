@@ -5,11 +5,6 @@
 -- enrollment).
 ALTER TABLE bookings ADD COLUMN paid_by TEXT REFERENCES payments (id);
 
--- Booking on a credit finds its enrollment's latest payment, and a session's page and its
--- release find the payment made for that session alone: neither scans every payment.
-CREATE INDEX payments_by_enrollment ON payments (enrollment_id, paid_at);
-CREATE INDEX payments_by_booking ON payments (booking_id);
-
 -- Sessions booked before this column existed: the enrollment's payment current when each was
 -- booked.
 UPDATE bookings SET paid_by = (

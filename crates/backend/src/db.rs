@@ -317,6 +317,45 @@ mod tests {
         assert_eq!(Backend::from_url("mysql://u@h/db"), None);
     }
 
+    /// An edited migration would stop every database that already ran it from starting, so each
+    /// one's checksum is recorded in `migrations/released.sha384` and must stay as recorded.
+    #[test]
+    fn released_migrations_are_unchanged() {
+        let recorded = include_str!("../../../migrations/released.sha384");
+        let recorded: std::collections::BTreeMap<&str, &str> = recorded
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split_once(' '))
+            .collect();
+        let mut built = std::collections::BTreeMap::new();
+        for (backend, migrator) in [
+            ("sqlite", &SQLITE_MIGRATIONS),
+            ("postgres", &POSTGRES_MIGRATIONS),
+        ] {
+            for migration in migrator.iter() {
+                let file = format!(
+                    "{backend}/{:04}_{}.sql",
+                    migration.version,
+                    migration.description.replace(' ', "_")
+                );
+                let checksum: String = migration
+                    .checksum
+                    .iter()
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect();
+                built.insert(file, checksum);
+            }
+        }
+        let built: std::collections::BTreeMap<&str, &str> = built
+            .iter()
+            .map(|(file, checksum)| (file.as_str(), checksum.as_str()))
+            .collect();
+        assert_eq!(
+            built, recorded,
+            "a released migration changed, or a new one is not recorded"
+        );
+    }
+
     #[tokio::test]
     async fn sqlite_file_and_directory_are_created_and_migrated() {
         let dir = std::env::temp_dir().join(format!("peerloop-db-test-{}", std::process::id()));

@@ -67,6 +67,9 @@ pub struct Config {
     pub resend: Option<ResendConfig>,
     /// Stripe, when `STRIPE_SECRET_KEY` is set; otherwise the local Stripe (development only).
     pub stripe: Option<StripeConfig>,
+    /// PlugNmeet, when `PLUGNMEET_SERVER_URL` is set; otherwise the built-in room (development
+    /// only).
+    pub plugnmeet: Option<PlugNmeetConfig>,
     /// The sender of every email, e.g. "PeerLoop <sessions@example.com>".
     pub mail_from: String,
     /// How often the outbox worker looks for due jobs when idle.
@@ -94,6 +97,16 @@ pub struct StripeConfig {
     pub webhook_secrets: Vec<Secret>,
     /// `STRIPE_API_BASE`: https://api.stripe.com by default; tests point it at a fake.
     pub api_base: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlugNmeetConfig {
+    /// `PLUGNMEET_SERVER_URL`: where its API and its browser client are served.
+    pub server_url: String,
+    /// `PLUGNMEET_API_KEY`: sent as `API-KEY`, and the issuer of its webhooks.
+    pub api_key: String,
+    /// `PLUGNMEET_API_SECRET`: signs our requests and its webhooks.
+    pub api_secret: Secret,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -262,6 +275,22 @@ impl Config {
         if stripe.is_none() && env == RunEnv::Production {
             return Err(ConfigError::MissingInProduction("STRIPE_SECRET_KEY"));
         }
+        let plugnmeet = match get("PLUGNMEET_SERVER_URL") {
+            None => None,
+            Some(server_url) => Some(PlugNmeetConfig {
+                server_url: server_url.trim_end_matches('/').to_owned(),
+                api_key: get("PLUGNMEET_API_KEY").ok_or(ConfigError::Needs(
+                    "PLUGNMEET_API_KEY",
+                    "PLUGNMEET_SERVER_URL",
+                ))?,
+                api_secret: get("PLUGNMEET_API_SECRET").map(Secret::new).ok_or(
+                    ConfigError::Needs("PLUGNMEET_API_SECRET", "PLUGNMEET_SERVER_URL"),
+                )?,
+            }),
+        };
+        if plugnmeet.is_none() && env == RunEnv::Production {
+            return Err(ConfigError::MissingInProduction("PLUGNMEET_SERVER_URL"));
+        }
         let mail_from = get("PEERLOOP_MAIL_FROM")
             .unwrap_or_else(|| "PeerLoop <sessions@peerloop.local>".into());
         let job_poll = match get("PEERLOOP_JOB_POLL_MS") {
@@ -295,6 +324,7 @@ impl Config {
             trusted_proxy_hops,
             resend,
             stripe,
+            plugnmeet,
             mail_from,
             job_poll,
         })
@@ -379,6 +409,9 @@ mod tests {
             ("PEERLOOP_ENV", "production"),
             ("RESEND_API_KEY", "re_x"),
             ("STRIPE_SECRET_KEY", "sk_test_x"),
+            ("PLUGNMEET_SERVER_URL", "https://video.example"),
+            ("PLUGNMEET_API_KEY", "pnm_key"),
+            ("PLUGNMEET_API_SECRET", "pnm_secret"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
             ("PEERLOOP_PUBLIC_URL", "https://peerloop.example"),
         ])
@@ -389,6 +422,9 @@ mod tests {
                 ("PEERLOOP_ENV", "production"),
                 ("RESEND_API_KEY", "re_x"),
                 ("STRIPE_SECRET_KEY", "sk_test_x"),
+                ("PLUGNMEET_SERVER_URL", "https://video.example"),
+                ("PLUGNMEET_API_KEY", "pnm_key"),
+                ("PLUGNMEET_API_SECRET", "pnm_secret"),
                 ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
                 ("PEERLOOP_PUBLIC_URL", "https://peerloop.example"),
                 ("PEERLOOP_DEMO_DATA", "true")
@@ -521,6 +557,9 @@ mod tests {
                     ("PEERLOOP_ENV", "production"),
                     ("RESEND_API_KEY", "re_x"),
                     ("STRIPE_SECRET_KEY", "sk_test_x"),
+                    ("PLUGNMEET_SERVER_URL", "https://video.example"),
+                    ("PLUGNMEET_API_KEY", "pnm_key"),
+                    ("PLUGNMEET_API_SECRET", "pnm_secret"),
                     ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
                     ("PEERLOOP_PUBLIC_URL", url)
                 ])
@@ -533,12 +572,44 @@ mod tests {
                 ("PEERLOOP_ENV", "production"),
                 ("RESEND_API_KEY", "re_x"),
                 ("STRIPE_SECRET_KEY", "sk_test_x"),
+                ("PLUGNMEET_SERVER_URL", "https://video.example"),
+                ("PLUGNMEET_API_KEY", "pnm_key"),
+                ("PLUGNMEET_API_SECRET", "pnm_secret"),
                 ("STRIPE_WEBHOOK_SECRET", "whsec_x")
             ])
             .unwrap_err(),
             ConfigError::ProductionUrl(DEFAULT_PUBLIC_URL.into()),
             "the default address is no production address"
         );
+    }
+
+    #[test]
+    fn production_refuses_the_built_in_room_and_plugnmeet_needs_its_key_and_secret() {
+        assert_eq!(
+            config(&[
+                ("PEERLOOP_ENV", "production"),
+                ("RESEND_API_KEY", "re_x"),
+                ("STRIPE_SECRET_KEY", "sk_test_x"),
+                ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
+                ("PEERLOOP_PUBLIC_URL", "https://peerloop.example")
+            ])
+            .unwrap_err(),
+            ConfigError::MissingInProduction("PLUGNMEET_SERVER_URL")
+        );
+        assert_eq!(
+            config(&[("PLUGNMEET_SERVER_URL", "https://video.example")]).unwrap_err(),
+            ConfigError::Needs("PLUGNMEET_API_KEY", "PLUGNMEET_SERVER_URL")
+        );
+        let with_plugnmeet = config(&[
+            ("PLUGNMEET_SERVER_URL", "https://video.example/"),
+            ("PLUGNMEET_API_KEY", "pnm_key"),
+            ("PLUGNMEET_API_SECRET", "pnm_secret"),
+        ])
+        .unwrap();
+        let plugnmeet = with_plugnmeet.plugnmeet.as_ref().unwrap();
+        assert_eq!(plugnmeet.server_url, "https://video.example");
+        assert!(!format!("{with_plugnmeet:?}").contains("pnm_secret"));
+        assert!(config(&[]).unwrap().plugnmeet.is_none());
     }
 
     #[test]

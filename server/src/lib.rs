@@ -22,7 +22,7 @@ use axum::routing::get;
 use backend::auth::{IDLE_TIMEOUT_SECS, SESSION_COOKIE};
 use backend::db::{Db, DbError};
 use backend::session_store::DbSessionStore;
-use backend::{AppState, Settings};
+use backend::{AppState, Settings, VideoWebhookKey};
 use config::Config;
 use leptos::config::LeptosOptions;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -46,6 +46,9 @@ pub enum StartupError {
     #[error("could not load the server's keys: {0:?}")]
     Secrets(wire::error::AppError),
 }
+
+/// The built-in room's API key: the issuer of its join tokens and of its reports.
+pub const LOCAL_VIDEO_API_KEY: &str = "peerloop-local-video";
 
 /// Opens and migrates the database and seeds demo data when configured: everything that must
 /// succeed before the server accepts a request.
@@ -104,6 +107,40 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
             )
         }
     };
+    let (video, video_webhook_key): (Arc<dyn backend::video::VideoService>, VideoWebhookKey) =
+        match &config.plugnmeet {
+            Some(plugnmeet) => (
+                Arc::new(adapters::video::plugnmeet::PlugNmeet::new(
+                    plugnmeet.clone(),
+                    &config.public_url,
+                )),
+                VideoWebhookKey {
+                    api_key: plugnmeet.api_key.clone(),
+                    api_secret: plugnmeet.api_secret.expose().to_owned(),
+                },
+            ),
+            None => {
+                // Like the local Stripe's: one secret per database, shared by its app servers.
+                let key = VideoWebhookKey {
+                    api_key: LOCAL_VIDEO_API_KEY.to_owned(),
+                    api_secret: backend::store::secrets::get_or_create(
+                        &db,
+                        "local_video_api_secret",
+                        backend::auth::random_token,
+                        backend::store::unix_now(),
+                    )
+                    .await
+                    .map_err(StartupError::Secrets)?,
+                };
+                (
+                    Arc::new(adapters::video::local::LocalRooms::new(
+                        key.clone(),
+                        config.public_url.clone(),
+                    )),
+                    key,
+                )
+            }
+        };
     let csrf_key = backend::store::secrets::get_or_create(
         &db,
         "csrf_cookie_key",
@@ -118,6 +155,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         mailer,
         payments,
         stripe_webhook_secrets: stripe_webhook_secrets.into(),
+        video,
+        video_webhook_key: Arc::new(video_webhook_key),
         csrf_key: backend::auth::CsrfKey::new(csrf_key.as_bytes()),
     };
     if seeded && config.demo_payments && state.settings.local_stripe {

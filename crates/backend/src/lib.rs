@@ -14,6 +14,7 @@ pub mod seed;
 pub mod services;
 pub mod session_store;
 pub mod store;
+pub mod video;
 
 use db::Db;
 use std::sync::Arc;
@@ -27,7 +28,26 @@ pub struct AppState {
     pub payments: Arc<dyn payments::PaymentGateway>,
     /// The Stripe webhook endpoint's signing secrets (several while one is being rolled).
     pub stripe_webhook_secrets: Arc<[String]>,
+    pub video: Arc<dyn video::VideoService>,
+    /// The key and secret PlugNmeet signs its webhooks with (the built-in room's own pair when
+    /// PlugNmeet is not configured).
+    pub video_webhook_key: Arc<VideoWebhookKey>,
     pub csrf_key: auth::CsrfKey,
+}
+
+/// PlugNmeet's API key and secret: its webhooks are JWTs issued by the key, signed with the secret.
+#[derive(Clone)]
+pub struct VideoWebhookKey {
+    pub api_key: String,
+    pub api_secret: String,
+}
+
+impl std::fmt::Debug for VideoWebhookKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VideoWebhookKey")
+            .field("api_key", &self.api_key)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The configuration services and pages need (the server's `Config` holds the rest).

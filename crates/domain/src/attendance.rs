@@ -150,11 +150,13 @@ impl Feedback {
 /// A Student-Teacher's rating as shown: the average of their stars to one decimal ("4.7"),
 /// computed in integers so every reader rounds alike (half up). None before any feedback.
 pub fn average_stars(total_stars: i64, count: i64) -> Option<String> {
-    if count <= 0 {
-        return None;
-    }
-    let tenths = (total_stars * 10 * 2 + count) / (count * 2);
+    let tenths = average_tenths(total_stars, count)?;
     Some(format!("{}.{}", tenths / 10, tenths % 10))
+}
+
+/// The same average in tenths of a star (47 for 4.7), for the API's number.
+pub fn average_tenths(total_stars: i64, count: i64) -> Option<i64> {
+    (count > 0).then(|| (total_stars * 10 * 2 + count) / (count * 2))
 }
 
 #[cfg(test)]

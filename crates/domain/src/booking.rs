@@ -69,6 +69,8 @@ pub enum BookingEvent {
     Started,
     Finished,
     MarkedNoShow,
+    /// The video room ended without its Student-Teacher: the session is given back.
+    TeacherAbsent,
     Cancelled,
     Rescheduled,
 }
@@ -96,7 +98,10 @@ pub fn apply(status: BookingStatus, event: BookingEvent) -> Result<BookingStatus
         (S::PendingPayment | S::Scheduled, E::Rescheduled) => Ok(status),
         (S::Scheduled, E::Started) => Ok(S::InProgress),
         (S::Scheduled | S::InProgress, E::Finished) => Ok(S::Completed),
-        (S::Scheduled, E::MarkedNoShow) => Ok(S::NoShow),
+        // The room's end decides a session that started (the teacher alone came) as well as one
+        // nobody came to.
+        (S::Scheduled | S::InProgress, E::MarkedNoShow) => Ok(S::NoShow),
+        (S::Scheduled | S::InProgress, E::TeacherAbsent) => Ok(S::Cancelled),
         _ => Err(BookingError::NotChangeable),
     }
 }
@@ -183,6 +188,17 @@ mod tests {
     }
 
     #[test]
+    fn the_video_room_decides_absences_before_and_after_the_start() {
+        assert_eq!(apply(S::InProgress, E::MarkedNoShow), Ok(S::NoShow));
+        assert_eq!(apply(S::Scheduled, E::TeacherAbsent), Ok(S::Cancelled));
+        assert_eq!(apply(S::InProgress, E::TeacherAbsent), Ok(S::Cancelled));
+        assert_eq!(
+            apply(S::PendingPayment, E::TeacherAbsent),
+            Err(BookingError::NotChangeable)
+        );
+    }
+
+    #[test]
     fn ended_sessions_cannot_change() {
         let every_event = [
             E::PaymentConfirmed,
@@ -190,6 +206,7 @@ mod tests {
             E::Started,
             E::Finished,
             E::MarkedNoShow,
+            E::TeacherAbsent,
             E::Cancelled,
             E::Rescheduled,
         ];

@@ -53,6 +53,29 @@ pub struct BusyTimes {
     pub busy: Vec<BusyInterval>,
 }
 
+/// `POST /api/video/token`: the way into a session's video room.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VideoJoin {
+    pub session_id: String,
+    pub room_id: String,
+    /// Short-lived and for one entry.
+    pub token: String,
+    /// Where the browser enters the room with the token.
+    pub url: String,
+    /// The Student-Teacher runs the room.
+    pub is_admin: bool,
+}
+
+/// `POST /api/sessions/:id/feedback`: the feedback as kept.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeedbackGiven {
+    pub session_id: String,
+    pub stars: i64,
+    pub comment: Option<String>,
+}
+
 /// A certified S-T of a course, as `GET /api/courses/:id/sts` lists them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -60,8 +83,10 @@ pub struct CourseStudentTeacher {
     pub id: String,
     pub name: String,
     pub time_zone: String,
-    /// Average rating from session feedback; none until someone rates.
+    /// Average stars students gave them, to one decimal; none until someone rates.
     pub rating: Option<f64>,
+    /// How many ratings the average is of.
+    pub rating_count: i64,
     pub sessions_taught: i64,
     /// The first free slot within the S-T's booking horizon, if any.
     pub next_free_slot: Option<FreeSlot>,

@@ -3,3 +3,4 @@
 
 pub mod mail;
 pub mod stripe;
+pub mod video;

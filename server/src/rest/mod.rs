@@ -8,6 +8,7 @@ mod error;
 mod instructors;
 mod payments;
 mod sessions;
+mod video;
 
 pub use error::{ApiError, ErrorBody};
 
@@ -32,6 +33,7 @@ use utoipa_axum::routes;
         (name = "accounts", description = "Sign up, log in and out, the signed-in user"),
         (name = "booking", description = "Student-Teachers' free slots, booking, cancelling and rescheduling 1-on-1 sessions"),
         (name = "payments", description = "Paying through Stripe Checkout, and Stripe's webhook"),
+        (name = "video", description = "Session rooms: joining, the video service's webhook, feedback"),
         (name = "feeds", description = "Who may read which feed")
     )
 )]
@@ -109,6 +111,9 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::start_checkout))
         .routes(routes!(payments::stripe_webhook))
         .routes(routes!(payments::refund))
+        .routes(routes!(video::video_token))
+        .routes(routes!(video::plugnmeet_webhook))
+        .routes(routes!(video::feedback))
         .routes(routes!(instructors::feed_access))
 }
 

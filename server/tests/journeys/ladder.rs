@@ -415,12 +415,15 @@ async fn production_offers_no_demo_log_ins() {
         ("PEERLOOP_ENV", "production"),
         ("PEERLOOP_PUBLIC_URL", "https://peerloop.test"),
         ("PEERLOOP_DEMO_DATA", "false"),
-        // Production needs a real mailer and Stripe; nothing reaches them in this test.
+        // Production needs a real mailer, Stripe and PlugNmeet; nothing reaches them here.
         ("RESEND_API_KEY", "re_test"),
         ("RESEND_BASE_URL", "http://127.0.0.1:9"),
         ("STRIPE_SECRET_KEY", "sk_test_unused"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_unused"),
         ("STRIPE_API_BASE", "http://127.0.0.1:9"),
+        ("PLUGNMEET_SERVER_URL", "http://127.0.0.1:9"),
+        ("PLUGNMEET_API_KEY", "pnm_unused"),
+        ("PLUGNMEET_API_SECRET", "pnm_unused"),
     ])
     .await;
     let (status, accounts) = app.get_json("/rpc/demo_accounts").await;

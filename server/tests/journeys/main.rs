@@ -12,3 +12,4 @@ mod openapi;
 mod outbox;
 mod payments;
 mod session_payments;
+mod video;

@@ -58,6 +58,23 @@ pub fn session_email(
             format!("Reminder: {course} with {other} at {when}"),
             format!("Your session of {course} with {other} is coming up."),
         ),
+        EmailKind::TeacherAbsent => match job.recipient {
+            Party::Student => (
+                format!("Session missed by {other}: {course}"),
+                format!(
+                    "{other} did not join your session of {course}, so it is cancelled and \
+                     comes back to you: your credit is returned to book again (a session paid \
+                     for on its own is refunded in full)."
+                ),
+            ),
+            Party::StudentTeacher => (
+                format!("Session missed: {course} with {other}"),
+                format!(
+                    "You did not join your session of {course} with {other}, so it is \
+                     cancelled and given back to them. You earn nothing for it."
+                ),
+            ),
+        },
     };
     let text = format!(
         "Hi {name},\n\n{headline}\n\nWhen: {when}\nFor {other}: {their_time}\n\nDetails and joining: {link}\n\n— PeerLoop\n"

@@ -10,6 +10,8 @@ pub enum EmailKind {
     Rescheduled,
     Cancelled,
     Reminder,
+    /// The room ended without the Student-Teacher: the session is given back to the student.
+    TeacherAbsent,
 }
 
 /// An email job: one message about one booking to one participant. `sequence` is the

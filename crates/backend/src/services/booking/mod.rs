@@ -23,6 +23,7 @@ use wire::sessions::{
 mod book;
 mod changes;
 mod emails;
+mod room;
 mod slots;
 mod taught;
 mod view;
@@ -30,6 +31,7 @@ mod view;
 pub use book::*;
 pub use changes::*;
 pub use emails::*;
+pub use room::*;
 pub use slots::*;
 pub use taught::*;
 pub use view::*;

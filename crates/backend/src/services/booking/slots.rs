@@ -96,15 +96,17 @@ pub async fn course_student_teachers(
     let from = timestamp(now);
     let to = from + SignedDuration::from_hours(24 * MAX_RANGE_DAYS);
     let mut sts = Vec::with_capacity(teachers.len());
-    for (id, name, time_zone, sessions_taught) in teachers {
-        let (_, slots) = free_slots_of(&mut conn, &id, from, to, now).await?;
+    for teacher in teachers {
+        let (_, slots) = free_slots_of(&mut conn, &teacher.id, from, to, now).await?;
         sts.push(CourseStudentTeacher {
             next_free_slot: slots.iter().min_by_key(|slot| slot.start).map(slot_json),
-            id,
-            name,
-            time_zone,
-            rating: None,
-            sessions_taught,
+            rating: domain::attendance::average_tenths(teacher.total_stars, teacher.ratings)
+                .map(|tenths| tenths as f64 / 10.0),
+            rating_count: teacher.ratings,
+            id: teacher.id,
+            name: teacher.name,
+            time_zone: teacher.time_zone,
+            sessions_taught: teacher.sessions_taught,
         });
     }
     Ok(CourseStudentTeachers {

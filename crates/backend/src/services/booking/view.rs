@@ -118,6 +118,19 @@ pub async fn session_detail(
 /// Where a completed or cancelled session stands for its student: until when they may dispute
 /// it (48 hours from its marking as taught), and a note: how their dispute went, or why it was
 /// cancelled when neither participant cancelled it.
+/// What the student's view of a session says beyond its status.
+#[derive(sqlx::FromRow)]
+struct StudentFacts {
+    taught_at: Option<i64>,
+    cancelled_at: Option<i64>,
+    /// Payments made for this session alone.
+    paid_alone: i64,
+    /// When its video room finished, if it was held in one.
+    room_finished: Option<i64>,
+    disputed_at: Option<i64>,
+    happened: Option<i64>,
+}
+
 async fn student_state(
     conn: &mut AnyConnection,
     row: &BookingRow,
@@ -125,20 +138,24 @@ async fn student_state(
     time_zone: &str,
     now: i64,
 ) -> Result<(Option<String>, Option<String>), AppError> {
-    let (taught_at, cancelled_at, paid_alone, disputed_at, happened): (
-        Option<i64>,
-        Option<i64>,
-        i64,
-        Option<i64>,
-        Option<i64>,
-    ) = sqlx::query_as(&format!(
+    let facts: StudentFacts = sqlx::query_as(&format!(
         "SELECT b.taught_at, b.cancelled_at,
-                (SELECT COUNT(*) FROM payments WHERE booking_id = b.id), {DISPUTE_COLUMNS}
+                (SELECT COUNT(*) FROM payments WHERE booking_id = b.id) AS paid_alone,
+                (SELECT finished_at FROM session_rooms WHERE booking_id = b.id) AS room_finished,
+                {DISPUTE_COLUMNS}
            FROM bookings b WHERE b.id = $1"
     ))
     .bind(&row.id)
     .fetch_one(&mut *conn)
     .await?;
+    let StudentFacts {
+        taught_at,
+        cancelled_at,
+        paid_alone,
+        room_finished,
+        disputed_at,
+        happened,
+    } = facts;
     let dispute = store::dispute_of(disputed_at, happened);
     let until = match (taught_at, dispute) {
         (Some(at), Dispute::None) if domain::earnings::may_dispute(at, now) => Some(instant_in(
@@ -160,6 +177,16 @@ async fn student_state(
         // then), or its payment went back (a refund cancels what was still to come).
         Dispute::None if status == BookingStatus::Cancelled && row.cancelled_by.is_none() => {
             Some(match (cancelled_at, paid_alone > 0) {
+                // Cancelled when its room ended: the Student-Teacher never came.
+                (Some(_), paid) if room_finished.is_some() => {
+                    if paid {
+                        "Your Student-Teacher did not join, so this session was cancelled and \
+                         your payment for it refunded in full."
+                    } else {
+                        "Your Student-Teacher did not join, so this session was cancelled and \
+                         your credit returned: book another time."
+                    }
+                }
                 (Some(_), _) => "This session was cancelled because your payment was refunded.",
                 (None, true) => {
                     "This time was released before your payment arrived, so it was refunded in full."

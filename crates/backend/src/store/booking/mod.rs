@@ -11,11 +11,13 @@ use wire::error::AppError;
 mod availability;
 mod credits;
 mod idempotency;
+mod rooms;
 mod sessions;
 
 pub use availability::*;
 pub use credits::*;
 pub use idempotency::*;
+pub use rooms::*;
 pub use sessions::*;
 
 /// Statuses that hold their time (`BookingStatus::is_active`), for SQL.

@@ -327,6 +327,27 @@ pub async fn record_cancellation(
     Ok(result.rows_affected() == 1)
 }
 
+/// Cancels a session its Student-Teacher did not come to (the video room ended without them):
+/// nobody chose to cancel it, so no one is recorded as cancelling. Compare-and-set on the status.
+pub async fn record_absence(
+    conn: &mut AnyConnection,
+    id: &str,
+    from_status: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE bookings SET status = 'cancelled', cancelled_at = $3, sequence = sequence + 1,
+                updated_at = $3
+          WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(from_status)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 /// Moves a booking to a new time (same id), raising its calendar SEQUENCE. Compare-and-set on
 /// the sequence the caller read.
 pub async fn move_booking(
@@ -367,16 +388,34 @@ pub async fn expired_holds(conn: &mut AnyConnection, now: i64) -> Result<Vec<Str
     .await?)
 }
 
-/// Certified S-Ts of a course with their time zone and sessions taught:
-/// (user id, name, time zone, completed sessions).
+/// A certified S-T of a course as its listing shows them.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CourseTeacherRow {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+    pub sessions_taught: i64,
+    /// Stars their students gave them, in all and how many times.
+    pub total_stars: i64,
+    pub ratings: i64,
+}
+
+/// Certified S-Ts of a course with their time zone, sessions taught and ratings (feedback
+/// about them from the students of their sessions, not about them as anyone's student).
 pub async fn course_student_teachers(
     conn: &mut AnyConnection,
     course_id: &str,
-) -> Result<Vec<(String, String, String, i64)>, AppError> {
+) -> Result<Vec<CourseTeacherRow>, AppError> {
     Ok(sqlx::query_as(
         "SELECT u.id, u.name, u.time_zone,
                 (SELECT COUNT(*) FROM bookings b
-                  WHERE b.st_id = u.id AND b.status = 'completed')
+                  WHERE b.st_id = u.id AND b.status = 'completed') AS sessions_taught,
+                (SELECT COALESCE(SUM(f.stars), 0) FROM session_feedback f
+                   JOIN bookings b ON b.id = f.booking_id
+                  WHERE b.st_id = u.id AND f.about_id = u.id) AS total_stars,
+                (SELECT COUNT(*) FROM session_feedback f
+                   JOIN bookings b ON b.id = f.booking_id
+                  WHERE b.st_id = u.id AND f.about_id = u.id) AS ratings
            FROM st_certifications s JOIN users u ON u.id = s.user_id
           WHERE s.course_id = $1
           ORDER BY u.name",
@@ -391,7 +430,7 @@ pub async fn course_student_teachers(
 /// sqlx's Any driver), for a query over `bookings b`.
 pub const DISPUTE_COLUMNS: &str = "b.disputed_at,
     CAST(CASE WHEN b.dispute_session_happened THEN 1
-              WHEN NOT b.dispute_session_happened THEN 0 END AS BIGINT)";
+              WHEN NOT b.dispute_session_happened THEN 0 END AS BIGINT) AS happened";
 
 /// What is known of a session's dispute, from `DISPUTE_COLUMNS`: `happened` is only set once an
 /// admin decided.

@@ -1,0 +1,277 @@
+//! A session held in its video room: joining it inside its window, what the video service
+//! reports (joins, leaves, the room's end) and what the end makes of the session, and the
+//! feedback each participant gives afterwards.
+
+use super::*;
+use crate::video::{JoinRequest, ReceivedVideoEvent, RoomRequest, VideoError, VideoEvent};
+use domain::attendance::{self, JoinWindow, Outcome, Presence};
+use wire::sessions::{FeedbackGiven, VideoJoin};
+
+pub const VIDEO_UNAVAILABLE: &str = "Video service unavailable. Try again.";
+pub const UNABLE_TO_CONNECT: &str = "Unable to connect.";
+
+fn video_error(error: VideoError) -> AppError {
+    tracing::warn!(%error, "joining a session's room failed");
+    match error {
+        VideoError::Unavailable(_) => AppError::Unavailable(VIDEO_UNAVAILABLE.into()),
+        VideoError::Rejected(_) => AppError::BadGateway(UNABLE_TO_CONNECT.into()),
+    }
+}
+
+/// Opens the session's room if it is not open yet and issues the participant a token for it:
+/// the Student-Teacher as the room's admin. Only inside the join window (15 minutes before the
+/// start to 15 minutes after the end) and only for a paid session still to be held. Nothing is
+/// written until the video service has opened the room, and the outside calls are made with no
+/// transaction open.
+pub async fn join_room(
+    db: &Db,
+    video: &dyn crate::video::VideoService,
+    user: &SessionUser,
+    id: &str,
+    now: i64,
+) -> Result<VideoJoin, AppError> {
+    let row = {
+        let mut conn = db.pool().acquire().await?;
+        load_booking(&mut conn, id).await?
+    };
+    let party = participant(user, &row)?;
+    match status_of(&row)? {
+        BookingStatus::Scheduled | BookingStatus::InProgress => {}
+        BookingStatus::PendingPayment => {
+            return Err(AppError::Conflict(
+                "This session is not paid for yet, so its room is closed.".into(),
+            ));
+        }
+        BookingStatus::Cancelled => {
+            return Err(AppError::Conflict("This session was cancelled.".into()));
+        }
+        BookingStatus::Completed | BookingStatus::NoShow => {
+            return Err(AppError::Conflict("This session is over.".into()));
+        }
+    }
+    match attendance::join_window(row.start_at, row.end_at, now) {
+        JoinWindow::Open => {}
+        JoinWindow::OpensAt(opens) => {
+            return Err(AppError::Conflict(format!(
+                "You can join from {} (15 minutes before the start).",
+                instant_in(opens, &user.time_zone)
+            )));
+        }
+        JoinWindow::Closed => {
+            return Err(AppError::Conflict(
+                "This session's time to join is over.".into(),
+            ));
+        }
+    }
+    let room_id = store::room_id_of(&row.id);
+    let room = RoomRequest {
+        room_id: room_id.clone(),
+        title: format!("{} with {}", row.course_title, row.st_name),
+        duration_minutes: (row.end_at - row.start_at) / 60
+            + (attendance::JOIN_OPENS_BEFORE_SECS + attendance::JOIN_GRACE_AFTER_SECS) / 60,
+    };
+    video.open_room(&room).await.map_err(video_error)?;
+    {
+        let mut tx = db.begin_write().await?;
+        store::record_room(&mut tx, &row.id, &room_id, now).await?;
+        tx.commit().await?;
+    }
+    let is_admin = party == Party::StudentTeacher;
+    let (name, user_id) = match party {
+        Party::Student => (&row.student_name, &row.student_id),
+        Party::StudentTeacher => (&row.st_name, &row.st_id),
+    };
+    let token = video
+        .join_token(&JoinRequest {
+            room_id: room_id.clone(),
+            user_id: user_id.clone(),
+            name: name.clone(),
+            is_admin,
+        })
+        .await
+        .map_err(video_error)?;
+    tracing::info!(booking_id = %row.id, ?party, "issued a join token");
+    Ok(VideoJoin {
+        session_id: row.id,
+        room_id,
+        token: token.token,
+        url: token.url,
+        is_admin,
+    })
+}
+
+/// What a video event did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VideoApplied {
+    /// Seen before (same id): nothing changed.
+    Duplicate,
+    /// Not about a session's room, or nothing to act on.
+    Ignored,
+    Recorded,
+    /// The room's end decided the session.
+    Decided(Outcome),
+}
+
+/// Applies a verified video event in one transaction, once per event id. Joins and leaves are
+/// kept as reported and added up from the whole record, so they may come in any order; the
+/// first join starts the session. The room's end (the first `room_finished`; a repeat changes
+/// nothing) decides the session from who was present: both, it is completed and the
+/// Student-Teacher's share is released (`complete`, as when they mark it taught); the student
+/// alone absent, a no-show with the credit spent; the Student-Teacher absent, it is cancelled and
+/// what it cost the student comes back, and both are told. A session already decided otherwise
+/// (marked taught, cancelled) keeps its status.
+pub async fn apply_video_event(
+    db: &Db,
+    event: &ReceivedVideoEvent,
+    now: i64,
+) -> Result<VideoApplied, AppError> {
+    let mut tx = db.begin_write().await?;
+    if !store::record_video_event(&mut tx, event, now).await? {
+        return Ok(VideoApplied::Duplicate);
+    }
+    let room = match &event.room_id {
+        Some(room_id) => store::session_of_room(&mut tx, room_id).await?,
+        None => None,
+    };
+    let Some((booking_id, _)) = room else {
+        tx.commit().await?;
+        return Ok(VideoApplied::Ignored);
+    };
+    let row = load_booking(&mut tx, &booking_id).await?;
+    let applied = match &event.event {
+        VideoEvent::ParticipantJoined { user_id } | VideoEvent::ParticipantLeft { user_id }
+            if *user_id == row.student_id || *user_id == row.st_id =>
+        {
+            let joined = matches!(event.event, VideoEvent::ParticipantJoined { .. });
+            let presence = if joined {
+                Presence::Joined
+            } else {
+                Presence::Left
+            };
+            store::record_presence(
+                &mut tx,
+                &event.id,
+                &row.id,
+                user_id,
+                presence,
+                event.created,
+            )
+            .await?;
+            if joined && status_of(&row)? == BookingStatus::Scheduled {
+                store::set_status(
+                    &mut tx,
+                    &row.id,
+                    BookingStatus::Scheduled.as_str(),
+                    BookingStatus::InProgress.as_str(),
+                    now,
+                )
+                .await?;
+            }
+            VideoApplied::Recorded
+        }
+        VideoEvent::RoomFinished => {
+            if store::finish_room(&mut tx, &row.id, event.created).await? {
+                decide(&mut tx, db.backend(), &row, event.created, now).await?
+            } else {
+                VideoApplied::Ignored
+            }
+        }
+        _ => VideoApplied::Ignored,
+    };
+    tx.commit().await?;
+    tracing::info!(event = %event.id, kind = %event.kind, booking_id = %row.id, ?applied, "video event");
+    Ok(applied)
+}
+
+/// The room's end decides a session still scheduled or in progress.
+async fn decide(
+    conn: &mut AnyConnection,
+    backend: crate::db::Backend,
+    row: &BookingRow,
+    ended_at: i64,
+    now: i64,
+) -> Result<VideoApplied, AppError> {
+    let status = status_of(row)?;
+    if !matches!(status, BookingStatus::Scheduled | BookingStatus::InProgress) {
+        return Ok(VideoApplied::Ignored);
+    }
+    let student = seconds_in_room(conn, &row.id, &row.student_id, ended_at).await?;
+    let teacher = seconds_in_room(conn, &row.id, &row.st_id, ended_at).await?;
+    let outcome = attendance::outcome(student, teacher);
+    match outcome {
+        Outcome::Completed => complete(conn, backend, row, now).await?,
+        Outcome::StudentAbsent => {
+            booking::apply(status, BookingEvent::MarkedNoShow).map_err(booking_error)?;
+            store::set_status(
+                conn,
+                &row.id,
+                status.as_str(),
+                BookingStatus::NoShow.as_str(),
+                now,
+            )
+            .await?;
+        }
+        Outcome::TeacherAbsent => {
+            booking::apply(status, BookingEvent::TeacherAbsent).map_err(booking_error)?;
+            store::record_absence(conn, &row.id, status.as_str(), now).await?;
+            if !crate::services::payments::queue_session_refund(conn, &row.id, now).await? {
+                store::return_credit(conn, &row.enrollment_id).await?;
+            }
+            let jobs = emails(&row.id, EmailKind::TeacherAbsent, row.sequence + 1, now)?;
+            outbox::enqueue_all(conn, &jobs, now).await?;
+        }
+    }
+    Ok(VideoApplied::Decided(outcome))
+}
+
+async fn seconds_in_room(
+    conn: &mut AnyConnection,
+    booking_id: &str,
+    user_id: &str,
+    ended_at: i64,
+) -> Result<i64, AppError> {
+    let reports = store::presence_of(conn, booking_id, user_id).await?;
+    Ok(attendance::seconds_present(&reports, Some(ended_at)))
+}
+
+/// A participant's feedback on a completed session, about the other one: once each.
+pub async fn give_feedback(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    stars: i64,
+    comment: Option<&str>,
+    now: i64,
+) -> Result<FeedbackGiven, AppError> {
+    let feedback = domain::attendance::Feedback::new(stars, comment).map_err(|error| {
+        let mut fields = FieldErrors::default();
+        let field = match error {
+            domain::attendance::FeedbackError::Stars => "stars",
+            domain::attendance::FeedbackError::CommentTooLong => "comment",
+        };
+        fields.add(field, error.to_string());
+        AppError::Invalid(fields)
+    })?;
+    let mut tx = db.begin_write().await?;
+    let row = load_booking(&mut tx, id).await?;
+    let about = match participant(user, &row)? {
+        Party::Student => &row.st_id,
+        Party::StudentTeacher => &row.student_id,
+    };
+    if status_of(&row)? != BookingStatus::Completed {
+        return Err(AppError::Conflict(
+            "Feedback opens once the session is completed.".into(),
+        ));
+    }
+    if !store::insert_feedback(&mut tx, &row.id, &user.id, about, &feedback, now).await? {
+        return Err(AppError::Conflict(
+            "You have already given feedback on this session.".into(),
+        ));
+    }
+    tx.commit().await?;
+    Ok(FeedbackGiven {
+        session_id: row.id,
+        stars: i64::from(feedback.stars()),
+        comment: feedback.comment().map(str::to_owned),
+    })
+}

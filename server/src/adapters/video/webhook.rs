@@ -1,0 +1,126 @@
+//! PlugNmeet's webhooks (LiveKit's scheme): the `Authorization` header, with no "Bearer "
+//! prefix, is an HS256 JWT issued by the API key (`iss`), signed with the API secret, valid for
+//! a few minutes, whose `sha256` claim is the base64 SHA-256 of the exact body. The body is
+//! protojson with snake_case names, 64-bit integers as strings, and absent fields left out.
+
+use backend::VideoWebhookKey;
+use backend::video::{ReceivedVideoEvent, VideoEvent};
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Clocks of the two servers may differ this much.
+const LEEWAY_SECS: u64 = 30;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WebhookError {
+    #[error("no Authorization header")]
+    Missing,
+    #[error("the Authorization header carries the token itself, with no Bearer prefix")]
+    BearerPrefix,
+    #[error("the token is not valid: {0}")]
+    Token(String),
+    #[error("the token was signed for another body")]
+    BodyMismatch,
+    #[error("not a PlugNmeet event: {0}")]
+    Body(String),
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    sha256: String,
+}
+
+/// Checks the token against the key, its time and the body (jsonwebtoken checks the HS256
+/// signature, `iss`, `exp` and `nbf`, which is the part worth not writing by hand).
+pub fn verify(
+    body: &[u8],
+    authorization: Option<&str>,
+    key: &VideoWebhookKey,
+) -> Result<(), WebhookError> {
+    let token = authorization.ok_or(WebhookError::Missing)?.trim();
+    if token.len() > 7 && token[..7].eq_ignore_ascii_case("bearer ") {
+        return Err(WebhookError::BearerPrefix);
+    }
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&[&key.api_key]);
+    validation.set_required_spec_claims(&["exp", "iss"]);
+    validation.validate_nbf = true;
+    validation.leeway = LEEWAY_SECS;
+    let claims = jsonwebtoken::decode::<Claims>(
+        token,
+        &DecodingKey::from_secret(key.api_secret.as_bytes()),
+        &validation,
+    )
+    .map_err(|error| WebhookError::Token(error.to_string()))?
+    .claims;
+    let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body));
+    if !bool::from(claims.sha256.as_bytes().ct_eq(digest.as_bytes())) {
+        return Err(WebhookError::BodyMismatch);
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    event: String,
+    id: Option<String>,
+    created_at: Option<serde_json::Value>,
+    room: Option<Room>,
+    participant: Option<Participant>,
+}
+
+#[derive(Deserialize)]
+struct Room {
+    room_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Participant {
+    identity: Option<String>,
+}
+
+/// Reads a verified body. `created_at` is Unix seconds, as a string (protojson's 64-bit
+/// integers) or a number; an event without it is taken as happening `now`, and one without an
+/// id is known by its body's hash, so a redelivery is still recognised.
+pub fn parse(body: &str, now: i64) -> Result<ReceivedVideoEvent, WebhookError> {
+    let envelope: Envelope =
+        serde_json::from_str(body).map_err(|error| WebhookError::Body(error.to_string()))?;
+    let created = match &envelope.created_at {
+        None => now,
+        Some(serde_json::Value::String(text)) => text
+            .parse()
+            .map_err(|_| WebhookError::Body(format!("created_at {text:?} is not a number")))?,
+        Some(serde_json::Value::Number(number)) => number
+            .as_i64()
+            .ok_or_else(|| WebhookError::Body("created_at is out of range".into()))?,
+        Some(other) => {
+            return Err(WebhookError::Body(format!(
+                "created_at {other} is not a number"
+            )));
+        }
+    };
+    let id = envelope
+        .id
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(body.as_bytes()))));
+    let identity = envelope
+        .participant
+        .and_then(|participant| participant.identity);
+    let event = match (envelope.event.as_str(), identity) {
+        ("participant_joined", Some(user_id)) => VideoEvent::ParticipantJoined { user_id },
+        ("participant_left", Some(user_id)) => VideoEvent::ParticipantLeft { user_id },
+        ("room_finished", _) => VideoEvent::RoomFinished,
+        _ => VideoEvent::Other,
+    };
+    Ok(ReceivedVideoEvent {
+        id,
+        kind: envelope.event,
+        created,
+        room_id: envelope.room.and_then(|room| room.room_id),
+        payload: body.to_owned(),
+        event,
+    })
+}

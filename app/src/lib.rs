@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/courses/:id") view={Lazy::<CourseRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/courses/:id/book") view={Lazy::<BookingRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/sessions/:id") view={Lazy::<SessionRoute>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("/sessions/:id/room") view={Lazy::<SessionRoomRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/login") view={Lazy::<LogInRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async />
                         <Route path=path!("/signup/sent") view={Lazy::<SignUpSentRoute>::new()} ssr=SsrMode::Async />

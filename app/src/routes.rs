@@ -88,10 +88,12 @@ page_group! {
 }
 
 page_group! {
-    /// A student's pages: the dashboard and booking.
+    /// A student's pages: the dashboard and booking; and a session's room page (its
+    /// Student-Teacher opens it too, but the teaching group's first view had no room left).
     LearnPage loaded by learn_page, preloaded by __preload_learn_page {
         StudentDashboardRoute(StudentDashboard) => pages::student_dashboard::StudentDashboardPage,
         BookingRoute(Booking) => pages::booking::BookingPage,
+        SessionRoomRoute(SessionRoom) => pages::session_room::SessionRoomPage,
     }
 }
 

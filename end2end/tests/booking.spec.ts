@@ -113,6 +113,14 @@ test("a student books a slot in their zone; a racer for it gets the 409 message;
   expect(icsText).toContain(`DTSTART:${next.replace(/[-:]/g, "")}`);
   await screenshot(page, testInfo, "booking-success");
 
+  // Its room page (SROM) says when the room opens, in the student's zone.
+  const sessionPath = new URL(page.url()).pathname;
+  await open(page, `${sessionPath}/room`, testInfo);
+  await expect(page.getByRole("heading", { level: 1, name: "Rust Foundations" })).toBeVisible();
+  // (The demo teachers take bookings 12 hours ahead at the soonest.)
+  await expect(page.getByTestId("join-opens")).toContainText(booker.zone);
+  await screenshot(page, testInfo, "session-room");
+
   // SDSH shows it.
   await open(page, "/dashboard", testInfo);
   const upcoming = page.getByTestId("upcoming-sessions");

@@ -12,7 +12,7 @@ use wire::error::AppError;
 
 /// The signed-in user of a plain route, or the response that sends the browser to log in and
 /// come back to `next`.
-async fn signed_in_or_log_in(
+pub(crate) async fn signed_in_or_log_in(
     state: &AppState,
     session: &Session,
     next: &str,
@@ -25,7 +25,7 @@ async fn signed_in_or_log_in(
 }
 
 /// A session's page, for a redirect.
-fn session_page(booking_id: &str) -> String {
+pub(crate) fn session_page(booking_id: &str) -> String {
     format!(
         "/sessions/{}",
         url::form_urlencoded::byte_serialize(booking_id.as_bytes()).collect::<String>()

@@ -11,6 +11,7 @@ pub mod input;
 pub mod jobs;
 pub mod ops;
 pub mod rest;
+pub mod room_forms;
 pub mod security;
 pub mod telemetry;
 
@@ -314,6 +315,14 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops
         .route(
             "/sessions/{id}/dispute",
             axum::routing::post(checkout::dispute_session),
+        )
+        .route(
+            "/sessions/{id}/room/join",
+            axum::routing::post(room_forms::join),
+        )
+        .route(
+            "/sessions/{id}/room/feedback",
+            axum::routing::post(room_forms::feedback),
         )
         .route("/payments.csv", get(checkout::payments_csv))
         .route("/earnings.csv", get(checkout::earnings_csv))

@@ -99,11 +99,19 @@ fn SessionRow(session: SessionDetail) -> impl IntoView {
             </div>
             <div class="session-actions">
                 <span class="badge">{session.session.status.label()}</span>
+                // While its room is open, the session leads there (the seed's "Join Session").
                 {(session.is_upcoming)
                     .then(|| {
+                        let (target, label) = if session.can_join {
+                            (format!("{href}/room"), "Join session")
+                        } else if session.can_change {
+                            (href.clone(), "Details · change · cancel")
+                        } else {
+                            (href.clone(), "Details")
+                        };
                         view! {
-                            <A href=href.clone() attr:class="button button-small">
-                                {if session.can_change { "Details · change · cancel" } else { "Details" }}
+                            <A href=target attr:class="button button-small">
+                                {label}
                             </A>
                         }
                     })}

@@ -10,6 +10,7 @@ pub mod not_found;
 pub mod payments;
 pub mod profiles;
 pub mod session_detail;
+pub mod session_room;
 pub mod settings;
 pub mod sign_up;
 pub mod student_dashboard;

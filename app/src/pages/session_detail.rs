@@ -185,9 +185,18 @@ fn SessionView(
                         >
                             "Add to calendar"
                         </a>
-                        {detail
-                            .is_upcoming
-                            .then(|| view! { <span class="muted">" Joining opens 15 minutes before the start."</span> })}
+                        // The session's room: joined there while it is open, and feedback given
+                        // there once it is completed.
+                        <a class="button button-primary" href=format!("{here}/room")>
+                            {if detail.can_join {
+                                "Join session"
+                            } else if detail.feedback_due {
+                                "Give feedback"
+                            } else {
+                                "Session room"
+                            }}
+                        </a>
+                        {detail.join_opens.clone().map(|opens| format!(" The room opens at {opens}."))}
                     </p>
                 }
             })}

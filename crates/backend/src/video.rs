@@ -15,6 +15,7 @@ pub struct RoomRequest {
 /// Someone entering a room; the Student-Teacher is its admin.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JoinRequest {
+    pub session_id: String,
     pub room_id: String,
     /// Our user id: the room reports this participant's joins and leaves under it.
     pub user_id: String,

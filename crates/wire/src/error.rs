@@ -29,9 +29,6 @@ pub enum AppError {
     /// An outside service is down; the message tells the user what to do.
     #[error("{0}")]
     Unavailable(String),
-    /// An outside service answered our request with an error; the message says what to do.
-    #[error("{0}")]
-    BadGateway(String),
     /// Anything unexpected. The cause was logged where it happened.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -47,7 +44,6 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests(_) => 429,
             AppError::Unavailable(_) => 503,
-            AppError::BadGateway(_) => 502,
             AppError::Internal => 500,
         }
     }
@@ -64,7 +60,6 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests(_) => "too_many_requests",
             AppError::Unavailable(_) => "unavailable",
-            AppError::BadGateway(_) => "bad_gateway",
             AppError::Internal => "internal",
         }
     }
@@ -122,7 +117,7 @@ impl From<sqlx::Error> for AppError {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Stable machine-readable code: bad_request, invalid, unauthorized, invalid_credentials,
-    /// forbidden, not_found, conflict, too_many_requests, unavailable, bad_gateway, internal.
+    /// forbidden, not_found, conflict, too_many_requests, unavailable, internal.
     pub error: String,
     /// Text to show a person.
     pub message: String,
@@ -161,7 +156,6 @@ mod tests {
                 "too_many_requests",
             ),
             (AppError::Unavailable("x".into()), 503, "unavailable"),
-            (AppError::BadGateway("x".into()), 502, "bad_gateway"),
             (AppError::Internal, 500, "internal"),
         ];
         for (error, status, code) in cases {

@@ -53,6 +53,11 @@ pub struct BusyTimes {
     pub busy: Vec<BusyInterval>,
 }
 
+/// The video service could not be reached in time (503).
+pub const VIDEO_UNAVAILABLE: &str = "Video service unavailable. Try again.";
+/// The video service refused to open the room or issue a token (503 too); a retry may work.
+pub const UNABLE_TO_CONNECT: &str = "Unable to connect.";
+
 /// `POST /api/video/token`: the way into a session's video room.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -137,6 +142,13 @@ pub struct SessionDetail {
     /// To its student, what to know of where it stands: why it was cancelled when no one chose
     /// to (a released hold, a refund), or where their dispute of it stands.
     pub status_note: Option<String>,
+    /// Its room may be joined now (15 minutes before the start to 15 minutes after the end).
+    pub can_join: bool,
+    /// When its room opens for joining, in the viewer's zone (e.g. "Tue 1 Dec, 09:45"), while
+    /// that is still to come.
+    pub join_opens: Option<String>,
+    /// Completed, and the viewer has not given their feedback yet.
+    pub feedback_due: bool,
 }
 
 /// SDSH/TDSH session lists, plus the "schedule when ready" cards.

@@ -35,8 +35,7 @@ pub struct VideoTokenRequest {
         (status = 403, description = "\"You're not part of this session.\"", body = ErrorBody),
         (status = 404, description = "No such session", body = ErrorBody),
         (status = 409, description = "Outside the join window (15 minutes before the start to 15 minutes after the end), not paid for, cancelled or over", body = ErrorBody),
-        (status = 502, description = "\"Unable to connect.\" The video service refused the request; retrying may help", body = ErrorBody),
-        (status = 503, description = "\"Video service unavailable. Try again.\" It could not be reached in time", body = ErrorBody),
+        (status = 503, description = "\"Video service unavailable. Try again.\" when it could not be reached in time; \"Unable to connect.\" when it refused the request (retrying may help)", body = ErrorBody),
     )
 )]
 pub async fn video_token(

@@ -685,7 +685,7 @@ async fn when_plugnmeet_refuses_or_is_unreachable_the_participant_is_told_and_no
     let (status, body) = join(&app, &student, &id).await;
     assert_eq!(
         (status, body["message"].as_str()),
-        (502, Some("Unable to connect."))
+        (503, Some("Unable to connect."))
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM session_rooms").await, 0);
 
@@ -703,4 +703,116 @@ async fn when_plugnmeet_refuses_or_is_unreachable_the_participant_is_told_and_no
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM session_rooms").await, 0);
     assert_eq!(status_of(&app, &id).await, "scheduled");
+}
+
+/// Where a plain form post on the room page sends the browser.
+async fn submit_room_form(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    id: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let page = format!("/sessions/{id}/room");
+    let response =
+        crate::payments::submit_form(app, browser, &page, &format!("{page}/{action}"), fields)
+            .await;
+    assert_eq!(response.status(), 303, "{action}");
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_room_page_joins_and_takes_feedback_without_javascript() {
+    let created = json!({"status": true, "msg": "room created", "status_code": "SUCCESS"});
+    let plugnmeet = fake_plugnmeet(created).await;
+    let app = spawn_with_plugnmeet_at(&plugnmeet.base_url).await;
+    let (student, id) = session_starting_soon(&app, None).await;
+    let room = format!("/sessions/{id}/room");
+
+    // The dashboard, the session page and the room page lead in.
+    let dashboard = crate::payments::page_as(&app, &student, "/dashboard").await;
+    assert!(
+        dashboard.contains(&format!("href=\"{room}\"")),
+        "SDSH links the room"
+    );
+    let page = crate::payments::page_as(&app, &student, &format!("/sessions/{id}")).await;
+    assert!(
+        page.contains(&format!("href=\"{room}\"")),
+        "the session page links the room"
+    );
+    let page = crate::payments::page_as(&app, &student, &room).await;
+    assert!(page.contains("data-testid=\"pre-join\""), "{page}");
+    let entered = submit_room_form(&app, &student, &id, "join", &[]).await;
+    let student_id = student_id_of(&app, &id).await;
+    assert_eq!(
+        entered,
+        format!(
+            "{}/?access_token=pnm-token-for-{student_id}",
+            plugnmeet.base_url
+        )
+    );
+
+    // Two hours before the start, the page says when the room opens.
+    move_to_start_in(&app, &id, 2 * 3600).await;
+    let page = crate::payments::page_as(&app, &student, &room).await;
+    assert!(page.contains("The room opens at"), "{page}");
+    assert!(!page.contains("data-testid=\"pre-join\""));
+
+    // Completed: a feedback form, which asks again for the stars, then thanks.
+    move_to_start_in(&app, &id, 300).await;
+    hold_room(
+        &app,
+        &id,
+        &[
+            ("participant_joined", &priya(), 0),
+            ("participant_joined", &student_id, 0),
+        ],
+    )
+    .await;
+    let page = crate::payments::page_as(&app, &student, &room).await;
+    assert!(page.contains("data-testid=\"feedback\""), "{page}");
+    let back = submit_room_form(&app, &student, &id, "feedback", &[("comment", "Great")]).await;
+    assert_eq!(back, format!("{room}?feedback=stars"));
+    let page = crate::payments::page_as(&app, &student, &back).await;
+    assert!(page.contains("Choose from 1 to 5 stars."), "{page}");
+    let back = submit_room_form(
+        &app,
+        &student,
+        &id,
+        "feedback",
+        &[("stars", "4"), ("comment", "Great")],
+    )
+    .await;
+    assert_eq!(back, format!("{room}?feedback=sent"));
+    let page = crate::payments::page_as(&app, &student, &back).await;
+    assert!(page.contains("Thanks for your feedback."));
+    assert!(!page.contains("data-testid=\"feedback\""), "once");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM session_feedback WHERE stars = 4"
+        )
+        .await,
+        1
+    );
+
+    // PlugNmeet down: back to the room page, which says so and offers a retry.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let app = spawn_with_plugnmeet_at(&closed).await;
+    let (student, id) = session_starting_soon(&app, None).await;
+    let back = submit_room_form(&app, &student, &id, "join", &[]).await;
+    assert_eq!(back, format!("/sessions/{id}/room?join=unavailable"));
+    let page = crate::payments::page_as(&app, &student, &back).await;
+    assert!(page.contains("Video service unavailable. Try again."));
+    assert!(page.contains(">Retry<"), "{page}");
+
+    // Without PlugNmeet, the built-in room checks the participant in.
+    let app = spawn_app().await;
+    let (student, id) = session_starting_soon(&app, None).await;
+    let back = submit_room_form(&app, &student, &id, "join", &[]).await;
+    assert_eq!(back, app.url(&format!("/sessions/{id}/room?join=local")));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM session_rooms").await, 1);
 }

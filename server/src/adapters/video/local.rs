@@ -56,8 +56,12 @@ impl VideoService for LocalRooms {
             &EncodingKey::from_secret(self.key.api_secret.as_bytes()),
         )
         .map_err(|error| VideoError::Rejected(format!("could not sign a join token: {error}")))?;
+        // The room page itself, until the built-in video room is built.
         Ok(JoinToken {
-            url: format!("{}/rooms/{}", self.public_url, join.room_id),
+            url: format!(
+                "{}/sessions/{}/room?join=local",
+                self.public_url, join.session_id
+            ),
             token,
         })
     }

@@ -124,3 +124,53 @@ pub fn parse(body: &str, now: i64) -> Result<ReceivedVideoEvent, WebhookError> {
         event,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_read_protojson_and_numbers_alike() {
+        let as_string = r#"{"event":"participant_joined","id":"e1","created_at":"1800000000",
+            "room":{"sid":"RM_1","room_id":"session-b1"},"participant":{"identity":"u1"}}"#;
+        let event = parse(as_string, 5).unwrap();
+        assert_eq!(
+            (event.id.as_str(), event.created, event.room_id.as_deref()),
+            ("e1", 1_800_000_000, Some("session-b1"))
+        );
+        assert_eq!(
+            event.event,
+            VideoEvent::ParticipantJoined {
+                user_id: "u1".into()
+            }
+        );
+        let as_number = r#"{"event":"room_finished","id":"e2","created_at":1800000060,
+            "room":{"room_id":"session-b1"}}"#;
+        let event = parse(as_number, 5).unwrap();
+        assert_eq!(
+            (event.created, event.event),
+            (1_800_000_060, VideoEvent::RoomFinished)
+        );
+    }
+
+    #[test]
+    fn an_event_without_an_id_is_known_by_its_body_and_without_a_time_is_now() {
+        let body =
+            r#"{"event":"participant_left","room":{"room_id":"r"},"participant":{"identity":"u"}}"#;
+        let first = parse(body, 42).unwrap();
+        assert_eq!(
+            first.id,
+            parse(body, 43).unwrap().id,
+            "a redelivery keeps its id"
+        );
+        assert_eq!(first.created, 42);
+        assert!(parse(r#"{"event":"x","created_at":"soon"}"#, 0).is_err());
+        assert!(parse(r#"{"no":"event"}"#, 0).is_err());
+    }
+
+    #[test]
+    fn a_participant_event_without_its_participant_is_not_acted_on() {
+        let event = parse(r#"{"event":"participant_joined","id":"e"}"#, 0).unwrap();
+        assert_eq!(event.event, VideoEvent::Other);
+    }
+}

@@ -5,16 +5,13 @@
 use super::*;
 use crate::video::{JoinRequest, ReceivedVideoEvent, RoomRequest, VideoError, VideoEvent};
 use domain::attendance::{self, JoinWindow, Outcome, Presence};
-use wire::sessions::{FeedbackGiven, VideoJoin};
-
-pub const VIDEO_UNAVAILABLE: &str = "Video service unavailable. Try again.";
-pub const UNABLE_TO_CONNECT: &str = "Unable to connect.";
+use wire::sessions::{FeedbackGiven, UNABLE_TO_CONNECT, VIDEO_UNAVAILABLE, VideoJoin};
 
 fn video_error(error: VideoError) -> AppError {
     tracing::warn!(%error, "joining a session's room failed");
     match error {
         VideoError::Unavailable(_) => AppError::Unavailable(VIDEO_UNAVAILABLE.into()),
-        VideoError::Rejected(_) => AppError::BadGateway(UNABLE_TO_CONNECT.into()),
+        VideoError::Rejected(_) => AppError::Unavailable(UNABLE_TO_CONNECT.into()),
     }
 }
 
@@ -22,7 +19,8 @@ fn video_error(error: VideoError) -> AppError {
 /// the Student-Teacher as the room's admin. Only inside the join window (15 minutes before the
 /// start to 15 minutes after the end) and only for a paid session still to be held. Nothing is
 /// written until the video service has opened the room, and the outside calls are made with no
-/// transaction open.
+/// transaction open. Both failures of the video service are 503s, told apart by their message:
+/// unreachable ("Video service unavailable. Try again.") or refusing ("Unable to connect.").
 pub async fn join_room(
     db: &Db,
     video: &dyn crate::video::VideoService,
@@ -83,6 +81,7 @@ pub async fn join_room(
     };
     let token = video
         .join_token(&JoinRequest {
+            session_id: row.id.clone(),
             room_id: room_id.clone(),
             user_id: user_id.clone(),
             name: name.clone(),

@@ -57,6 +57,8 @@ pub(super) fn detail(
     };
     let status = status_of(row)?;
     let can_change = status.is_active() && policy.may_change(role, now, row.start_at).is_ok();
+    let to_be_held = matches!(status, BookingStatus::Scheduled | BookingStatus::InProgress);
+    let window = domain::attendance::join_window(row.start_at, row.end_at, now);
     Ok(SessionDetail {
         session: session_of(row)?,
         course_title: row.course_title.clone(),
@@ -72,6 +74,14 @@ pub(super) fn detail(
         payment_due: None,
         dispute_until: None,
         status_note: None,
+        can_join: to_be_held && window == domain::attendance::JoinWindow::Open,
+        join_opens: match window {
+            domain::attendance::JoinWindow::OpensAt(opens) if to_be_held => {
+                Some(instant_in(opens, viewer_zone))
+            }
+            _ => None,
+        },
+        feedback_due: false,
     })
 }
 
@@ -103,6 +113,9 @@ pub async fn session_detail(
             ));
         }
     }
+    if shown.session.status == BookingStatus::Completed {
+        shown.feedback_due = !store::gave_feedback(&mut conn, id, &user.id).await?;
+    }
     if role == Party::Student
         && matches!(
             shown.session.status,
@@ -115,9 +128,6 @@ pub async fn session_detail(
     Ok(shown)
 }
 
-/// Where a completed or cancelled session stands for its student: until when they may dispute
-/// it (48 hours from its marking as taught), and a note: how their dispute went, or why it was
-/// cancelled when neither participant cancelled it.
 /// What the student's view of a session says beyond its status.
 #[derive(sqlx::FromRow)]
 struct StudentFacts {
@@ -131,6 +141,9 @@ struct StudentFacts {
     happened: Option<i64>,
 }
 
+/// Where a completed or cancelled session stands for its student: until when they may dispute
+/// it (48 hours from its marking as taught), and a note: how their dispute went, or why it was
+/// cancelled when neither participant cancelled it.
 async fn student_state(
     conn: &mut AnyConnection,
     row: &BookingRow,

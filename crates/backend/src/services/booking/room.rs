@@ -201,18 +201,17 @@ async fn decide(
         Outcome::Completed => complete(conn, backend, row, now).await?,
         Outcome::StudentAbsent => {
             booking::apply(status, BookingEvent::MarkedNoShow).map_err(booking_error)?;
-            store::set_status(
-                conn,
-                &row.id,
-                status.as_str(),
-                BookingStatus::NoShow.as_str(),
-                now,
-            )
-            .await?;
+            let from = status.as_str();
+            if !store::set_status(conn, &row.id, from, BookingStatus::NoShow.as_str(), now).await? {
+                return Err(changed_meanwhile());
+            }
         }
         Outcome::TeacherAbsent => {
             booking::apply(status, BookingEvent::TeacherAbsent).map_err(booking_error)?;
-            store::record_absence(conn, &row.id, status.as_str(), now).await?;
+            // Compare and set: the credit goes back only with the status that gives it back.
+            if !store::record_absence(conn, &row.id, status.as_str(), now).await? {
+                return Err(changed_meanwhile());
+            }
             if !crate::services::payments::queue_session_refund(conn, &row.id, now).await? {
                 store::return_credit(conn, &row.enrollment_id).await?;
             }
@@ -221,6 +220,14 @@ async fn decide(
         }
     }
     Ok(VideoApplied::Decided(outcome))
+}
+
+/// A session another request changed between its reading and its writing (Postgres: the
+/// Student-Teacher marking it taught meanwhile). The webhook answers 500, nothing of this
+/// event is kept, and PlugNmeet's retry decides again from the session as it now is.
+fn changed_meanwhile() -> AppError {
+    tracing::warn!("a session changed while its room's end was applied; PlugNmeet will retry");
+    AppError::Internal
 }
 
 async fn seconds_in_room(

@@ -12,13 +12,16 @@
 mod common;
 #[path = "support/figures.rs"]
 mod figures;
+#[path = "support/webhook_load.rs"]
+mod webhook_load;
 
 use base64::Engine;
 use common::TestApp;
 use figures::{Figures, setting};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use webhook_load::{Signer, deliver_concurrently};
 
 /// `sessions` scheduled sessions with the demo Student-Teacher, each with its own new student
 /// and an open room, an hour apart in the past; returns (room id, student id, start) of each.
@@ -139,43 +142,30 @@ async fn run(app: &TestApp, sessions: usize, concurrency: usize) -> Figures {
     let held = held_sessions(app, sessions).await;
     let teacher = common::priya();
     let key = app.state.video_webhook_key.clone();
-    let started = Instant::now();
-    let mut workers = tokio::task::JoinSet::new();
-    for worker in 0..concurrency {
-        let mine: Vec<String> = held
-            .iter()
-            .skip(worker)
-            .step_by(concurrency)
-            .flat_map(|(room, student, start)| events_for(room, student, &teacher, *start))
-            .collect();
-        let (client, url, key) = (
-            app.client.clone(),
-            app.url("/api/webhooks/plugnmeet"),
-            key.clone(),
-        );
-        workers.spawn(async move {
-            let mut latencies = Vec::new();
-            for body in mine {
-                let authorization = token(&body, &key.api_key, &key.api_secret, common::now());
-                let sent = Instant::now();
-                let response = client
-                    .post(&url)
-                    .header("authorization", authorization)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status();
-                let text = response.text().await.unwrap();
-                assert_eq!(status, 200, "{text}");
-                latencies.push(sent.elapsed());
-            }
-            latencies
-        });
-    }
-    let latencies: Vec<Duration> = workers.join_all().await.into_iter().flatten().collect();
-    let figures = Figures::of(latencies, started.elapsed());
+    // Sender w holds every concurrency-th session, its events in the order the room sends them.
+    let senders = (0..concurrency)
+        .map(|sender| {
+            held.iter()
+                .skip(sender)
+                .step_by(concurrency)
+                .flat_map(|(room, student, start)| events_for(room, student, &teacher, *start))
+                .collect()
+        })
+        .collect();
+    let sign: Signer = Arc::new(move |body: &str| {
+        (
+            "authorization",
+            token(body, &key.api_key, &key.api_secret, common::now()),
+        )
+    });
+    let (latencies, elapsed) = deliver_concurrently(
+        &app.client,
+        &app.url("/api/webhooks/plugnmeet"),
+        senders,
+        sign,
+    )
+    .await;
+    let figures = Figures::of(latencies, elapsed);
     // The work was done, once each: every session completed, with its three reports kept.
     assert_eq!(
         common::count(

@@ -11,12 +11,15 @@
 mod common;
 #[path = "support/figures.rs"]
 mod figures;
+#[path = "support/webhook_load.rs"]
+mod webhook_load;
 
 use common::TestApp;
 use figures::{Figures, setting};
 use serde_json::json;
 use server::adapters::stripe::signature::sign;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use webhook_load::{Signer, deliver_concurrently};
 
 /// `checkouts` open checkouts of as many new students for one course, as `POST
 /// /api/checkout/session` leaves them; returns (Stripe session id, checkout id) pairs.
@@ -106,45 +109,27 @@ async fn run(app: &TestApp, checkouts: usize, concurrency: usize) -> Figures {
     let opened = open_checkouts(app, checkouts, &course_id).await;
     let events = events_for(&opened, price);
     let secret = app.state.stripe_webhook_secrets[0].clone();
-    let started = Instant::now();
-    let mut workers = tokio::task::JoinSet::new();
-    for worker in 0..concurrency {
-        // Worker w takes every concurrency-th event: a checkout's three events go to different
-        // workers, so redeliveries and refunds race their payment as they do from Stripe.
-        let mine: Vec<String> = events
-            .iter()
-            .skip(worker)
-            .step_by(concurrency)
-            .cloned()
-            .collect();
-        let (client, url, secret) = (
-            app.client.clone(),
-            app.url("/api/webhooks/stripe"),
-            secret.clone(),
-        );
-        workers.spawn(async move {
-            let mut latencies = Vec::new();
-            for body in mine {
-                let header = sign(body.as_bytes(), &secret, common::now());
-                let sent = Instant::now();
-                let response = client
-                    .post(&url)
-                    .header("stripe-signature", header)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status();
-                let text = response.text().await.unwrap();
-                assert_eq!(status, 200, "{text}");
-                latencies.push(sent.elapsed());
-            }
-            latencies
-        });
-    }
-    let latencies: Vec<Duration> = workers.join_all().await.into_iter().flatten().collect();
-    let figures = Figures::of(latencies, started.elapsed());
+    // Sender w takes every concurrency-th event: a checkout's three events go to different
+    // senders, so redeliveries and refunds race their payment as they do from Stripe.
+    let senders = (0..concurrency)
+        .map(|sender| {
+            events
+                .iter()
+                .skip(sender)
+                .step_by(concurrency)
+                .cloned()
+                .collect()
+        })
+        .collect();
+    let sign: Signer = Arc::new(move |body: &str| {
+        (
+            "stripe-signature",
+            sign(body.as_bytes(), &secret, common::now()),
+        )
+    });
+    let (latencies, elapsed) =
+        deliver_concurrently(&app.client, &app.url("/api/webhooks/stripe"), senders, sign).await;
+    let figures = Figures::of(latencies, elapsed);
     // The work was done, once each: every checkout enrolled, and refunded by a quarter.
     assert_eq!(
         common::count(

@@ -1520,16 +1520,7 @@ async fn sessions_with_priya(app: &TestApp, student: &reqwest::Client, n: usize)
 /// Moves sessions into the past, hours apart in their order, as if they had taken place.
 pub(crate) async fn move_into_past(app: &TestApp, ids: &[String]) {
     for (i, id) in ids.iter().enumerate() {
-        let start = now() - 86_400 * 3 + i as i64 * 7_200;
-        sqlx::query(
-            "UPDATE bookings SET start_at = $2, end_at = $2 + 3600, blocked_start = $2,
-                    blocked_end = $2 + 3600 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(start)
-        .execute(app.db.pool())
-        .await
-        .unwrap();
+        move_session(app, id, now() - 86_400 * 3 + i as i64 * 7_200).await;
     }
 }
 
@@ -2128,16 +2119,7 @@ async fn past_session_with(
         .await;
     assert_eq!(status, 201, "{booked}");
     let id = booked["id"].as_str().unwrap().to_owned();
-    let at = now() - days_ago * 86_400;
-    sqlx::query(
-        "UPDATE bookings SET start_at = $2, end_at = $2 + 3600, blocked_start = $2,
-                blocked_end = $2 + 3600 WHERE id = $1",
-    )
-    .bind(&id)
-    .bind(at)
-    .execute(app.db.pool())
-    .await
-    .unwrap();
+    move_session(app, &id, now() - days_ago * 86_400).await;
     id
 }
 

@@ -37,14 +37,6 @@ async fn free_hours_with_priya(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-async fn status_of(app: &TestApp, booking_id: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
-        .bind(booking_id)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
-
 async fn credits_of(app: &TestApp, email: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT e.session_credits FROM enrollments e JOIN users u ON u.id = e.student_id

@@ -53,29 +53,12 @@ async fn student_with_credits(app: &TestApp) -> reqwest::Client {
 }
 
 async fn move_to_start_in(app: &TestApp, id: &str, seconds: i64) {
-    let start = now() + seconds;
-    sqlx::query(
-        "UPDATE bookings SET start_at = $2, end_at = $2 + 3600, blocked_start = $2,
-                blocked_end = $2 + 3600 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(start)
-    .execute(app.db.pool())
-    .await
-    .unwrap();
+    move_session(app, id, now() + seconds).await;
 }
 
 async fn join(app: &TestApp, browser: &reqwest::Client, id: &str) -> (u16, Value) {
     app.post_json(browser, "/api/video/token", json!({ "session_id": id }))
         .await
-}
-
-async fn status_of(app: &TestApp, id: &str) -> String {
-    sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
-        .bind(id)
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
 }
 
 /// A webhook token as PlugNmeet makes one (LiveKit's `AccessToken` with a `sha256` claim).

@@ -96,6 +96,29 @@ pub async fn set_daily_hours(app: &TestApp, st_id: &str, start_minute: i64, end_
 }
 
 /// The single number a query returns.
+/// Moves an hour-long session to start at `start` (its buffers with it), as if it had been
+/// booked for then: into the past to have taken place, or near now to be joined.
+pub async fn move_session(app: &TestApp, id: &str, start: i64) {
+    sqlx::query(
+        "UPDATE bookings SET start_at = $2, end_at = $2 + 3600, blocked_start = $2,
+                blocked_end = $2 + 3600 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(start)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+}
+
+/// A session's status as stored.
+pub async fn status_of(app: &TestApp, booking_id: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM bookings WHERE id = $1")
+        .bind(booking_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
         .fetch_one(app.db.pool())

@@ -1,12 +1,12 @@
 //! Background work: the outbox worker (emails and reminders, automatic refunds, and the local
-//! Stripe's deliveries, with retries and backoff), the release of expired booking holds, and
+//! Stripe's and the built-in room's deliveries, with retries and backoff), the release of expired booking holds, and
 //! the hourly housekeeping sweep and ledger check. Every
 //! app server runs them; a job's lease (with SKIP LOCKED on Postgres) and its lease token keep
 //! two servers from finishing the same job, and the message kept from the first attempt makes
 //! every retry send the same bytes under the same idempotency key, so the provider delivers it
 //! once.
 
-use crate::adapters::stripe;
+use crate::adapters::{stripe, video};
 use backend::AppState;
 use backend::mail::{Email, MailError};
 use backend::services::accounts::{self, ACCOUNT_EMAIL_KIND, AccountEmailJob};
@@ -83,13 +83,49 @@ async fn message(state: &AppState, job: &Job) -> Result<Option<Email>, Outcome> 
     }
 }
 
+/// How the local stand-ins post their events to this app's own webhook endpoints.
+fn own_webhook_client() -> &'static reqwest::Client {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default()
+    })
+}
+
+/// The built-in room's delivery of one report to PlugNmeet's webhook endpoint.
+async fn deliver_local_video_report(state: &AppState, job: &Job) -> Outcome {
+    #[derive(serde::Deserialize)]
+    struct Delivery {
+        body: String,
+    }
+    if !state.settings.local_video {
+        // Left from before PlugNmeet was configured: never sign them with its secret.
+        return Outcome::GiveUp("the built-in room is off".into());
+    }
+    let Ok(delivery) = serde_json::from_str::<Delivery>(&job.payload) else {
+        return Outcome::GiveUp("unreadable payload".into());
+    };
+    match video::local::deliver_report(
+        own_webhook_client(),
+        &state.settings.public_url,
+        &state.video_webhook_key,
+        &delivery.body,
+    )
+    .await
+    {
+        Ok(()) => Outcome::Done,
+        Err(error) => Outcome::Retry(error),
+    }
+}
+
 /// The local Stripe's delivery of one event to the webhook endpoint, as Stripe would send it.
 async fn deliver_local_stripe_event(state: &AppState, job: &Job) -> Outcome {
     #[derive(serde::Deserialize)]
     struct Delivery {
         event_id: String,
     }
-    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     if !state.settings.local_stripe {
         // Left from before Stripe's keys were set: never sign them with the real secret.
         return Outcome::GiveUp("the local Stripe is off".into());
@@ -100,15 +136,9 @@ async fn deliver_local_stripe_event(state: &AppState, job: &Job) -> Outcome {
     let Some(secret) = state.stripe_webhook_secrets.first() else {
         return Outcome::GiveUp("no webhook signing secret".into());
     };
-    let client = CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default()
-    });
     match stripe::local::deliver(
         &state.db,
-        client,
+        own_webhook_client(),
         &state.settings.public_url,
         secret,
         &delivery.event_id,
@@ -135,6 +165,7 @@ async fn refund(state: &AppState, job: &Job) -> Outcome {
 async fn run(state: &AppState, job: &Job) -> Outcome {
     match job.kind.as_str() {
         stripe::local::DELIVERY_KIND => return deliver_local_stripe_event(state, job).await,
+        video::local::REPORT_JOB_KIND => return deliver_local_video_report(state, job).await,
         payments::REFUND_JOB_KIND => return refund(state, job).await,
         _ => {}
     }

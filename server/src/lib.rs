@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod ops;
 pub mod rest;
 pub mod room_forms;
+pub mod rooms;
 pub mod security;
 pub mod telemetry;
 
@@ -67,6 +68,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         public_url: config.public_url.clone(),
         local_mode: config.env.local_modes(),
         local_stripe: config.stripe.is_none(),
+        local_video: config.plugnmeet.is_none(),
         job_lease_secs: config.job_lease_secs,
     };
     let mailer: Arc<dyn backend::mail::Mailer> = match &config.resend {
@@ -211,15 +213,24 @@ fn page_routes() -> Vec<AxumRouteListing> {
 struct HostState {
     app: AppState,
     leptos_options: LeptosOptions,
+    signals: rooms::bus::SignalBus,
+    policy: RequestPolicy,
 }
 
 pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops: usize) -> Router {
     let page_routes = page_routes();
     let (rest_routes, openapi) = rest::router_and_document();
     let openapi = std::sync::Arc::new(openapi);
+    let policy = RequestPolicy::new(
+        &state.settings.public_url,
+        state.settings.local_mode,
+        trusted_proxy_hops,
+    );
     let host = HostState {
         app: state.clone(),
         leptos_options: leptos_options.clone(),
+        signals: rooms::bus::SignalBus::start(state.db.clone()),
+        policy: policy.clone(),
     };
     // Pages and server functions find the backend's state in the Leptos context.
     let provide_state = {
@@ -231,11 +242,6 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops
         csrf_key: state.csrf_key.clone(),
         secure_cookie: state.settings.public_url.starts_with("https://"),
     };
-    let policy = RequestPolicy::new(
-        &state.settings.public_url,
-        state.settings.local_mode,
-        trusted_proxy_hops,
-    );
     let session_layer = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -308,6 +314,7 @@ pub fn router(state: AppState, leptos_options: LeptosOptions, trusted_proxy_hops
             axum::routing::post(dev_stripe::resend),
         )
         .route("/checkout/{id}/cancelled", get(checkout::cancelled))
+        .route("/api/sessions/{id}/room/signal", get(rooms::socket::signal))
         .route(
             "/sessions/{id}/checkout",
             axum::routing::post(checkout::pay_for_session),

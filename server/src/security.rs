@@ -52,7 +52,7 @@ impl RequestPolicy {
 
     /// Compares origins as browsers do: scheme, host (case-insensitively) and port, with the
     /// scheme's default port filled in.
-    fn allows(&self, origin: &str) -> bool {
+    pub(crate) fn allows(&self, origin: &str) -> bool {
         url::Url::parse(origin).is_ok_and(|claimed| {
             let claimed = claimed.origin();
             claimed.is_tuple() && self.allowed_origins.contains(&claimed)

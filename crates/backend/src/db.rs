@@ -78,6 +78,8 @@ pub struct Db {
     write_turn: Option<Arc<Mutex<()>>>,
     /// Public reads shared between requests, forgotten at each committed write (see `memo`).
     memo: Arc<Memo>,
+    /// Postgres: where to open a listening connection (see [`Db::listen`]).
+    postgres_url: Option<Arc<str>>,
 }
 
 /// This process's turn to write to SQLite (see `Db::write_turn`); the next writer's turn starts
@@ -187,11 +189,13 @@ impl Db {
             .connect(&url)
             .await?;
         let write_turn = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let postgres_url = (backend == Backend::Postgres).then(|| Arc::from(url.as_str()));
         Ok(Db {
             pool,
             backend,
             write_turn,
             memo: Arc::default(),
+            postgres_url,
         })
     }
 
@@ -262,6 +266,21 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Postgres: a connection of its own (outside the pool) listening on `channel`, for what the
+    /// app servers sharing this database tell each other with `pg_notify`. `None` on SQLite,
+    /// whose app servers are one process.
+    pub async fn listen(
+        &self,
+        channel: &str,
+    ) -> Result<Option<sqlx::postgres::PgListener>, sqlx::Error> {
+        let Some(url) = &self.postgres_url else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(channel).await?;
+        Ok(Some(listener))
     }
 
     pub async fn close(&self) {

@@ -61,6 +61,9 @@ pub struct Settings {
     /// The local Stripe stands in for Stripe (no keys configured; never in production): its
     /// checkout pages and event log are served under `/dev/stripe`.
     pub local_stripe: bool,
+    /// The built-in room stands in for PlugNmeet (not configured; never in production): its
+    /// signalling reports joins, leaves and the room's end as PlugNmeet-shaped webhooks.
+    pub local_video: bool,
     /// How long an outbox job is leased to the worker that claimed it.
     pub job_lease_secs: i64,
 }

@@ -4,7 +4,7 @@
 
 mod auth;
 mod courses;
-mod error;
+pub(crate) mod error;
 mod instructors;
 mod payments;
 mod sessions;

@@ -11,5 +11,6 @@ mod ladder;
 mod openapi;
 mod outbox;
 mod payments;
+mod rooms;
 mod session_payments;
 mod video;

@@ -12,7 +12,7 @@ const NOT_A_PARTICIPANT: &str = "You're not part of this session.";
 
 /// A session with Priya for a student with credits (or the given student), moved to start in
 /// five minutes: its room is open for joining. (the student's browser, the session id)
-async fn session_starting_soon(
+pub(crate) async fn session_starting_soon(
     app: &TestApp,
     student: Option<reqwest::Client>,
 ) -> (reqwest::Client, String) {
@@ -38,14 +38,19 @@ async fn session_starting_soon(
 /// paid), signed in.
 async fn student_with_credits(app: &TestApp) -> reqwest::Client {
     let email = format!("student-{}@example.com", uuid::Uuid::new_v4().simple());
-    let browser = crate::payments::new_student(app, &email).await;
+    student_with_credits_as(app, &email).await
+}
+
+/// The same, signed up as `email` (with the common `PASSWORD`).
+pub(crate) async fn student_with_credits_as(app: &TestApp, email: &str) -> reqwest::Client {
+    let browser = crate::payments::new_student(app, email).await;
     sqlx::query(
         "INSERT INTO enrollments (id, student_id, course_id, status, enrolled_at, session_credits)
          SELECT $1, id, $2, 'active', 0, 3 FROM users WHERE email_normalized = $3",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(rust_course())
-    .bind(&email)
+    .bind(email)
     .execute(app.db.pool())
     .await
     .unwrap();

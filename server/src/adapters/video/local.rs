@@ -66,3 +66,83 @@ impl VideoService for LocalRooms {
         })
     }
 }
+
+/// The outbox job that delivers one of the built-in room's reports.
+pub const REPORT_JOB_KIND: &str = "local_video_report";
+
+/// What the built-in room reports, as PlugNmeet would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    Joined,
+    Left,
+    Finished,
+}
+
+impl Report {
+    fn event(self) -> &'static str {
+        match self {
+            Report::Joined => "participant_joined",
+            Report::Left => "participant_left",
+            Report::Finished => "room_finished",
+        }
+    }
+}
+
+/// Queues a report about `entry`'s room, in PlugNmeet's shape (protojson: snake_case, 64-bit
+/// integers as strings), with its own event id and time; the outbox worker signs and posts it
+/// to `/api/webhooks/plugnmeet` (retrying until it is taken), so the built-in room's attendance
+/// goes through the same verification and rules as PlugNmeet's.
+pub async fn queue_report(
+    db: &backend::db::Db,
+    entry: &backend::services::booking::RoomEntry,
+    report: Report,
+    now: i64,
+) -> Result<(), wire::error::AppError> {
+    let mut body = serde_json::json!({
+        "event": report.event(),
+        "id": uuid::Uuid::now_v7().to_string(),
+        "created_at": now.to_string(),
+        "room": { "room_id": entry.room_id, "sid": entry.room_id, "name": entry.session_id },
+    });
+    if report != Report::Finished {
+        body["participant"] = serde_json::json!({
+            "identity": entry.user_id,
+            "name": entry.name,
+            "is_admin": entry.is_admin,
+        });
+    }
+    let mut conn = db.write_connection().await?;
+    backend::store::outbox::enqueue(
+        &mut conn,
+        REPORT_JOB_KIND,
+        &serde_json::json!({ "body": body.to_string() }),
+        now,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Signs and posts a queued report. `Err` asks for a retry.
+pub async fn deliver_report(
+    client: &reqwest::Client,
+    public_url: &str,
+    key: &VideoWebhookKey,
+    body: &str,
+) -> Result<(), String> {
+    let token = super::webhook::sign(body.as_bytes(), key, backend::store::unix_now())
+        .map_err(|error| error.to_string())?;
+    let response = client
+        .post(format!("{public_url}/api/webhooks/plugnmeet"))
+        .header(reqwest::header::AUTHORIZATION, token)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .map_err(|error| error.to_string())?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("the webhook answered {}", response.status()))
+    }
+}

@@ -15,19 +15,15 @@ fn video_error(error: VideoError) -> AppError {
     }
 }
 
-/// Opens the session's room if it is not open yet and issues the participant a token for it:
-/// the Student-Teacher as the room's admin. Only inside the join window (15 minutes before the
-/// start to 15 minutes after the end) and only for a paid session still to be held. Nothing is
-/// written until the video service has opened the room, and the outside calls are made with no
-/// transaction open. Both failures of the video service are 503s, told apart by their message:
-/// unreachable ("Video service unavailable. Try again.") or refusing ("Unable to connect.").
-pub async fn join_room(
+/// Who may be in a session's room now: one of its two participants, while the session is paid
+/// for and still to be held, inside the join window (15 minutes before the start to 15 minutes
+/// after the end). Otherwise the 403 or 409 that says why.
+async fn joinable(
     db: &Db,
-    video: &dyn crate::video::VideoService,
     user: &SessionUser,
     id: &str,
     now: i64,
-) -> Result<VideoJoin, AppError> {
+) -> Result<(BookingRow, Party), AppError> {
     let row = {
         let mut conn = db.pool().acquire().await?;
         load_booking(&mut conn, id).await?
@@ -48,19 +44,63 @@ pub async fn join_room(
         }
     }
     match attendance::join_window(row.start_at, row.end_at, now) {
-        JoinWindow::Open => {}
-        JoinWindow::OpensAt(opens) => {
-            return Err(AppError::Conflict(format!(
-                "You can join from {} (15 minutes before the start).",
-                instant_in(opens, &user.time_zone)
-            )));
-        }
-        JoinWindow::Closed => {
-            return Err(AppError::Conflict(
-                "This session's time to join is over.".into(),
-            ));
-        }
+        JoinWindow::Open => Ok((row, party)),
+        JoinWindow::OpensAt(opens) => Err(AppError::Conflict(format!(
+            "You can join from {} (15 minutes before the start).",
+            instant_in(opens, &user.time_zone)
+        ))),
+        JoinWindow::Closed => Err(AppError::Conflict(
+            "This session's time to join is over.".into(),
+        )),
     }
+}
+
+/// A participant at a session's room, before or after entering it: what the room's signalling
+/// needs to know about them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomEntry {
+    pub session_id: String,
+    pub room_id: String,
+    pub user_id: String,
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// Checks that `user` may be at the session's room now (as [`join_room`] does, with the same
+/// errors), without opening it.
+pub async fn room_entry(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    now: i64,
+) -> Result<RoomEntry, AppError> {
+    let (row, party) = joinable(db, user, id, now).await?;
+    let name = match party {
+        Party::Student => row.student_name,
+        Party::StudentTeacher => row.st_name,
+    };
+    Ok(RoomEntry {
+        room_id: store::room_id_of(&row.id),
+        session_id: row.id,
+        user_id: user.id.clone(),
+        name,
+        is_admin: party == Party::StudentTeacher,
+    })
+}
+
+/// Opens the session's room if it is not open yet and issues the participant a token for it:
+/// the Student-Teacher as the room's admin. Only for those [`room_entry`] lets in. Nothing is
+/// written until the video service has opened the room, and the outside calls are made with no
+/// transaction open. Both failures of the video service are 503s, told apart by their message:
+/// unreachable ("Video service unavailable. Try again.") or refusing ("Unable to connect.").
+pub async fn join_room(
+    db: &Db,
+    video: &dyn crate::video::VideoService,
+    user: &SessionUser,
+    id: &str,
+    now: i64,
+) -> Result<VideoJoin, AppError> {
+    let (row, party) = joinable(db, user, id, now).await?;
     let room_id = store::room_id_of(&row.id);
     let room = RoomRequest {
         room_id: room_id.clone(),

@@ -1,0 +1,274 @@
+//! `GET /api/sessions/:id/room/signal`, a WebSocket for each participant at a session's room
+//! page. Both sides say where they stand (device check passed, in the built-in room), which is
+//! the readiness each shows of the other; the built-in room's WebRTC offers, answers and network
+//! candidates go through it to the other side; and with the built-in room standing in for
+//! PlugNmeet, entering, leaving and the Student-Teacher ending the room are reported as
+//! PlugNmeet's webhooks would be.
+//!
+//! What the browser sends (JSON text frames):
+//! `{"type":"state","ready":bool,"in_room":bool}`, `{"type":"signal","data":…}`, `{"type":"end"}`.
+//! What it gets: `{"type":"welcome","local":bool,"is_admin":bool}`,
+//! `{"type":"peer","name":…,"ready":bool,"in_room":bool}`, `{"type":"peer_gone"}`,
+//! `{"type":"signal","data":…}`, `{"type":"ended"}`, `{"type":"error","message":…}`.
+
+use super::bus::{Signal, SignalBus};
+use crate::adapters::video::local::{self, Report};
+use crate::security::RequestPolicy;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use backend::AppState;
+use backend::auth::{SessionUser, SignedIn};
+use backend::services::booking::{self, RoomEntry};
+use backend::store::unix_now;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Larger than any offer a browser makes.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// A ping this often keeps proxies from closing a quiet socket and shows a dead one.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// Nothing heard (not even a pong) for this long: the browser is gone.
+const SILENT_FOR: Duration = Duration::from_secs(60);
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum FromBrowser {
+    State { ready: bool, in_room: bool },
+    Signal { data: Value },
+    End,
+}
+
+pub async fn signal(
+    State(app): State<AppState>,
+    State(bus): State<SignalBus>,
+    State(policy): State<RequestPolicy>,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    // Browsers send cookies with a WebSocket to any site's page: only ours may open one.
+    let from_our_page = headers
+        .get(header::ORIGIN)
+        .and_then(|origin| origin.to_str().ok())
+        .is_some_and(|origin| policy.allows(origin));
+    if !from_our_page {
+        return (
+            StatusCode::FORBIDDEN,
+            "This request didn't come from a PeerLoop page.",
+        )
+            .into_response();
+    }
+    let entry = match booking::room_entry(&app.db, &user, id.trim(), unix_now()).await {
+        Ok(entry) => entry,
+        Err(error) => return crate::rest::error::ApiError::from(error).into_response(),
+    };
+    upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| {
+            Participant {
+                app,
+                bus,
+                user,
+                entry,
+                connection: uuid::Uuid::new_v4().to_string(),
+                ready: false,
+                in_room: false,
+            }
+            .run(socket)
+        })
+}
+
+struct Participant {
+    app: AppState,
+    bus: SignalBus,
+    user: SessionUser,
+    entry: RoomEntry,
+    connection: String,
+    ready: bool,
+    in_room: bool,
+}
+
+impl Participant {
+    async fn run(mut self, mut socket: WebSocket) {
+        let mut signals = self.bus.subscribe();
+        let welcome = json!({
+            "type": "welcome",
+            "local": self.app.settings.local_video,
+            "is_admin": self.entry.is_admin,
+        });
+        if send(&mut socket, &welcome).await.is_err() {
+            return;
+        }
+        self.publish(self.state("hello")).await;
+        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut heard = tokio::time::Instant::now();
+        loop {
+            tokio::select! {
+                received = socket.recv() => {
+                    let Some(Ok(message)) = received else { break };
+                    heard = tokio::time::Instant::now();
+                    match message {
+                        Message::Text(text) => {
+                            if let Err(problem) = self.from_browser(&mut socket, &text).await {
+                                let error = json!({ "type": "error", "message": problem });
+                                if send(&mut socket, &error).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                        Message::Close(_) => break,
+                        _ => {}
+                    }
+                }
+                signal = signals.recv() => match signal {
+                    Ok(signal) => {
+                        if self.to_browser(&mut socket, &signal).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(RecvError::Lagged(skipped)) => {
+                        tracing::warn!(skipped, "a room socket fell behind its signals");
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+                _ = ping.tick() => {
+                    if heard.elapsed() > SILENT_FOR
+                        || socket.send(Message::Ping(Vec::new().into())).await.is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        if self.in_room {
+            self.report(Report::Left).await;
+        }
+        self.publish(json!({ "kind": "gone" })).await;
+    }
+
+    fn state(&self, kind: &str) -> Value {
+        json!({
+            "kind": kind,
+            "name": self.entry.name,
+            "ready": self.ready,
+            "in_room": self.in_room,
+        })
+    }
+
+    async fn from_browser(&mut self, socket: &mut WebSocket, text: &str) -> Result<(), String> {
+        let message: FromBrowser = serde_json::from_str(text)
+            .map_err(|error| format!("That message could not be read: {error}"))?;
+        match message {
+            FromBrowser::State { ready, in_room } => {
+                if in_room && !self.in_room {
+                    self.enter().await?;
+                } else if !in_room && self.in_room {
+                    self.report(Report::Left).await;
+                }
+                self.ready = ready;
+                self.in_room = in_room;
+                self.publish(self.state("state")).await;
+            }
+            FromBrowser::Signal { data } => {
+                self.publish(json!({ "kind": "signal", "data": data }))
+                    .await;
+            }
+            FromBrowser::End => {
+                if !self.entry.is_admin {
+                    return Err("Only the Student-Teacher ends the session.".into());
+                }
+                if self.app.settings.local_video {
+                    self.report(Report::Finished).await;
+                }
+                self.publish(json!({ "kind": "ended" })).await;
+                send(socket, &json!({ "type": "ended" }))
+                    .await
+                    .map_err(|error| error.to_string())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Entering the built-in room opens the session's room as joining PlugNmeet's does (with the
+    /// same checks, made again now), then reports the join.
+    async fn enter(&mut self) -> Result<(), String> {
+        if !self.app.settings.local_video {
+            return Ok(());
+        }
+        booking::join_room(
+            &self.app.db,
+            self.app.video.as_ref(),
+            &self.user,
+            &self.entry.session_id,
+            unix_now(),
+        )
+        .await
+        .map_err(|error| error.to_string())?;
+        self.report(Report::Joined).await;
+        Ok(())
+    }
+
+    async fn report(&self, report: Report) {
+        if !self.app.settings.local_video {
+            return;
+        }
+        if let Err(error) = local::queue_report(&self.app.db, &self.entry, report, unix_now()).await
+        {
+            tracing::error!(%error, ?report, "the built-in room could not queue its report");
+        }
+    }
+
+    async fn publish(&self, body: Value) {
+        let signal = Signal {
+            session_id: self.entry.session_id.clone(),
+            connection: self.connection.clone(),
+            user_id: self.entry.user_id.clone(),
+            body,
+        };
+        if let Err(error) = self.bus.publish(signal).await {
+            tracing::warn!(%error, "a room signal could not be published");
+        }
+    }
+
+    /// Passes on what the other participant's sockets said.
+    async fn to_browser(&mut self, socket: &mut WebSocket, signal: &Signal) -> Result<(), String> {
+        if signal.session_id != self.entry.session_id || signal.connection == self.connection {
+            return Ok(());
+        }
+        let kind = signal.body["kind"].as_str().unwrap_or_default();
+        // The same person's other tab: only the room's end concerns this one.
+        if signal.user_id == self.entry.user_id && kind != "ended" {
+            return Ok(());
+        }
+        let message = match kind {
+            "hello" | "state" => {
+                if kind == "hello" {
+                    // Someone arrived: tell them where this side stands.
+                    self.publish(self.state("state")).await;
+                }
+                json!({
+                    "type": "peer",
+                    "name": signal.body["name"],
+                    "ready": signal.body["ready"],
+                    "in_room": signal.body["in_room"],
+                })
+            }
+            "gone" => json!({ "type": "peer_gone" }),
+            "signal" => json!({ "type": "signal", "data": signal.body["data"] }),
+            "ended" => json!({ "type": "ended" }),
+            _ => return Ok(()),
+        };
+        send(socket, &message)
+            .await
+            .map_err(|error| error.to_string())
+    }
+}
+
+async fn send(socket: &mut WebSocket, message: &Value) -> Result<(), axum::Error> {
+    socket.send(Message::Text(message.to_string().into())).await
+}

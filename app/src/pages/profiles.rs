@@ -83,8 +83,13 @@ pub fn StudentTeacherProfilePage() -> impl IntoView {
                                         })
                                         .collect_view()}
                                 </ul>
-                                <p class="muted">
-                                    "Sessions taught and ratings appear once sessions can be booked."
+                                <p data-testid="st-record">
+                                    {format!(
+                                        "{} · {} session{} taught",
+                                        profile.rating,
+                                        profile.sessions_taught,
+                                        if profile.sessions_taught == 1 { "" } else { "s" },
+                                    )}
                                 </p>
                             </article>
                         }

@@ -1,7 +1,11 @@
 //! SROM, a session's room page (`/sessions/:id/room`): the way into the session's video room
 //! while it may be joined (from 15 minutes before the start to 15 minutes after the end), and the
 //! feedback each participant gives once it is completed. Both are plain forms, so the page works
-//! without JavaScript.
+//! without JavaScript. With it, the page checks the camera and microphone before joining, shows
+//! whether the other participant is ready, and holds the built-in video room (see `live`).
+
+#[cfg(feature = "hydrate")]
+mod live;
 
 use crate::api::sessions::{
     SessionDetail, UNABLE_TO_CONNECT, VIDEO_UNAVAILABLE, get_session_detail,
@@ -33,6 +37,52 @@ pub fn SessionRoomPage() -> impl IntoView {
             </Suspense>
         </section>
     }
+}
+
+/// What the live part of the page needs to know.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoomSetup {
+    pub session_id: String,
+    pub peer_name: String,
+    /// The Student-Teacher, who runs the room.
+    pub is_admin: bool,
+    /// In the built-in room (after joining); otherwise the device check before joining.
+    pub in_room: bool,
+}
+
+/// The live part, rendered in the browser once the page is hydrated (its code is a chunk of its
+/// own, fetched then); the server's page says what it needs.
+#[component]
+fn LiveRoom(setup: RoomSetup) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move || hydrated.set(true));
+    view! {
+        <noscript>
+            <p class="muted" data-testid="needs-js">
+                "The camera check and the built-in video room need JavaScript: turn it on and \
+                 reload this page."
+            </p>
+        </noscript>
+        {move || hydrated.get().then(|| live_view(setup.clone()))}
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn live_view(setup: RoomSetup) -> AnyView {
+    view! {
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Opening the room…"</p> }>
+            {
+                let setup = setup.clone();
+                Suspend::new(async move { live::live_room(setup).await })
+            }
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn live_view(_setup: RoomSetup) -> AnyView {
+    ().into_any()
 }
 
 /// What the join and feedback forms came back with (`?join=…`, `?feedback=…`).
@@ -76,7 +126,8 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
             "join-opens",
         ));
     }
-    if detail.can_join {
+    let in_local_room = detail.can_join && join.as_deref() == Some("local");
+    if detail.can_join && !in_local_room {
         notes.push((
             "muted",
             "Use a recent Chrome, Edge, Firefox or Safari with a camera and a microphone, allow \
@@ -87,15 +138,6 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
     }
     if let Some(text) = join_failed {
         notes.push(("form-alert", text.into(), "join-error"));
-    }
-    if join.as_deref() == Some("local") {
-        notes.push((
-            "form-status",
-            "You're checked in to the built-in room. Its video between your two browsers is not \
-             built yet: with PlugNmeet configured, this button takes you into the video room."
-                .into(),
-            "join-local",
-        ));
     }
     if thanked {
         notes.push((
@@ -131,7 +173,16 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
         .collect_view();
     // Plain forms: the server opens the room and sends the browser into it, or keeps the
     // feedback, and comes back here.
-    let join_form = detail.can_join.then(|| {
+    let live = detail.can_join.then(|| {
+        let setup = RoomSetup {
+            session_id: session.id.clone(),
+            peer_name: detail.with_name.clone(),
+            is_admin: detail.viewer_role == Party::StudentTeacher,
+            in_room: in_local_room,
+        };
+        view! { <LiveRoom setup /> }
+    });
+    let join_form = (detail.can_join && !in_local_room).then(|| {
         view! {
             <form method="post" action=format!("{page}/room/join")>
                 <CsrfField />
@@ -175,6 +226,7 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
             <dd>{detail.with_name.clone()}</dd>
         </dl>
         {notes}
+        {live}
         {join_form}
         {feedback_form}
         <p>

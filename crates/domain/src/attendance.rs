@@ -159,6 +159,20 @@ pub fn average_tenths(total_stars: i64, count: i64) -> Option<i64> {
     (count > 0).then(|| (total_stars * 10 * 2 + count) / (count * 2))
 }
 
+/// A Student-Teacher's rating as people read it, from its average in tenths of a star and how
+/// many ratings it is of: "Rated 4.5 of 5 (2 ratings)".
+pub fn rating_line(average_tenths: Option<i64>, count: i64) -> String {
+    match average_tenths.filter(|_| count > 0) {
+        None => "No ratings yet".to_owned(),
+        Some(tenths) => format!(
+            "Rated {}.{} of 5 ({count} rating{})",
+            tenths / 10,
+            tenths % 10,
+            if count == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,5 +332,14 @@ mod tests {
             let exact = stars.iter().sum::<i64>() as f64 / stars.len() as f64;
             prop_assert!((tenths as f64 / 10.0 - exact).abs() <= 0.05 + 1e-9);
         }
+    }
+
+    #[test]
+    fn a_rating_reads_as_its_rounded_average_and_count() {
+        let line = |stars, count| rating_line(average_tenths(stars, count), count);
+        assert_eq!(line(0, 0), "No ratings yet");
+        assert_eq!(line(5, 1), "Rated 5.0 of 5 (1 rating)");
+        assert_eq!(line(9, 2), "Rated 4.5 of 5 (2 ratings)");
+        assert_eq!(line(13, 3), "Rated 4.3 of 5 (3 ratings)");
     }
 }

@@ -79,6 +79,9 @@ pub struct StudentTeacher {
 pub struct StudentTeacherProfile {
     pub teacher: StudentTeacher,
     pub courses: Vec<crate::auth::TaughtCourse>,
+    /// "Rated 4.5 of 5 (2 ratings)", or "No ratings yet".
+    pub rating: String,
+    pub sessions_taught: i64,
 }
 
 /// The public creator profile (CPRO).

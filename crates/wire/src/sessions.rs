@@ -200,6 +200,8 @@ pub struct StChoice {
     pub time_zone: String,
     /// The next free time in the viewer's zone, e.g. "Tue 1 Dec 2026, 10:00–10:30".
     pub next_free: Option<String>,
+    /// "Rated 4.5 of 5 (2 ratings)", or "No ratings yet".
+    pub rating: String,
     pub selected: bool,
 }
 

@@ -507,6 +507,22 @@ async fn each_participant_gives_feedback_once_and_the_students_stars_rate_the_st
         students.push(student);
     }
     assert_eq!(rating(&app.get_json(&sts).await.1), (Some(4.5), Some(2)));
+    // People read it on her profile and on the booking page's S-T cards.
+    let (status, profile) = app.get_html(&format!("/sts/{}", priya())).await;
+    assert_eq!(status, 200);
+    assert!(profile.contains("Rated 4.5 of 5 (2 ratings)"), "{profile}");
+    let booking_page = students[0]
+        .get(app.url(&format!("/courses/{}/book", rust_course())))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        booking_page.contains("Rated 4.5 of 5 (2 ratings)"),
+        "{booking_page}"
+    );
 }
 
 /// A PlugNmeet stand-in: it answers only requests whose `API-KEY` is its key and whose

@@ -240,6 +240,7 @@ fn BookingView(page: BookingPage) -> impl IntoView {
                                     >
                                         <strong>{st.name.clone()}</strong>
                                         <span class="muted">{st.time_zone.clone()}</span>
+                                        <span data-testid="st-rating">{st.rating.clone()}</span>
                                         <span class="muted">
                                             {st
                                                 .next_free

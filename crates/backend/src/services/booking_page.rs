@@ -110,6 +110,10 @@ pub async fn booking_page(
                     &user.time_zone,
                 )
             }),
+            rating: domain::attendance::rating_line(
+                st.rating.map(|stars| (stars * 10.0).round() as i64),
+                st.rating_count,
+            ),
             selected: Some(st.id.as_str()) == st_id,
         })
         .collect();

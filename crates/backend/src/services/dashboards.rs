@@ -200,8 +200,14 @@ pub async fn student_teacher_profile(
     let person = store::find_person(db, user_id)
         .await?
         .ok_or_else(not_found)?;
+    let (sessions_taught, total_stars, ratings) = store::teaching_record(db, user_id).await?;
     Ok(StudentTeacherProfile {
         teacher: teacher(person),
         courses,
+        rating: domain::attendance::rating_line(
+            domain::attendance::average_tenths(total_stars, ratings),
+            ratings,
+        ),
+        sessions_taught,
     })
 }

@@ -86,6 +86,23 @@ pub async fn find_person(db: &Db, user_id: &str) -> Result<Option<PersonRow>, Ap
     )
 }
 
+/// A Student-Teacher's sessions taught, and the stars their students gave them in all and how
+/// many times (feedback about them as anyone's student does not count).
+pub async fn teaching_record(db: &Db, user_id: &str) -> Result<(i64, i64, i64), AppError> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM bookings WHERE st_id = $1 AND status = 'completed'),
+                (SELECT COALESCE(SUM(f.stars), 0) FROM session_feedback f
+                   JOIN bookings b ON b.id = f.booking_id
+                  WHERE b.st_id = $1 AND f.about_id = $1),
+                (SELECT COUNT(*) FROM session_feedback f
+                   JOIN bookings b ON b.id = f.booking_id
+                  WHERE b.st_id = $1 AND f.about_id = $1)",
+    )
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?)
+}
+
 /// The course's certified S-Ts, earliest certified first.
 pub async fn course_teachers(db: &Db, course_id: &str) -> Result<Vec<PersonRow>, AppError> {
     Ok(sqlx::query_as(

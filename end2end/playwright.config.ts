@@ -6,8 +6,12 @@ import * as path from "node:path";
 const executablePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const port = Number(process.env.PEERLOOP_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
-// A fresh SQLite database for every run, seeded with the demo data.
-const databaseDir = path.join(os.tmpdir(), `peerloop-e2e-${process.pid}-${Date.now()}`);
+// A fresh SQLite database for every run, seeded with the demo data. Kept in the environment, which
+// the test workers inherit, so a test can move a session into its join window (room.spec.ts).
+const databaseDir = (process.env.PEERLOOP_E2E_DATABASE_DIR ??= path.join(
+  os.tmpdir(),
+  `peerloop-e2e-${process.pid}-${Date.now()}`,
+));
 
 export default defineConfig({
   testDir: "./tests",
@@ -33,6 +37,10 @@ export default defineConfig({
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        // A camera and a microphone that play a test pattern and a beep; a page gets them only in
+        // a context granted the permissions (room.spec.ts), as a person would allow them.
+        "--use-fake-device-for-media-stream",
+        "--autoplay-policy=no-user-gesture-required",
       ],
     },
   },

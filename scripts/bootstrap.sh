@@ -33,6 +33,8 @@ if command -v apt-get >/dev/null 2>&1; then
   need_pkg pkg-config
   need_pkg brotli
   [ "$with_e2e" = 1 ] && need_pkg chromium
+  # The room journey moves its session into the join window in the SQLite file.
+  [ "$with_e2e" = 1 ] && need_pkg sqlite3
   if [ ${#apt_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
       echo "Missing Debian packages: ${apt_packages[*]} (run as root, or install them with sudo)" >&2

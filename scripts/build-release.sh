@@ -18,9 +18,9 @@ started=$SECONDS
 log "[1/4] server binary: cargo build --release -p server"
 peerloop_cargo build --release -p server --bin peerloop
 
-log "[2/4] browser WASM: cargo build -p frontend --profile wasm-release (wasm32)"
+log "[2/4] browser WASM: cargo build -p frontend -p room --profile wasm-release (wasm32)"
 mapfile -t wasm_args < <(peerloop_wasm_cargo_args)
-peerloop_cargo build --lib -p frontend --profile wasm-release "${wasm_args[@]}"
+peerloop_cargo build --lib -p frontend -p room --profile wasm-release "${wasm_args[@]}"
 
 log "[3/4] wasm-split-cli, wasm-bindgen and wasm-opt"
 rm -rf "$pkg"
@@ -66,12 +66,21 @@ cp "$split/__wasm_split.js" "$pkg/__wasm_split.js"
 "$tools/esbuild" "$pkg/peerloop.js" --minify --format=esm --log-level=warning \
   --outfile="$pkg/peerloop.min.js"
 mv "$pkg/peerloop.min.js" "$pkg/peerloop.js"
+# The room page's live part (crates/room), a module of its own that the page imports: room.js
+# loads room_bg.wasm beside it.
+room="$PEERLOOP_TARGET_DIR/room-bindgen"
+rm -rf "$room"
+wasm-bindgen --target web --no-typescript --out-dir "$room" --out-name room \
+  "$PEERLOOP_TARGET_DIR/wasm32-unknown-unknown/wasm-release/room.wasm"
+node "$PEERLOOP_ROOT/scripts/strip-link-sections.mjs" "$room/room_bg.wasm"
+wasm_opt -Os "$room/room_bg.wasm" "$pkg/room_bg.wasm"
+"$tools/esbuild" "$room/room.js" --minify --format=esm --log-level=warning --outfile="$pkg/room.js"
 
 log "[4/4] stylesheet, assets and precompressed copies"
 # Prefixed and lowered for browserslist's "defaults", the browsers most visitors use.
 "$tools/lightningcss" --minify --targets defaults "$PEERLOOP_ROOT/style/main.css" -o "$pkg/peerloop.css"
 cp -R "$PEERLOOP_ROOT/public/." "$site/"
-for file in "$pkg"/*.wasm "$pkg"/*.js "$pkg"/*.css; do
+for file in "$pkg"/*.wasm "$pkg"/*.js "$pkg"/*.css "$pkg"/snippets/*/*.js; do
   brotli --force --best --keep "$file"
   gzip --force --best --keep "$file"
 done

@@ -30,7 +30,7 @@ peerloop_cargo clippy --workspace --exclude frontend --all-targets --features ap
 
 step "clippy: browser build (hydrate, wasm32)"
 mapfile -t wasm_args < <(peerloop_wasm_cargo_args)
-peerloop_cargo clippy -p domain -p wire -p app -p frontend --features app/hydrate "${wasm_args[@]}" -- -D warnings
+peerloop_cargo clippy -p domain -p wire -p app -p frontend -p room --features app/hydrate "${wasm_args[@]}" -- -D warnings
 
 step "unit, property and integration tests on SQLite"
 PEERLOOP_TEST_DB=sqlite peerloop_cargo test --workspace --exclude frontend --features app/ssr

@@ -69,6 +69,10 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         local_mode: config.env.local_modes(),
         local_stripe: config.stripe.is_none(),
         local_video: config.plugnmeet.is_none(),
+        video_origin: config.plugnmeet.as_ref().and_then(|plugnmeet| {
+            let origin = url::Url::parse(&plugnmeet.server_url).ok()?.origin();
+            origin.is_tuple().then(|| origin.ascii_serialization())
+        }),
         job_lease_secs: config.job_lease_secs,
     };
     let mailer: Arc<dyn backend::mail::Mailer> = match &config.resend {

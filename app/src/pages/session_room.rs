@@ -2,10 +2,8 @@
 //! while it may be joined (from 15 minutes before the start to 15 minutes after the end), and the
 //! feedback each participant gives once it is completed. Both are plain forms, so the page works
 //! without JavaScript. With it, the page checks the camera and microphone before joining, shows
-//! whether the other participant is ready, and holds the built-in video room (see `live`).
-
-#[cfg(feature = "hydrate")]
-mod live;
+//! whether the other participant is ready, and holds the built-in video room: that live part is
+//! the `room` crate, a browser module of its own that this page loads (see `live_room`).
 
 use crate::api::sessions::{
     SessionDetail, UNABLE_TO_CONNECT, VIDEO_UNAVAILABLE, get_session_detail,
@@ -39,50 +37,49 @@ pub fn SessionRoomPage() -> impl IntoView {
     }
 }
 
-/// What the live part of the page needs to know.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RoomSetup {
-    pub session_id: String,
-    pub peer_name: String,
-    /// The Student-Teacher, who runs the room.
-    pub is_admin: bool,
-    /// In the built-in room (after joining); otherwise the device check before joining.
-    pub in_room: bool,
-}
-
-/// The live part, rendered in the browser once the page is hydrated (its code is a chunk of its
-/// own, fetched then); the server's page says what it needs.
-#[component]
-fn LiveRoom(setup: RoomSetup) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move || hydrated.set(true));
+/// The live part's place on the page: once the page is hydrated, `/pkg/room.js` (the `room`
+/// crate) is imported and started in it, with what its data attributes say (the session, the
+/// other participant, whether the viewer runs the room, and whether they are in it or checking
+/// their devices first). It stops itself when the place leaves the page.
+fn live_room(
+    session_id: String,
+    peer_name: String,
+    is_admin: bool,
+    in_room: bool,
+) -> impl IntoView {
+    let place = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    place.on_load(|place| browser::open_room(&place));
+    let flag = |on: bool| if on { "true" } else { "false" };
     view! {
-        <noscript>
-            <p class="muted" data-testid="needs-js">
-                "The camera check and the built-in video room need JavaScript: turn it on and \
-                 reload this page."
-            </p>
-        </noscript>
-        {move || hydrated.get().then(|| live_view(setup.clone()))}
+        <div
+            node_ref=place
+            data-session=session_id
+            data-peer=peer_name
+            data-admin=flag(is_admin)
+            data-in-room=flag(in_room)
+        ></div>
     }
 }
 
 #[cfg(feature = "hydrate")]
-fn live_view(setup: RoomSetup) -> AnyView {
-    view! {
-        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Opening the room…"</p> }>
-            {
-                let setup = setup.clone();
-                Suspend::new(async move { live::live_room(setup).await })
-            }
-        </Suspense>
-    }
-    .into_any()
-}
+mod browser {
+    use wasm_bindgen::prelude::*;
 
-#[cfg(not(feature = "hydrate"))]
-fn live_view(_setup: RoomSetup) -> AnyView {
-    ().into_any()
+    // A dynamic import, so the room module is fetched only here (wasm-bindgen has no syntax of
+    // its own for one); the snippet is served from /pkg beside the app's own script. The room is
+    // stopped once its place has left the page (a client-side navigation away).
+    #[wasm_bindgen(inline_js = "export function openRoom(place) { \
+        let room, gone = false; \
+        const watch = setInterval(() => { if (!place.isConnected) { \
+          gone = true; clearInterval(watch); room?.stop(); } }, 1000); \
+        import('/pkg/room.js').then(async (module) => { await module.default(); \
+          if (!gone) room = module.start(place); }) \
+          .catch((error) => console.error('the room could not start', error)); }")]
+    extern "C" {
+        #[wasm_bindgen(js_name = openRoom)]
+        pub fn open_room(place: &web_sys::HtmlElement);
+    }
 }
 
 /// What the join and feedback forms came back with (`?join=…`, `?feedback=…`).
@@ -127,6 +124,16 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
         ));
     }
     let in_local_room = detail.can_join && join.as_deref() == Some("local");
+    if detail.can_join {
+        // Hidden by the stylesheet once the page is hydrated.
+        notes.push((
+            "muted needs-js",
+            "The camera check and the built-in video room need JavaScript: turn it on and \
+             reload this page."
+                .into(),
+            "needs-js",
+        ));
+    }
     if detail.can_join && !in_local_room {
         notes.push((
             "muted",
@@ -149,7 +156,7 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
     if let Some(refused) = feedback_refused.filter(|_| detail.feedback_due) {
         notes.push(("form-alert", refused.to_string(), "feedback-error"));
     }
-    if notes.is_empty() && !detail.feedback_due {
+    if notes.is_empty() && !detail.feedback_due && !in_local_room {
         let text = match session.status {
             BookingStatus::Completed => "This session is over.",
             BookingStatus::Cancelled => "This session was cancelled.",
@@ -165,7 +172,7 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
         .map(|(class, text, testid)| {
             let role = match class {
                 "form-alert" => Some("alert"),
-                "muted" => None,
+                _ if class.starts_with("muted") => None,
                 _ => Some("status"),
             };
             view! { <p class=class role=role data-testid=testid>{text}</p> }
@@ -174,13 +181,12 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
     // Plain forms: the server opens the room and sends the browser into it, or keeps the
     // feedback, and comes back here.
     let live = detail.can_join.then(|| {
-        let setup = RoomSetup {
-            session_id: session.id.clone(),
-            peer_name: detail.with_name.clone(),
-            is_admin: detail.viewer_role == Party::StudentTeacher,
-            in_room: in_local_room,
-        };
-        view! { <LiveRoom setup /> }
+        live_room(
+            session.id.clone(),
+            detail.with_name.clone(),
+            detail.viewer_role == Party::StudentTeacher,
+            in_local_room,
+        )
     });
     let join_form = (detail.can_join && !in_local_room).then(|| {
         view! {

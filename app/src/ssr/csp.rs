@@ -18,10 +18,17 @@ pub fn apply() {
     } else {
         ""
     };
+    // SROM's join form is answered with a redirect into PlugNmeet's room, and browsers hold a
+    // form's redirects to `form-action` too.
+    let video_origin = use_context::<backend::AppState>()
+        .and_then(|state| state.settings.video_origin.clone())
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'{live_reload}; \
-         object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'self'; form-action 'self'{video_origin}; \
+         frame-ancestors 'none'"
     );
     if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
         response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);

@@ -64,6 +64,9 @@ pub struct Settings {
     /// The built-in room stands in for PlugNmeet (not configured; never in production): its
     /// signalling reports joins, leaves and the room's end as PlugNmeet-shaped webhooks.
     pub local_video: bool,
+    /// PlugNmeet's origin (e.g. `https://video.example`), where SROM's join form sends people on
+    /// to: the pages' `form-action` must allow it. `None` with the built-in room.
+    pub video_origin: Option<String>,
     /// How long an outbox job is leased to the worker that claimed it.
     pub job_lease_secs: i64,
 }

@@ -820,3 +820,31 @@ async fn the_room_page_joins_and_takes_feedback_without_javascript() {
     assert_eq!(back, app.url(&format!("/sessions/{id}/room?join=local")));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM session_rooms").await, 1);
 }
+
+/// The `form-action` directive of a page's Content-Security-Policy.
+async fn form_action_of_pages(app: &TestApp) -> String {
+    let response = app.get("/").await;
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    policy
+        .split(';')
+        .map(str::trim)
+        .find(|directive| directive.starts_with("form-action"))
+        .expect("the policy limits where forms go")
+        .to_owned()
+}
+
+/// SROM's join form is answered with a redirect into PlugNmeet's room, and browsers hold a form's
+/// redirects to the page's `form-action` too: PlugNmeet's origin must be in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_plugnmeet_the_pages_let_the_join_form_go_on_into_its_room() {
+    let app = spawn_with_plugnmeet_at("https://video.example:8443/").await;
+    assert_eq!(
+        form_action_of_pages(&app).await,
+        "form-action 'self' https://video.example:8443"
+    );
+    let built_in = spawn_app().await;
+    assert_eq!(form_action_of_pages(&built_in).await, "form-action 'self'");
+}

@@ -1,0 +1,160 @@
+// Journey: SROM and the built-in room. Alex books Emily, the session is moved into its join
+// window, and each opens the room page in a browser of their own with Chromium's fake camera and
+// microphone: both pass the device check and see that the other has, join the built-in room, see
+// each other's video playing (frames advancing), and the attendance is recorded through the
+// signed webhook endpoint. Emily ends the session; both get the feedback form, and Alex's stars
+// show on Emily's card when booking. Also: someone else sees the 403 message, and a browser whose
+// camera is blocked is told what to do. Hydrated only: the room is WebRTC.
+import { execFileSync } from "node:child_process";
+import type { Browser, BrowserContext, Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { logIn, open, screenshot } from "./support";
+
+const STUDENT = { email: "alex.kim@example.com", name: "Alex Kim" };
+const TEACHER = { email: "emily.carter@example.com", name: "Emily Carter" };
+
+/** Runs one statement on the e2e server's SQLite file (see playwright.config.ts). */
+function sql(statement: string): string {
+  const database = `${process.env.PEERLOOP_E2E_DATABASE_DIR}/peerloop.db`;
+  return execFileSync("sqlite3", ["-cmd", ".timeout 10000", database, statement], {
+    encoding: "utf8",
+  }).trim();
+}
+
+async function signedIn(
+  browser: Browser,
+  testInfo: TestInfo,
+  email: string,
+  permissions: string[],
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL, permissions });
+  const page = await context.newPage();
+  await logIn(page, testInfo, email);
+  return { context, page };
+}
+
+/** Books Emily's first free hour for Alex through the API, then moves it to start in 5 minutes. */
+async function sessionStartingSoon(student: Page, baseURL: string): Promise<string> {
+  const emily = sql(`SELECT id FROM users WHERE email = '${TEACHER.email}'`);
+  const course = sql("SELECT id FROM courses WHERE title = 'Rust Foundations'");
+  const from = new Date().toISOString();
+  const to = new Date(Date.now() + 14 * 86_400_000).toISOString();
+  const availability = await student.request.get(
+    `/api/sts/${emily}/availability?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+  );
+  expect(availability.status()).toBe(200);
+  const slots: { start_at: string; duration_minutes: number }[] = (await availability.json()).slots;
+  const hour = slots.find((slot) => slot.duration_minutes === 60);
+  expect(hour, "Emily has a free hour").toBeTruthy();
+  const booked = await student.request.post("/api/sessions", {
+    headers: { origin: baseURL },
+    data: { st_id: emily, course_id: course, start_at: hour!.start_at, duration_minutes: 60 },
+  });
+  expect(booked.status(), await booked.text()).toBe(201);
+  const id: string = (await booked.json()).id;
+  const start = Math.floor(Date.now() / 1000) + 300;
+  sql(
+    `UPDATE bookings SET start_at = ${start}, end_at = ${start + 3600}, blocked_start = ${start},
+       blocked_end = ${start + 3600} WHERE id = '${id}'`,
+  );
+  return id;
+}
+
+/** The video is showing someone's camera: it has a picture, and its frames keep coming. */
+async function expectPlaying(page: Page, testId: string): Promise<void> {
+  const video = page.getByTestId(testId);
+  await expect
+    .poll(() => video.evaluate((element: HTMLVideoElement) => element.videoWidth), {
+      message: `${testId} has a picture`,
+    })
+    .toBeGreaterThan(0);
+  const frames = () =>
+    video.evaluate((element: HTMLVideoElement) => element.getVideoPlaybackQuality().totalVideoFrames);
+  const before = await frames();
+  await expect.poll(frames, { message: `${testId}'s frames advance` }).toBeGreaterThan(before + 5);
+}
+
+test("two people hold a session in the built-in room, then rate it @js-only", async ({
+  browser,
+  page,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const baseURL = testInfo.project.use.baseURL!;
+  const student = await signedIn(browser, testInfo, STUDENT.email, ["camera", "microphone"]);
+  const id = await sessionStartingSoon(student.page, baseURL);
+  const room = `/sessions/${id}/room`;
+
+  // Someone else is turned away with the seed's message.
+  await logIn(page, testInfo, "jordan.lee@example.com");
+  await open(page, room, testInfo);
+  await expect(page.getByText("You're not part of this session.")).toBeVisible();
+
+  // A browser whose camera is blocked says how to allow it.
+  const blocked = await signedIn(browser, testInfo, STUDENT.email, []);
+  await open(blocked.page, room, testInfo);
+  await expect(blocked.page.getByTestId("device-problem")).toContainText("blocked the camera");
+  await screenshot(blocked.page, testInfo, "room-camera-blocked");
+  await blocked.context.close();
+
+  // The device check passes in both browsers, and each sees the other's readiness.
+  await open(student.page, room, testInfo);
+  await expect(student.page.getByTestId("device-ready")).toBeVisible();
+  await expectPlaying(student.page, "preview");
+  await expect(student.page.getByLabel("Camera", { exact: true })).toBeVisible();
+  const teacher = await signedIn(browser, testInfo, TEACHER.email, ["camera", "microphone"]);
+  await open(teacher.page, room, testInfo);
+  await expect(teacher.page.getByTestId("device-ready")).toBeVisible();
+  await expect(student.page.getByTestId("peer-status")).toContainText(
+    `${TEACHER.name} has checked their camera and microphone and is ready.`,
+  );
+  await expect(teacher.page.getByTestId("peer-status")).toContainText(`${STUDENT.name} has checked`);
+  await screenshot(student.page, testInfo, "room-device-check");
+
+  // Emily joins first and waits; Alex sees her waiting, joins, and each sees the other.
+  await teacher.page.getByTestId("join").click();
+  await expect(teacher.page.getByTestId("room-status")).toContainText(`Waiting for ${STUDENT.name}`);
+  await expect(student.page.getByTestId("peer-status")).toContainText(
+    `${TEACHER.name} is in the room, waiting for you.`,
+  );
+  await student.page.getByTestId("join").click();
+  for (const [who, other] of [
+    [student.page, TEACHER.name],
+    [teacher.page, STUDENT.name],
+  ] as const) {
+    await expect(who.getByTestId("room-status")).toContainText(`You're in the room with ${other}.`);
+    await expectPlaying(who, "remote-video");
+  }
+  // Both joins came through the signed webhook; the session started.
+  await expect
+    .poll(() =>
+      sql(`SELECT COUNT(*) FROM session_attendance WHERE booking_id = '${id}' AND presence = 'joined'`),
+    )
+    .toBe("2");
+  expect(sql(`SELECT status FROM bookings WHERE id = '${id}'`)).toBe("in_progress");
+  await student.page.getByTestId("mute").click();
+  await expect(student.page.getByTestId("mute")).toHaveText("Unmute");
+  await screenshot(student.page, testInfo, "room-student");
+  await screenshot(teacher.page, testInfo, "room-teacher");
+
+  // Emily ends the session: both were there, so it is completed, and both are asked for feedback.
+  await teacher.page.getByTestId("end").click();
+  for (const who of [student.page, teacher.page]) {
+    await expect(who.getByTestId("feedback")).toBeVisible({ timeout: 20_000 });
+  }
+  expect(sql(`SELECT status FROM bookings WHERE id = '${id}'`)).toBe("completed");
+  await screenshot(student.page, testInfo, "room-feedback");
+  await student.page.getByLabel("5 stars").check();
+  await student.page.getByLabel("Anything to add? (optional)").fill("Clear and patient.");
+  await student.page.getByTestId("feedback-submit").click();
+  await expect(student.page.getByTestId("feedback-sent")).toBeVisible();
+  await teacher.page.getByLabel("4 stars").check();
+  await teacher.page.getByTestId("feedback-submit").click();
+  await expect(teacher.page.getByTestId("feedback-sent")).toBeVisible();
+
+  // Alex's stars are Emily's rating on her card when booking (Emily's about Alex are not).
+  const course = sql("SELECT id FROM courses WHERE title = 'Rust Foundations'");
+  await open(student.page, `/courses/${course}/book`, testInfo);
+  await expect(
+    student.page.getByTestId("st-choice").filter({ hasText: TEACHER.name }).getByTestId("st-rating"),
+  ).toHaveText("Rated 5.0 of 5 (1 rating)");
+});

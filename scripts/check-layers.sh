@@ -15,7 +15,7 @@ allowed = {
     "backend": {"domain", "wire"},
     "app": {"domain", "wire", "backend"},
     "frontend": {"app"},
-    # The room page's live part, a browser module of its own: it depends on none of ours.
+    # The live part of the room page, a browser module of its own: it depends on none of ours.
     "room": set(),
     "server": {"domain", "wire", "backend", "app"},
 }

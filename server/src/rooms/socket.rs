@@ -114,7 +114,7 @@ impl Participant {
                     heard = tokio::time::Instant::now();
                     match message {
                         Message::Text(text) => {
-                            if let Err(problem) = self.from_browser(&mut socket, &text).await {
+                            if let Err(problem) = self.handle_browser_message(&mut socket, &text).await {
                                 let error = json!({ "type": "error", "message": problem });
                                 if send(&mut socket, &error).await.is_err() {
                                     break;
@@ -127,7 +127,7 @@ impl Participant {
                 }
                 signal = signals.recv() => match signal {
                     Ok(signal) => {
-                        if self.to_browser(&mut socket, &signal).await.is_err() {
+                        if self.forward_to_browser(&mut socket, &signal).await.is_err() {
                             break;
                         }
                     }
@@ -160,7 +160,11 @@ impl Participant {
         })
     }
 
-    async fn from_browser(&mut self, socket: &mut WebSocket, text: &str) -> Result<(), String> {
+    async fn handle_browser_message(
+        &mut self,
+        socket: &mut WebSocket,
+        text: &str,
+    ) -> Result<(), String> {
         let message: FromBrowser = serde_json::from_str(text)
             .map_err(|error| format!("That message could not be read: {error}"))?;
         match message {
@@ -236,7 +240,11 @@ impl Participant {
     }
 
     /// Passes on what the other participant's sockets said.
-    async fn to_browser(&mut self, socket: &mut WebSocket, signal: &Signal) -> Result<(), String> {
+    async fn forward_to_browser(
+        &mut self,
+        socket: &mut WebSocket,
+        signal: &Signal,
+    ) -> Result<(), String> {
         if signal.session_id != self.entry.session_id || signal.connection == self.connection {
             return Ok(());
         }

@@ -74,7 +74,7 @@ async function expectPlaying(page: Page, testId: string): Promise<void> {
   await expect.poll(frames, { message: `${testId}'s frames advance` }).toBeGreaterThan(before + 5);
 }
 
-test("two people hold a session in the built-in room, then rate it @js-only", async ({
+test("two people hold a session in the built-in room, then rate it and play its recording @js-only", async ({
   browser,
   page,
 }, testInfo) => {
@@ -150,6 +150,26 @@ test("two people hold a session in the built-in room, then rate it @js-only", as
   await teacher.page.getByLabel("4 stars").check();
   await teacher.page.getByTestId("feedback-submit").click();
   await expect(teacher.page.getByTestId("feedback-sent")).toBeVisible();
+
+  // Emily's browser recorded the call and uploaded it when she ended it: after the copy into
+  // the blob store, Alex can play it back through its signed link.
+  let recordings: { url: string; content_type: string; size_bytes: number }[] = [];
+  await expect
+    .poll(
+      async () => {
+        const listed = await student.page.request.get(`/api/sessions/${id}/recordings`);
+        recordings = (await listed.json()).recordings ?? [];
+        return recordings.length;
+      },
+      { message: "the recording is kept", timeout: 20_000 },
+    )
+    .toBe(1);
+  expect(recordings[0].content_type).toBe("video/webm");
+  const played = await student.page.request.get(recordings[0].url);
+  expect(played.status()).toBe(200);
+  expect(played.headers()["content-type"]).toBe("video/webm");
+  expect((await played.body()).length).toBe(recordings[0].size_bytes);
+  expect(recordings[0].size_bytes).toBeGreaterThan(10_000);
 
   // Alex's stars are Emily's rating on her card when booking (Emily's about Alex are not).
   const course = sql("SELECT id FROM courses WHERE title = 'Rust Foundations'");

@@ -70,6 +70,11 @@ pub struct Config {
     /// PlugNmeet, when `PLUGNMEET_SERVER_URL` is set; otherwise the built-in room (development
     /// only).
     pub plugnmeet: Option<PlugNmeetConfig>,
+    /// Cloudflare R2, when `R2_BUCKET` is set; otherwise a local directory (development only).
+    pub r2: Option<R2Config>,
+    /// `PEERLOOP_BLOB_DIR`: the local directory recordings are kept in without R2
+    /// (`data/blobs` by default).
+    pub blob_dir: std::path::PathBuf,
     /// The sender of every email, e.g. "PeerLoop <sessions@example.com>".
     pub mail_from: String,
     /// How often the outbox worker looks for due jobs when idle.
@@ -107,6 +112,18 @@ pub struct PlugNmeetConfig {
     pub api_key: String,
     /// `PLUGNMEET_API_SECRET`: signs our requests and its webhooks.
     pub api_secret: Secret,
+}
+
+#[derive(Clone, Debug)]
+pub struct R2Config {
+    /// `R2_ENDPOINT`, or `https://<R2_ACCOUNT_ID>.r2.cloudflarestorage.com` (any S3-compatible
+    /// endpoint works; the tests run one of their own).
+    pub endpoint: String,
+    /// `R2_BUCKET`.
+    pub bucket: String,
+    /// `R2_ACCESS_KEY_ID` and `R2_SECRET_ACCESS_KEY`: an R2 API token's S3 credentials.
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -291,6 +308,30 @@ impl Config {
         if plugnmeet.is_none() && env == RunEnv::Production {
             return Err(ConfigError::MissingInProduction("PLUGNMEET_SERVER_URL"));
         }
+        let r2 = match get("R2_BUCKET") {
+            None => None,
+            Some(bucket) => Some(R2Config {
+                endpoint: match (get("R2_ENDPOINT"), get("R2_ACCOUNT_ID")) {
+                    (Some(endpoint), _) => endpoint.trim_end_matches('/').to_owned(),
+                    (None, Some(account)) => {
+                        format!("https://{account}.r2.cloudflarestorage.com")
+                    }
+                    (None, None) => return Err(ConfigError::Needs("R2_ACCOUNT_ID", "R2_BUCKET")),
+                },
+                bucket,
+                access_key_id: get("R2_ACCESS_KEY_ID")
+                    .ok_or(ConfigError::Needs("R2_ACCESS_KEY_ID", "R2_BUCKET"))?,
+                secret_access_key: get("R2_SECRET_ACCESS_KEY")
+                    .map(Secret::new)
+                    .ok_or(ConfigError::Needs("R2_SECRET_ACCESS_KEY", "R2_BUCKET"))?,
+            }),
+        };
+        if r2.is_none() && env == RunEnv::Production {
+            return Err(ConfigError::MissingInProduction("R2_BUCKET"));
+        }
+        let blob_dir = get("PEERLOOP_BLOB_DIR")
+            .unwrap_or_else(|| "data/blobs".into())
+            .into();
         let mail_from = get("PEERLOOP_MAIL_FROM")
             .unwrap_or_else(|| "PeerLoop <sessions@peerloop.local>".into());
         let job_poll = match get("PEERLOOP_JOB_POLL_MS") {
@@ -325,6 +366,8 @@ impl Config {
             resend,
             stripe,
             plugnmeet,
+            r2,
+            blob_dir,
             mail_from,
             job_poll,
         })
@@ -412,6 +455,10 @@ mod tests {
             ("PLUGNMEET_SERVER_URL", "https://video.example"),
             ("PLUGNMEET_API_KEY", "pnm_key"),
             ("PLUGNMEET_API_SECRET", "pnm_secret"),
+            ("R2_BUCKET", "recordings"),
+            ("R2_ACCOUNT_ID", "acct"),
+            ("R2_ACCESS_KEY_ID", "r2_key"),
+            ("R2_SECRET_ACCESS_KEY", "r2_secret"),
             ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
             ("PEERLOOP_PUBLIC_URL", "https://peerloop.example"),
         ])
@@ -425,6 +472,10 @@ mod tests {
                 ("PLUGNMEET_SERVER_URL", "https://video.example"),
                 ("PLUGNMEET_API_KEY", "pnm_key"),
                 ("PLUGNMEET_API_SECRET", "pnm_secret"),
+                ("R2_BUCKET", "recordings"),
+                ("R2_ACCOUNT_ID", "acct"),
+                ("R2_ACCESS_KEY_ID", "r2_key"),
+                ("R2_SECRET_ACCESS_KEY", "r2_secret"),
                 ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
                 ("PEERLOOP_PUBLIC_URL", "https://peerloop.example"),
                 ("PEERLOOP_DEMO_DATA", "true")
@@ -560,6 +611,10 @@ mod tests {
                     ("PLUGNMEET_SERVER_URL", "https://video.example"),
                     ("PLUGNMEET_API_KEY", "pnm_key"),
                     ("PLUGNMEET_API_SECRET", "pnm_secret"),
+                    ("R2_BUCKET", "recordings"),
+                    ("R2_ACCOUNT_ID", "acct"),
+                    ("R2_ACCESS_KEY_ID", "r2_key"),
+                    ("R2_SECRET_ACCESS_KEY", "r2_secret"),
                     ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
                     ("PEERLOOP_PUBLIC_URL", url)
                 ])
@@ -575,6 +630,10 @@ mod tests {
                 ("PLUGNMEET_SERVER_URL", "https://video.example"),
                 ("PLUGNMEET_API_KEY", "pnm_key"),
                 ("PLUGNMEET_API_SECRET", "pnm_secret"),
+                ("R2_BUCKET", "recordings"),
+                ("R2_ACCOUNT_ID", "acct"),
+                ("R2_ACCESS_KEY_ID", "r2_key"),
+                ("R2_SECRET_ACCESS_KEY", "r2_secret"),
                 ("STRIPE_WEBHOOK_SECRET", "whsec_x")
             ])
             .unwrap_err(),
@@ -610,6 +669,53 @@ mod tests {
         assert_eq!(plugnmeet.server_url, "https://video.example");
         assert!(!format!("{with_plugnmeet:?}").contains("pnm_secret"));
         assert!(config(&[]).unwrap().plugnmeet.is_none());
+    }
+
+    #[test]
+    fn production_refuses_local_blobs_and_r2_needs_its_account_and_token() {
+        assert_eq!(
+            config(&[
+                ("PEERLOOP_ENV", "production"),
+                ("RESEND_API_KEY", "re_x"),
+                ("STRIPE_SECRET_KEY", "sk_test_x"),
+                ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
+                ("PLUGNMEET_SERVER_URL", "https://video.example"),
+                ("PLUGNMEET_API_KEY", "pnm_key"),
+                ("PLUGNMEET_API_SECRET", "pnm_secret"),
+                ("PEERLOOP_PUBLIC_URL", "https://peerloop.example")
+            ])
+            .unwrap_err(),
+            ConfigError::MissingInProduction("R2_BUCKET")
+        );
+        assert_eq!(
+            config(&[("R2_BUCKET", "recordings")]).unwrap_err(),
+            ConfigError::Needs("R2_ACCOUNT_ID", "R2_BUCKET")
+        );
+        assert_eq!(
+            config(&[("R2_BUCKET", "recordings"), ("R2_ACCOUNT_ID", "acct")]).unwrap_err(),
+            ConfigError::Needs("R2_ACCESS_KEY_ID", "R2_BUCKET")
+        );
+        let with_r2 = config(&[
+            ("R2_BUCKET", "recordings"),
+            ("R2_ACCOUNT_ID", "acct"),
+            ("R2_ACCESS_KEY_ID", "r2_key"),
+            ("R2_SECRET_ACCESS_KEY", "r2_secret"),
+        ])
+        .unwrap();
+        let r2 = with_r2.r2.as_ref().unwrap();
+        assert_eq!(r2.endpoint, "https://acct.r2.cloudflarestorage.com");
+        assert!(!format!("{with_r2:?}").contains("r2_secret"));
+        let elsewhere = config(&[
+            ("R2_BUCKET", "recordings"),
+            ("R2_ENDPOINT", "http://127.0.0.1:9000/"),
+            ("R2_ACCESS_KEY_ID", "r2_key"),
+            ("R2_SECRET_ACCESS_KEY", "r2_secret"),
+        ])
+        .unwrap();
+        assert_eq!(elsewhere.r2.unwrap().endpoint, "http://127.0.0.1:9000");
+        let local = config(&[]).unwrap();
+        assert!(local.r2.is_none());
+        assert_eq!(local.blob_dir, std::path::Path::new("data/blobs"));
     }
 
     #[test]

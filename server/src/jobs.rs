@@ -1,5 +1,6 @@
-//! Background work: the outbox worker (emails and reminders, automatic refunds, and the local
-//! Stripe's and the built-in room's deliveries, with retries and backoff), the release of expired booking holds, and
+//! Background work: the outbox worker (emails and reminders, automatic refunds, copying
+//! recordings into the blob store, and the local Stripe's and the built-in room's deliveries,
+//! with retries and backoff), the release of expired booking holds, and
 //! the hourly housekeeping sweep and ledger check. Every
 //! app server runs them; a job's lease (with SKIP LOCKED on Postgres) and its lease token keep
 //! two servers from finishing the same job, and the message kept from the first attempt makes
@@ -162,11 +163,32 @@ async fn refund(state: &AppState, job: &Job) -> Outcome {
     }
 }
 
+/// A recording the video service reported ready, copied into the blob store.
+async fn copy_recording(state: &AppState, job: &Job) -> Outcome {
+    let Ok(copy) = serde_json::from_str::<booking::RecordingJob>(&job.payload) else {
+        return Outcome::GiveUp("unreadable payload".into());
+    };
+    match booking::copy_recording(
+        &state.db,
+        state.video.as_ref(),
+        state.blobs.as_ref(),
+        &copy.record_id,
+        unix_now(),
+    )
+    .await
+    {
+        Ok(()) => Outcome::Done,
+        Err(booking::RecordingCopyError::Retry(error)) => Outcome::Retry(error),
+        Err(booking::RecordingCopyError::GiveUp(error)) => Outcome::GiveUp(error),
+    }
+}
+
 async fn run(state: &AppState, job: &Job) -> Outcome {
     match job.kind.as_str() {
         stripe::local::DELIVERY_KIND => return deliver_local_stripe_event(state, job).await,
         video::local::REPORT_JOB_KIND => return deliver_local_video_report(state, job).await,
         payments::REFUND_JOB_KIND => return refund(state, job).await,
+        booking::RECORDING_JOB_KIND => return copy_recording(state, job).await,
         _ => {}
     }
     let email = match message(state, job).await {

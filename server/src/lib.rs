@@ -47,6 +47,8 @@ pub enum StartupError {
     DemoData(wire::error::AppError),
     #[error("could not load the server's keys: {0:?}")]
     Secrets(wire::error::AppError),
+    #[error("could not open the blob store: {0}")]
+    Blobs(backend::blobs::BlobError),
 }
 
 /// The built-in room's API key: the issuer of its join tokens and of its reports.
@@ -114,6 +116,28 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
             )
         }
     };
+    let blobs: Arc<dyn backend::blobs::BlobStore> = match &config.r2 {
+        Some(r2) => Arc::new(adapters::blobs::R2Blobs::new(r2).map_err(StartupError::Blobs)?),
+        None => {
+            // Signs the local store's links; one per database, like the local services' keys.
+            let url_key = backend::store::secrets::get_or_create(
+                &db,
+                "local_blob_url_key",
+                backend::auth::random_token,
+                backend::store::unix_now(),
+            )
+            .await
+            .map_err(StartupError::Secrets)?;
+            Arc::new(
+                adapters::blobs::LocalBlobs::new(
+                    &config.blob_dir,
+                    config.public_url.clone(),
+                    url_key,
+                )
+                .map_err(StartupError::Blobs)?,
+            )
+        }
+    };
     let (video, video_webhook_key): (Arc<dyn backend::video::VideoService>, VideoWebhookKey) =
         match &config.plugnmeet {
             Some(plugnmeet) => (
@@ -143,6 +167,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
                     Arc::new(adapters::video::local::LocalRooms::new(
                         key.clone(),
                         config.public_url.clone(),
+                        blobs.clone(),
                     )),
                     key,
                 )
@@ -164,6 +189,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         stripe_webhook_secrets: stripe_webhook_secrets.into(),
         video,
         video_webhook_key: Arc::new(video_webhook_key),
+        blobs,
         csrf_key: backend::auth::CsrfKey::new(csrf_key.as_bytes()),
     };
     if seeded && config.demo_payments && state.settings.local_stripe {

@@ -3,6 +3,7 @@
 //! Leptos app and the axum host call in; nothing here calls out to them.
 
 pub mod auth;
+pub mod blobs;
 pub mod db;
 pub mod http;
 pub mod ics;
@@ -32,6 +33,8 @@ pub struct AppState {
     /// The key and secret PlugNmeet signs its webhooks with (the built-in room's own pair when
     /// PlugNmeet is not configured).
     pub video_webhook_key: Arc<VideoWebhookKey>,
+    /// Where session recordings are kept: R2, or a local directory.
+    pub blobs: Arc<dyn blobs::BlobStore>,
     pub csrf_key: auth::CsrfKey,
 }
 

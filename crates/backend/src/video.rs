@@ -47,6 +47,12 @@ pub trait VideoService: Send + Sync + std::fmt::Debug {
 
     /// A token for one participant of an open room.
     async fn join_token(&self, join: &JoinRequest) -> Result<JoinToken, VideoError>;
+
+    /// The file of a recording the service reported ready (`recording_proceeded`).
+    async fn download_recording(
+        &self,
+        record_id: &str,
+    ) -> Result<crate::blobs::ByteChunks, VideoError>;
 }
 
 /// A verified event from the video service, as received.
@@ -67,8 +73,18 @@ pub struct ReceivedVideoEvent {
 /// What the services act on. Everything else is stored and acknowledged.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VideoEvent {
-    ParticipantJoined { user_id: String },
-    ParticipantLeft { user_id: String },
+    ParticipantJoined {
+        user_id: String,
+    },
+    ParticipantLeft {
+        user_id: String,
+    },
     RoomFinished,
+    /// A recording's file is ready to be downloaded.
+    RecordingProceeded {
+        record_id: String,
+        /// The service's name for the file; its extension says the container.
+        file_path: String,
+    },
     Other,
 }

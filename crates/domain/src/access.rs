@@ -23,6 +23,11 @@ pub enum Access<'a> {
     RefundPayment { course_creator_id: &'a str },
     /// Set a course's price per session: its creator, and admins.
     PriceSessions { course_creator_id: &'a str },
+    /// Watch a session's recordings: its two participants, and admins.
+    SessionRecording {
+        student_id: &'a str,
+        student_teacher_id: &'a str,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +50,10 @@ pub fn authorize(actor: Option<&Actor>, access: Access<'_>) -> Result<(), Denial
         Access::EnrollWithoutPayment => false,
         Access::RefundPayment { course_creator_id }
         | Access::PriceSessions { course_creator_id } => actor.user_id == course_creator_id,
+        Access::SessionRecording {
+            student_id,
+            student_teacher_id,
+        } => actor.user_id == student_id || actor.user_id == student_teacher_id,
     };
     if allowed {
         Ok(())
@@ -62,6 +71,7 @@ pub fn authorize(actor: Option<&Actor>, access: Access<'_>) -> Result<(), Denial
             Access::PriceSessions { .. } => {
                 "Only the course's creator or an admin can price its sessions."
             }
+            Access::SessionRecording { .. } => "You're not part of this session.",
         }))
     }
 }
@@ -91,6 +101,10 @@ mod tests {
             },
             Access::PriceSessions {
                 course_creator_id: "c",
+            },
+            Access::SessionRecording {
+                student_id: "s",
+                student_teacher_id: "t",
             },
         ] {
             assert_eq!(authorize(None, access), Err(Denial::NotLoggedIn));
@@ -161,6 +175,20 @@ mod tests {
         assert_eq!(
             authorize(Some(&admin), Access::Enrollment { student_id: "s" }),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_sessions_recordings_are_for_its_two_participants() {
+        let recording = Access::SessionRecording {
+            student_id: "student",
+            student_teacher_id: "teacher",
+        };
+        assert_eq!(authorize(Some(&user("student")), recording), Ok(()));
+        assert_eq!(authorize(Some(&user("teacher")), recording), Ok(()));
+        assert_eq!(
+            authorize(Some(&user("someone-else")), recording),
+            Err(Denial::Forbidden("You're not part of this session."))
         );
     }
 }

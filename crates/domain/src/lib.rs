@@ -10,3 +10,4 @@ pub mod earnings;
 pub mod ladder;
 pub mod ledger;
 pub mod money;
+pub mod recording;

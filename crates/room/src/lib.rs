@@ -2,7 +2,9 @@
 //! preview, camera and microphone pickers, a microphone level meter, a test sound, and what to do
 //! when something is wrong), the other participant's readiness, and the built-in room: the two
 //! browsers' cameras and microphones over WebRTC, peer to peer, with mute, camera off, leave,
-//! "Reconnecting…", and the Student-Teacher ending the session.
+//! "Reconnecting…", and the Student-Teacher ending the session. The Student-Teacher's browser
+//! records each call (the student's camera, both voices) and uploads it when the call ends; the
+//! server reports it as PlugNmeet reports a recording, so it is kept and played back the same way.
 //!
 //! A browser module of its own (`/pkg/room.js`), which the page imports once it is hydrated and
 //! starts in its placeholder element: only visitors of a room page download it, and it adds
@@ -20,10 +22,11 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
-    AudioContext, Document, DomException, Element, HtmlElement, HtmlMeterElement,
-    HtmlSelectElement, HtmlVideoElement, MediaDeviceInfo, MediaStream, MediaStreamConstraints,
-    MediaStreamTrack, MessageEvent, RtcIceCandidateInit, RtcIceConnectionState, RtcPeerConnection,
-    RtcPeerConnectionIceEvent, RtcSessionDescriptionInit, RtcTrackEvent, WebSocket,
+    AudioContext, Blob, BlobEvent, BlobPropertyBag, Document, DomException, Element, HtmlElement,
+    HtmlMeterElement, HtmlSelectElement, HtmlVideoElement, MediaDeviceInfo, MediaRecorder,
+    MediaStream, MediaStreamConstraints, MediaStreamTrack, MessageEvent, RequestInit,
+    RtcIceCandidateInit, RtcIceConnectionState, RtcPeerConnection, RtcPeerConnectionIceEvent,
+    RtcSessionDescriptionInit, RtcTrackEvent, WebSocket,
 };
 
 const CAMERA_KEY: &str = "peerloop.camera";
@@ -116,11 +119,21 @@ struct State {
     /// `None` until the socket first opens.
     link: Option<Link>,
     audio: Option<AudioContext>,
+    recording: Option<Recording>,
     meter_timer: Option<i32>,
     ready: bool,
     closed: bool,
     /// Event handlers the browser calls; dropped with the room.
     handlers: Vec<Box<dyn std::any::Any>>,
+}
+
+/// The Student-Teacher's recording of the current call: the student's camera with both voices
+/// (mixed into one track, as a recorder keeps only one).
+struct Recording {
+    recorder: MediaRecorder,
+    /// The recorded chunks so far (`Blob`s).
+    parts: js_sys::Array,
+    mixer: AudioContext,
 }
 
 struct Room {
@@ -852,6 +865,7 @@ impl Room {
                 remote.set_src_object(Some(&stream));
             }
             room.state.borrow_mut().has_remote = true;
+            room.start_recording(&stream);
             room.show();
         });
         let room = Rc::downgrade(self);
@@ -883,6 +897,9 @@ impl Room {
     }
 
     fn hang_up(&self) {
+        if let Some(upload) = self.stop_recording() {
+            spawn_local(upload);
+        }
         let call = {
             let mut state = self.state.borrow_mut();
             state.early_candidates.clear();
@@ -958,17 +975,29 @@ impl Room {
             ("ready", true.into()),
             ("in_room", false.into()),
         ]));
+        let upload = self.stop_recording();
         self.close();
-        go_to(&format!("/sessions/{}/room", self.setup.session_id));
+        let path = format!("/sessions/{}/room", self.setup.session_id);
+        spawn_local(async move {
+            // Leaving the page would cut the upload off.
+            if let Some(upload) = upload {
+                upload.await;
+            }
+            go_to(&path);
+        });
     }
 
     /// The room is over: once the server has decided the session, the page asks for feedback.
     fn ended(&self) {
         self.set_link(Link::Ended);
+        let upload = self.stop_recording();
         self.close();
         let path = format!("/sessions/{}/room", self.setup.session_id);
         let api = format!("/api/sessions/{}", self.setup.session_id);
         spawn_local(async move {
+            if let Some(upload) = upload {
+                upload.await;
+            }
             for _ in 0..20 {
                 sleep(500).await;
                 if decided(&api).await {
@@ -979,7 +1008,71 @@ impl Room {
         });
     }
 
+    /// Records the call once the student's camera and microphone both arrived: on the
+    /// Student-Teacher's side only, one recording per call.
+    fn start_recording(&self, remote: &MediaStream) {
+        if !self.setup.is_admin || self.state.borrow().recording.is_some() {
+            return;
+        }
+        let video = remote.get_video_tracks().get(0);
+        if video.is_undefined() || remote.get_audio_tracks().length() == 0 {
+            return;
+        }
+        let Some(recording) = record(
+            remote,
+            video.unchecked_ref(),
+            self.state.borrow().local.as_ref(),
+        ) else {
+            return;
+        };
+        let kept = recording.parts.clone();
+        let on_data = Closure::<dyn FnMut(BlobEvent)>::new(move |event: BlobEvent| {
+            if let Some(part) = event.data().filter(|part| part.size() > 0.0) {
+                kept.push(&part);
+            }
+        });
+        recording
+            .recorder
+            .set_ondataavailable(Some(on_data.as_ref().unchecked_ref()));
+        self.keep(on_data);
+        // In chunks, so a long session is not one growing buffer in the recorder.
+        if recording.recorder.start_with_time_slice(5_000).is_ok() {
+            self.state.borrow_mut().recording = Some(recording);
+        }
+    }
+
+    /// Stops the recording, if one runs; the returned upload sends it to the server (as the
+    /// built-in room's recording of the session) once the recorder has handed over its last part.
+    fn stop_recording(&self) -> Option<impl std::future::Future<Output = ()> + 'static> {
+        let recording = self.state.borrow_mut().recording.take()?;
+        let stopped = js_sys::Promise::new(&mut |resolve, _| {
+            recording.recorder.set_onstop(Some(&resolve));
+        });
+        let _ = recording.recorder.stop();
+        let url = format!("/api/sessions/{}/recording", self.setup.session_id);
+        Some(async move {
+            let _ = JsFuture::from(stopped).await;
+            let _ = recording.mixer.close();
+            let kind = BlobPropertyBag::new();
+            kind.set_type("video/webm");
+            let Ok(file) = Blob::new_with_blob_sequence_and_options(&recording.parts, &kind) else {
+                return;
+            };
+            let (Some(window), true) = (web_sys::window(), file.size() > 0.0) else {
+                return;
+            };
+            let request = RequestInit::new();
+            request.set_method("POST");
+            request.set_headers(&object(&[("content-type", "video/webm".into())]));
+            request.set_body(&file);
+            let _ = JsFuture::from(window.fetch_with_str_and_init(&url, &request)).await;
+        })
+    }
+
     fn close(&self) {
+        if let Some(upload) = self.stop_recording() {
+            spawn_local(upload);
+        }
         let mut state = self.state.borrow_mut();
         state.closed = true;
         if let Some(socket) = state.socket.take() {
@@ -998,6 +1091,31 @@ impl Room {
             tracks(&stream).for_each(|track| track.stop());
         }
     }
+}
+
+/// A recorder of the student's camera with both voices mixed (the student's from the call,
+/// the Student-Teacher's own microphone).
+fn record(
+    remote: &MediaStream,
+    video: &MediaStreamTrack,
+    local: Option<&MediaStream>,
+) -> Option<Recording> {
+    let mixer = AudioContext::new().ok()?;
+    let mixed = mixer.create_media_stream_destination().ok()?;
+    for voices in std::iter::once(remote).chain(local) {
+        if voices.get_audio_tracks().length() > 0 {
+            let source = mixer.create_media_stream_source(voices).ok()?;
+            source.connect_with_audio_node(&mixed).ok()?;
+        }
+    }
+    let recorded = MediaStream::new().ok()?;
+    recorded.add_track(video);
+    tracks(&mixed.stream()).for_each(|track| recorded.add_track(&track));
+    Some(Recording {
+        recorder: MediaRecorder::new_with_media_stream(&recorded).ok()?,
+        parts: js_sys::Array::new(),
+        mixer,
+    })
 }
 
 /// After the socket closed by itself: "Reconnecting…", and a new socket in a moment.

@@ -81,6 +81,29 @@ pub struct FeedbackGiven {
     pub comment: Option<String>,
 }
 
+/// `GET /api/sessions/:id/recordings`: one recording of the session, with a link to play it
+/// that works until `url_expires_at` (ask again for a fresh one).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Recording {
+    pub record_id: String,
+    /// Unix seconds: when the video service reported it ready.
+    pub recorded_at: i64,
+    pub size_bytes: i64,
+    pub content_type: String,
+    pub url: String,
+    /// Unix seconds.
+    pub url_expires_at: i64,
+}
+
+/// `GET /api/sessions/:id/recordings`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Recordings {
+    pub session_id: String,
+    pub recordings: Vec<Recording>,
+}
+
 /// A certified S-T of a course, as `GET /api/courses/:id/sts` lists them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -114,6 +114,9 @@ fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(video::video_token))
         .routes(routes!(video::plugnmeet_webhook))
         .routes(routes!(video::feedback))
+        .routes(routes!(video::recordings))
+        .routes(routes!(video::upload_recording))
+        .routes(routes!(video::signed_blob))
         .routes(routes!(instructors::feed_access))
 }
 

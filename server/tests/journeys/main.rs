@@ -11,6 +11,7 @@ mod ladder;
 mod openapi;
 mod outbox;
 mod payments;
+mod recordings;
 mod rooms;
 mod session_payments;
 mod video;

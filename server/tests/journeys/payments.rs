@@ -729,11 +729,7 @@ async fn when_stripe_fails_or_is_unreachable_the_student_hears_503_and_nothing_i
         json!({"error": {"type": "api_error", "message": "Something went wrong"}}),
     )
     .await;
-    // A port nobody listens on: bound, then closed.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let closed = closed_port_url();
     for base_url in [failing.base_url.as_str(), closed.as_str()] {
         let app = spawn_with_stripe_at(base_url).await;
         let browser = new_student(&app, "wait@example.com").await;

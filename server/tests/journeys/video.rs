@@ -8,7 +8,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-const NOT_A_PARTICIPANT: &str = "You're not part of this session.";
+pub(crate) const NOT_A_PARTICIPANT: &str = "You're not part of this session.";
 
 /// A session with Priya for a student with credits (or the given student), moved to start in
 /// five minutes: its room is open for joining. (the student's browser, the session id)
@@ -61,13 +61,13 @@ async fn move_to_start_in(app: &TestApp, id: &str, seconds: i64) {
     move_session(app, id, now() + seconds).await;
 }
 
-async fn join(app: &TestApp, browser: &reqwest::Client, id: &str) -> (u16, Value) {
+pub(crate) async fn join(app: &TestApp, browser: &reqwest::Client, id: &str) -> (u16, Value) {
     app.post_json(browser, "/api/video/token", json!({ "session_id": id }))
         .await
 }
 
 /// A webhook token as PlugNmeet makes one (LiveKit's `AccessToken` with a `sha256` claim).
-fn webhook_token(body: &str, key: &str, secret: &str, issued_at: i64) -> String {
+pub(crate) fn webhook_token(body: &str, key: &str, secret: &str, issued_at: i64) -> String {
     let claims = json!({
         "iss": key,
         "nbf": issued_at,
@@ -82,7 +82,11 @@ fn webhook_token(body: &str, key: &str, secret: &str, issued_at: i64) -> String 
     .unwrap()
 }
 
-async fn post_webhook(app: &TestApp, body: &str, authorization: Option<&str>) -> (u16, Value) {
+pub(crate) async fn post_webhook(
+    app: &TestApp,
+    body: &str,
+    authorization: Option<&str>,
+) -> (u16, Value) {
     let mut request = app
         .client
         .post(app.url("/api/webhooks/plugnmeet"))
@@ -97,7 +101,7 @@ async fn post_webhook(app: &TestApp, body: &str, authorization: Option<&str>) ->
 }
 
 /// Delivers an event signed with the app's video key, as PlugNmeet (or the built-in room) does.
-async fn deliver(app: &TestApp, event: &Value) -> (u16, Value) {
+pub(crate) async fn deliver(app: &TestApp, event: &Value) -> (u16, Value) {
     let body = event.to_string();
     let key = &app.state.video_webhook_key;
     let token = webhook_token(&body, &key.api_key, &key.api_secret, now());
@@ -105,7 +109,7 @@ async fn deliver(app: &TestApp, event: &Value) -> (u16, Value) {
 }
 
 /// A PlugNmeet event in its JSON shape (snake_case, `created_at` a string).
-fn event(kind: &str, room_id: &str, identity: Option<&str>, at: i64) -> Value {
+pub(crate) fn event(kind: &str, room_id: &str, identity: Option<&str>, at: i64) -> Value {
     let mut event = json!({
         "event": kind,
         "id": uuid::Uuid::new_v4().to_string(),
@@ -527,15 +531,22 @@ async fn each_participant_gives_feedback_once_and_the_students_stars_rate_the_st
 
 /// A PlugNmeet stand-in: it answers only requests whose `API-KEY` is its key and whose
 /// `HASH-SIGNATURE` is the HMAC-SHA256 of the exact bytes received, and records the rest.
-struct FakePlugNmeet {
-    base_url: String,
-    calls: std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+pub(crate) struct FakePlugNmeet {
+    pub(crate) base_url: String,
+    pub(crate) calls: std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
 }
 
-const PNM_KEY: &str = "pnm_test_key";
-const PNM_SECRET: &str = "pnm_test_secret";
+pub(crate) const PNM_KEY: &str = "pnm_test_key";
+pub(crate) const PNM_SECRET: &str = "pnm_test_secret";
 
-async fn fake_plugnmeet(create_answer: Value) -> FakePlugNmeet {
+/// The fake PlugNmeet's file for a recording: 11 MB, so it goes into the blob store in parts.
+pub(crate) fn fake_recording(record_id: &str) -> Vec<u8> {
+    let mut file = record_id.as_bytes().to_vec();
+    file.extend((0..11 * 1024 * 1024).map(|i: usize| (i % 241) as u8));
+    file
+}
+
+pub(crate) async fn fake_plugnmeet(create_answer: Value) -> FakePlugNmeet {
     use axum::extract::Path;
     use hmac::{Hmac, Mac};
     let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -580,12 +591,28 @@ async fn fake_plugnmeet(create_answer: Value) -> FakePlugNmeet {
                     "status": true, "msg": "success", "status_code": "SUCCESS",
                     "token": format!("pnm-token-for-{}", request["user_info"]["user_id"].as_str().unwrap()),
                 }),
+                "getDownloadToken" => json!({
+                    "status": true, "msg": "success", "status_code": "SUCCESS",
+                    "token": format!("dl-{}", request["record_id"].as_str().unwrap()),
+                }),
                 _ => json!({"status": false, "msg": "unknown", "status_code": "NOT_FOUND"}),
             };
             (axum::http::StatusCode::OK, axum::Json(answer))
         }
     };
-    let app = axum::Router::new().route("/auth/{group}/{action}", axum::routing::post(handler));
+    // The file behind a download token, as PlugNmeet's `/download/recording/:token` serves it.
+    let download = |Path(token): Path<String>| async move {
+        match token.strip_prefix("dl-") {
+            Some(record_id) => (axum::http::StatusCode::OK, fake_recording(record_id)),
+            None => (
+                axum::http::StatusCode::UNAUTHORIZED,
+                b"invalid token".to_vec(),
+            ),
+        }
+    };
+    let app = axum::Router::new()
+        .route("/auth/{group}/{action}", axum::routing::post(handler))
+        .route("/download/recording/{token}", axum::routing::get(download));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -694,10 +721,7 @@ async fn when_plugnmeet_refuses_or_is_unreachable_the_participant_is_told_and_no
     assert_eq!(count(&app, "SELECT COUNT(*) FROM session_rooms").await, 0);
 
     // Nothing listens on the port: 503 at once, not a hang.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let closed = closed_port_url();
     let app = spawn_with_plugnmeet_at(&closed).await;
     let (student, id) = session_starting_soon(&app, None).await;
     let (status, body) = join(&app, &student, &id).await;
@@ -801,10 +825,7 @@ async fn the_room_page_joins_and_takes_feedback_without_javascript() {
     );
 
     // PlugNmeet down: back to the room page, which says so and offers a retry.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", listener.local_addr().unwrap())
-    };
+    let closed = closed_port_url();
     let app = spawn_with_plugnmeet_at(&closed).await;
     let (student, id) = session_starting_soon(&app, None).await;
     let back = submit_room_form(&app, &student, &id, "join", &[]).await;

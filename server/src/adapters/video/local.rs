@@ -1,12 +1,16 @@
 //! The built-in room, used when PlugNmeet is not configured: rooms need no opening, and a join
 //! token is an HS256 JWT of this database's own video key (the same key its room's reports to
 //! `/api/webhooks/plugnmeet` are signed with), naming the room, the participant and whether
-//! they run it, valid for ten minutes.
+//! they run it, valid for ten minutes. The Student-Teacher's browser records the session and
+//! uploads it when the room ends; it is kept in the blob store under `incoming/` and reported as
+//! PlugNmeet reports a recording, so the same job copies it to where recordings are kept.
 
 use backend::VideoWebhookKey;
+use backend::blobs::{BlobError, BlobStore, ByteChunks};
 use backend::video::{JoinRequest, JoinToken, RoomRequest, VideoError, VideoService};
 use jsonwebtoken::{EncodingKey, Header};
 use serde::Serialize;
+use std::sync::Arc;
 
 const TOKEN_VALID_SECS: i64 = 600;
 
@@ -14,12 +18,22 @@ const TOKEN_VALID_SECS: i64 = 600;
 pub struct LocalRooms {
     key: VideoWebhookKey,
     public_url: String,
+    blobs: Arc<dyn BlobStore>,
 }
 
 impl LocalRooms {
-    pub fn new(key: VideoWebhookKey, public_url: String) -> Self {
-        LocalRooms { key, public_url }
+    pub fn new(key: VideoWebhookKey, public_url: String, blobs: Arc<dyn BlobStore>) -> Self {
+        LocalRooms {
+            key,
+            public_url,
+            blobs,
+        }
     }
+}
+
+/// Where an uploaded recording waits to be copied: the built-in room's "server".
+pub fn incoming_key(record_id: &str) -> String {
+    format!("incoming/{record_id}.webm")
 }
 
 #[derive(Serialize)]
@@ -64,6 +78,23 @@ impl VideoService for LocalRooms {
             ),
             token,
         })
+    }
+
+    async fn download_recording(&self, record_id: &str) -> Result<ByteChunks, VideoError> {
+        let safe = !record_id.is_empty()
+            && record_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !safe {
+            return Err(VideoError::Rejected(format!("no recording {record_id:?}")));
+        }
+        self.blobs
+            .get(&incoming_key(record_id))
+            .await
+            .map_err(|error| match error {
+                BlobError::NotFound(error) => VideoError::Rejected(error),
+                BlobError::Unavailable(error) => VideoError::Unavailable(error),
+            })
     }
 }
 
@@ -111,6 +142,36 @@ pub async fn queue_report(
             "is_admin": entry.is_admin,
         });
     }
+    enqueue_report(db, &body, now).await
+}
+
+/// Queues the report that an uploaded recording (already under [`incoming_key`]) is ready, as
+/// PlugNmeet's `recording_proceeded`.
+pub async fn queue_recording_report(
+    db: &backend::db::Db,
+    entry: &backend::services::booking::RoomEntry,
+    record_id: &str,
+    now: i64,
+) -> Result<(), wire::error::AppError> {
+    let body = serde_json::json!({
+        "event": "recording_proceeded",
+        "id": uuid::Uuid::now_v7().to_string(),
+        "created_at": now.to_string(),
+        "room": { "room_id": entry.room_id, "sid": entry.room_id, "name": entry.session_id },
+        "recording_info": {
+            "record_id": record_id,
+            "recorder_id": "peerloop-local",
+            "file_path": incoming_key(record_id),
+        },
+    });
+    enqueue_report(db, &body, now).await
+}
+
+async fn enqueue_report(
+    db: &backend::db::Db,
+    body: &serde_json::Value,
+    now: i64,
+) -> Result<(), wire::error::AppError> {
     let mut conn = db.write_connection().await?;
     backend::store::outbox::enqueue(
         &mut conn,

@@ -3,7 +3,9 @@
 //! (see docs/integrations.md). Logical errors come back as HTTP 200 with `"status": false`.
 
 use crate::config::PlugNmeetConfig;
+use backend::blobs::ByteChunks;
 use backend::video::{JoinRequest, JoinToken, RoomRequest, VideoError, VideoService};
+use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -12,6 +14,8 @@ use std::time::Duration;
 #[derive(Debug)]
 pub struct PlugNmeet {
     client: reqwest::Client,
+    /// Recordings take long to download: no overall timeout, only one between chunks.
+    downloads: reqwest::Client,
     config: PlugNmeetConfig,
     /// Where PlugNmeet reports the room's events (used when its server allows per-room
     /// webhooks; otherwise its global webhook setting must point here).
@@ -27,8 +31,14 @@ impl PlugNmeet {
             .timeout(Duration::from_secs(8))
             .build()
             .unwrap_or_default();
+        let downloads = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .read_timeout(Duration::from_secs(60))
+            .build()
+            .unwrap_or_default();
         PlugNmeet {
             client,
+            downloads,
             config,
             webhook_url: format!("{public_url}/api/webhooks/plugnmeet"),
         }
@@ -141,5 +151,44 @@ impl VideoService for PlugNmeet {
             url: format!("{}/?access_token={token}", self.config.server_url),
             token,
         })
+    }
+
+    /// A download token for the recording, then its file from `/download/recording/<token>`
+    /// (which may redirect to where PlugNmeet keeps it; reqwest follows).
+    async fn download_recording(&self, record_id: &str) -> Result<ByteChunks, VideoError> {
+        let answer = self
+            .call(
+                "/auth/recording/getDownloadToken",
+                &json!({ "record_id": record_id }),
+            )
+            .await?;
+        let token = answer["token"]
+            .as_str()
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| VideoError::Rejected("PlugNmeet sent no download token".into()))?;
+        let response = self
+            .downloads
+            .get(format!(
+                "{}/download/recording/{token}",
+                self.config.server_url
+            ))
+            .send()
+            .await
+            .map_err(|error| VideoError::Unavailable(format!("recording {record_id}: {error}")))?;
+        let status = response.status();
+        if status.is_server_error() {
+            return Err(VideoError::Unavailable(format!(
+                "recording {record_id}: {status}"
+            )));
+        }
+        if !status.is_success() {
+            return Err(VideoError::Rejected(format!(
+                "recording {record_id}: {status}"
+            )));
+        }
+        Ok(response
+            .bytes_stream()
+            .map(|chunk| chunk.map_err(|error| error.to_string()))
+            .boxed())
     }
 }

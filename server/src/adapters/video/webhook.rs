@@ -98,6 +98,15 @@ struct Envelope {
     created_at: Option<serde_json::Value>,
     room: Option<Room>,
     participant: Option<Participant>,
+    recording_info: Option<RecordingInfo>,
+}
+
+/// `{record_id, recorder_id, recorder_msg, file_path, file_size}` (the size is measured again
+/// when the file is copied).
+#[derive(Deserialize)]
+struct RecordingInfo {
+    record_id: Option<String>,
+    file_path: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -137,10 +146,19 @@ pub fn parse(body: &str, now: i64) -> Result<ReceivedVideoEvent, WebhookError> {
     let identity = envelope
         .participant
         .and_then(|participant| participant.identity);
-    let event = match (envelope.event.as_str(), identity) {
-        ("participant_joined", Some(user_id)) => VideoEvent::ParticipantJoined { user_id },
-        ("participant_left", Some(user_id)) => VideoEvent::ParticipantLeft { user_id },
-        ("room_finished", _) => VideoEvent::RoomFinished,
+    let recording = envelope
+        .recording_info
+        .and_then(|info| Some((info.record_id.filter(|id| !id.is_empty())?, info.file_path)));
+    let event = match (envelope.event.as_str(), identity, recording) {
+        ("participant_joined", Some(user_id), _) => VideoEvent::ParticipantJoined { user_id },
+        ("participant_left", Some(user_id), _) => VideoEvent::ParticipantLeft { user_id },
+        ("room_finished", ..) => VideoEvent::RoomFinished,
+        ("recording_proceeded", _, Some((record_id, file_path))) => {
+            VideoEvent::RecordingProceeded {
+                record_id,
+                file_path: file_path.unwrap_or_default(),
+            }
+        }
         _ => VideoEvent::Other,
     };
     Ok(ReceivedVideoEvent {
@@ -200,6 +218,23 @@ mod tests {
     fn a_participant_event_without_its_participant_is_not_acted_on() {
         let event = parse(r#"{"event":"participant_joined","id":"e"}"#, 0).unwrap();
         assert_eq!(event.event, VideoEvent::Other);
+        let event = parse(r#"{"event":"recording_proceeded","id":"e"}"#, 0).unwrap();
+        assert_eq!(event.event, VideoEvent::Other);
+    }
+
+    #[test]
+    fn a_finished_recording_names_its_file() {
+        let body = r#"{"event":"recording_proceeded","id":"e3","created_at":"1800000100",
+            "room":{"room_id":"session-b1","sid":"RM_1"},
+            "recording_info":{"record_id":"RM_1-1800000000","recorder_id":"node_01",
+                "file_path":"node_01/RM_1/RM_1-1800000000.mp4","file_size":12.5}}"#;
+        assert_eq!(
+            parse(body, 0).unwrap().event,
+            VideoEvent::RecordingProceeded {
+                record_id: "RM_1-1800000000".into(),
+                file_path: "node_01/RM_1/RM_1-1800000000.mp4".into(),
+            }
+        );
     }
 
     #[test]

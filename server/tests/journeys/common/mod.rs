@@ -205,6 +205,9 @@ pub struct TestApp {
     pub background: Option<server::BackgroundWork>,
     pub database_url: String,
     sqlite_dir: Option<PathBuf>,
+    /// The local blob store's directory (shared with a second instance, removed with the first).
+    pub blob_dir: PathBuf,
+    owns_blob_dir: bool,
 }
 
 impl TestApp {
@@ -449,7 +452,17 @@ impl Drop for TestApp {
         if let Some(dir) = self.sqlite_dir.take() {
             let _ = std::fs::remove_dir_all(dir);
         }
+        if self.owns_blob_dir {
+            let _ = std::fs::remove_dir_all(&self.blob_dir);
+        }
     }
+}
+
+/// An address where nothing listens, so a connection is refused at once. Not a port bound and
+/// let go: the tests run in parallel, and another test's server may get that port next. The
+/// tests only listen on ports the system picks, which are never below 1024.
+pub fn closed_port_url() -> String {
+    "http://127.0.0.1:1".into()
 }
 
 pub fn test_backend() -> &'static str {
@@ -516,14 +529,19 @@ async fn fresh_database_url_for(backend: &str) -> (String, Option<PathBuf>) {
 impl TestApp {
     /// Another app server on this app's database, as behind a load balancer.
     pub async fn second_instance(&self) -> TestApp {
+        let blob_dir = self.blob_dir.display().to_string();
         let mut second = spawn_on(
             self.backend,
             self.database_url.clone(),
             None,
-            &[("PEERLOOP_DB_MAX_CONNECTIONS", "20")],
+            &[
+                ("PEERLOOP_DB_MAX_CONNECTIONS", "20"),
+                ("PEERLOOP_BLOB_DIR", &blob_dir),
+            ],
         )
         .await;
         second.sqlite_dir = None;
+        second.owns_blob_dir = false;
         second
     }
 }
@@ -574,8 +592,21 @@ async fn spawn_on(
         ("PEERLOOP_DEMO_PAYMENTS".into(), "false".into()),
         ("PEERLOOP_DB_MAX_CONNECTIONS".into(), "5".into()),
         ("PEERLOOP_JOB_POLL_MS".into(), "100".into()),
+        (
+            "PEERLOOP_BLOB_DIR".into(),
+            std::env::temp_dir()
+                .join(format!("peerloop-blobs-{}", uuid::Uuid::now_v7().simple()))
+                .display()
+                .to_string(),
+        ),
     ];
     settings.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let blob_dir = settings
+        .iter()
+        .rev()
+        .find(|(name, _)| name == "PEERLOOP_BLOB_DIR")
+        .map(|(_, dir)| PathBuf::from(dir))
+        .expect("a blob directory is set");
     let config = Config::from_lookup(|name| {
         settings
             .iter()
@@ -616,5 +647,7 @@ async fn spawn_on(
         background: Some(background),
         database_url,
         sqlite_dir,
+        blob_dir,
+        owns_blob_dir: true,
     }
 }

@@ -23,6 +23,7 @@ use wire::sessions::{
 mod book;
 mod changes;
 mod emails;
+mod recordings;
 mod room;
 mod slots;
 mod taught;
@@ -31,6 +32,7 @@ mod view;
 pub use book::*;
 pub use changes::*;
 pub use emails::*;
+pub use recordings::*;
 pub use room::*;
 pub use slots::*;
 pub use taught::*;

@@ -158,7 +158,8 @@ pub enum VideoApplied {
 /// Student-Teacher's share is released (`complete`, as when they mark it taught); the student
 /// alone absent, a no-show with the credit spent; the Student-Teacher absent, it is cancelled and
 /// what it cost the student comes back, and both are told. A session already decided otherwise
-/// (marked taught, cancelled) keeps its status.
+/// (marked taught, cancelled) keeps its status. A recording reported ready is noted and its copy
+/// into the blob store queued (once per recording, whichever event reports it).
 pub async fn apply_video_event(
     db: &Db,
     event: &ReceivedVideoEvent,
@@ -207,6 +208,16 @@ pub async fn apply_video_event(
                 .await?;
             }
             VideoApplied::Recorded
+        }
+        VideoEvent::RecordingProceeded {
+            record_id,
+            file_path,
+        } => {
+            if note_recording(&mut tx, &row.id, record_id, file_path, now).await? {
+                VideoApplied::Recorded
+            } else {
+                VideoApplied::Ignored
+            }
         }
         VideoEvent::RoomFinished => {
             if store::finish_room(&mut tx, &row.id, event.created).await? {

@@ -11,12 +11,14 @@ use wire::error::AppError;
 mod availability;
 mod credits;
 mod idempotency;
+mod recordings;
 mod rooms;
 mod sessions;
 
 pub use availability::*;
 pub use credits::*;
 pub use idempotency::*;
+pub use recordings::*;
 pub use rooms::*;
 pub use sessions::*;
 

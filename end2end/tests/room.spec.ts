@@ -170,6 +170,19 @@ test("two people hold a session in the built-in room, then rate it and play its 
   expect(played.headers()["content-type"]).toBe("video/webm");
   expect((await played.body()).length).toBe(recordings[0].size_bytes);
   expect(recordings[0].size_bytes).toBeGreaterThan(10_000);
+  // The room page plays it.
+  await open(student.page, room, testInfo);
+  const player = student.page.getByTestId("recording");
+  await expect(player).toBeVisible();
+  await expect
+    .poll(() => player.evaluate((video: HTMLVideoElement) => video.readyState), {
+      message: "the recording's picture loads",
+    })
+    .toBeGreaterThanOrEqual(1);
+  await expect
+    .poll(() => player.evaluate((video: HTMLVideoElement) => video.videoWidth))
+    .toBeGreaterThan(0);
+  await screenshot(student.page, testInfo, "room-recording");
 
   // Alex's stars are Emily's rating on her card when booking (Emily's about Alex are not).
   const course = sql("SELECT id FROM courses WHERE title = 'Rust Foundations'");

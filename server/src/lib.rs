@@ -54,6 +54,12 @@ pub enum StartupError {
 /// The built-in room's API key: the issuer of its join tokens and of its reports.
 pub const LOCAL_VIDEO_API_KEY: &str = "peerloop-local-video";
 
+/// `scheme://host[:port]` of a URL, for the pages' Content-Security-Policy.
+fn origin_of(url: &str) -> Option<String> {
+    let origin = url::Url::parse(url).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
 /// Opens and migrates the database and seeds demo data when configured: everything that must
 /// succeed before the server accepts a request.
 pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
@@ -71,10 +77,11 @@ pub async fn build_state(config: &Config) -> Result<AppState, StartupError> {
         local_mode: config.env.local_modes(),
         local_stripe: config.stripe.is_none(),
         local_video: config.plugnmeet.is_none(),
-        video_origin: config.plugnmeet.as_ref().and_then(|plugnmeet| {
-            let origin = url::Url::parse(&plugnmeet.server_url).ok()?.origin();
-            origin.is_tuple().then(|| origin.ascii_serialization())
-        }),
+        video_origin: config
+            .plugnmeet
+            .as_ref()
+            .and_then(|plugnmeet| origin_of(&plugnmeet.server_url)),
+        blob_origin: config.r2.as_ref().and_then(|r2| origin_of(&r2.endpoint)),
         job_lease_secs: config.job_lease_secs,
     };
     let mailer: Arc<dyn backend::mail::Mailer> = match &config.resend {

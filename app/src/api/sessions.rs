@@ -124,6 +124,26 @@ pub async fn get_session_detail(
     .await
 }
 
+/// A finished session's recordings, each with a playback link valid for 15 minutes.
+#[server(prefix = "/rpc", endpoint = "session_recordings", input = GetUrl, output = JsonText)]
+pub async fn get_session_recordings(id: String) -> Result<Recordings, AppError> {
+    crate::ssr::request::respond(
+        async move {
+            let (state, user) = crate::ssr::signed_in().await?;
+            backend::services::booking::recordings(
+                &state.db,
+                state.blobs.as_ref(),
+                &user,
+                &id,
+                now(),
+            )
+            .await
+        }
+        .await,
+    )
+    .await
+}
+
 #[server(prefix = "/rpc", endpoint = "cancel_session", output = JsonText)]
 pub async fn cancel_session(id: String) -> Result<(), AppError> {
     crate::ssr::request::respond(

@@ -1,12 +1,12 @@
 //! SROM, a session's room page (`/sessions/:id/room`): the way into the session's video room
 //! while it may be joined (from 15 minutes before the start to 15 minutes after the end), and the
-//! feedback each participant gives once it is completed. Both are plain forms, so the page works
+//! feedback each participant gives once it is completed, then its recordings. The forms are plain, so the page works
 //! without JavaScript. With it, the page checks the camera and microphone before joining, shows
 //! whether the other participant is ready, and holds the built-in video room: that live part is
 //! the `room` crate, a browser module of its own that this page loads (see `live_room`).
 
 use crate::api::sessions::{
-    SessionDetail, UNABLE_TO_CONNECT, VIDEO_UNAVAILABLE, get_session_detail,
+    SessionDetail, UNABLE_TO_CONNECT, VIDEO_UNAVAILABLE, get_session_detail, get_session_recordings,
 };
 use crate::components::session::CsrfField;
 use crate::components::sign_in::signed_in_page;
@@ -223,6 +223,8 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
             </form>
         }
     });
+    let recordings = (session.status == BookingStatus::Completed)
+        .then(|| view! { <SessionRecordings id=session.id.clone() /> });
     view! {
         <h1>{detail.course_title.clone()}</h1>
         <dl class="facts">
@@ -235,8 +237,72 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
         {live}
         {join_form}
         {feedback_form}
+        {recordings}
         <p>
             <A href=page>"Session details"</A>
         </p>
+    }
+}
+
+/// A completed session's recordings, played from their short-lived links (R2's, or this app's).
+#[component]
+fn SessionRecordings(id: String) -> impl IntoView {
+    let recordings = Resource::new(move || id.clone(), get_session_recordings);
+    view! {
+        <section class="card stack" aria-labelledby="recordings-title" data-testid="recordings">
+            <h2 id="recordings-title">"Recording"</h2>
+            <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the recording…"</p> }>
+                {move || Suspend::new(async move {
+                    match recordings.await {
+                        Ok(found) if found.recordings.is_empty() => view! {
+                            <p class="muted" data-testid="no-recording">
+                                "No recording of this session is ready. One appears here a minute \
+                                 or so after the session ends, if it was recorded."
+                            </p>
+                        }
+                        .into_any(),
+                        Ok(found) => {
+                            let count = found.recordings.len();
+                            found
+                                .recordings
+                                .into_iter()
+                                .enumerate()
+                                .map(|(index, recording)| {
+                                    let label = if count == 1 {
+                                        "Recording of this session".to_owned()
+                                    } else {
+                                        format!("Recording {} of {count}", index + 1)
+                                    };
+                                    let size = format!(
+                                        "{label} ({:.1} MB)",
+                                        recording.size_bytes as f64 / 1_000_000.0
+                                    );
+                                    view! {
+                                        <figure class="recording">
+                                            <video
+                                                controls
+                                                preload="metadata"
+                                                src=recording.url.clone()
+                                                aria-label=label
+                                                data-testid="recording"
+                                            ></video>
+                                            <figcaption>
+                                                {size}" · "
+                                                <a href=recording.url download>"Download"</a>
+                                            </figcaption>
+                                        </figure>
+                                    }
+                                })
+                                .collect_view()
+                                .into_any()
+                        }
+                        Err(error) => view! {
+                            <p class="form-alert" role="alert">{error.to_string()}</p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }

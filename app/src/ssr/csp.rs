@@ -24,9 +24,15 @@ pub fn apply() {
         .and_then(|state| state.settings.video_origin.clone())
         .map(|origin| format!(" {origin}"))
         .unwrap_or_default();
+    // Recordings play from R2's presigned links.
+    let blob_origin = use_context::<backend::AppState>()
+        .and_then(|state| state.settings.blob_origin.clone())
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'{live_reload}; \
+         style-src 'self'; img-src 'self' data:; media-src 'self'{blob_origin}; \
+         connect-src 'self'{live_reload}; \
          object-src 'none'; base-uri 'self'; form-action 'self'{video_origin}; \
          frame-ancestors 'none'"
     );

@@ -70,6 +70,9 @@ pub struct Settings {
     /// PlugNmeet's origin (e.g. `https://video.example`), where SROM's join form sends people on
     /// to: the pages' `form-action` must allow it. `None` with the built-in room.
     pub video_origin: Option<String>,
+    /// R2's origin, which recordings play from (presigned links): the pages' `media-src` must
+    /// allow it. `None` with the local store (its links are this site's).
+    pub blob_origin: Option<String>,
     /// How long an outbox job is leased to the worker that claimed it.
     pub job_lease_secs: i64,
 }

@@ -5,9 +5,10 @@
 
 use crate::common::*;
 use crate::payments::eventually;
+use crate::payments::page_as;
 use crate::video::{
     NOT_A_PARTICIPANT, PNM_KEY, PNM_SECRET, deliver, event, fake_plugnmeet, join, post_webhook,
-    session_starting_soon, student_with_credits_as, webhook_token,
+    session_starting_soon, student_id_of, student_with_credits_as, webhook_token,
 };
 use serde_json::{Value, json};
 
@@ -84,6 +85,28 @@ async fn the_built_in_rooms_recording_is_kept_and_played_back_by_its_participant
         0
     );
 
+    // Both were there for the hour: completed, and its room page says no recording is ready.
+    let room = format!("session-{id}");
+    let start: i64 = sqlx::query_scalar("SELECT start_at FROM bookings WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let student_id = student_id_of(&app, &id).await;
+    for who in [student_id.as_str(), priya().as_str()] {
+        let joined = event("participant_joined", &room, Some(who), start);
+        assert_eq!(deliver(&app, &joined).await.0, 200);
+    }
+    assert_eq!(
+        deliver(&app, &event("room_finished", &room, None, start + 3600))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(status_of(&app, &id).await, "completed");
+    let page = page_as(&app, &student, &format!("/sessions/{id}/room")).await;
+    assert!(page.contains("data-testid=\"no-recording\""), "{page}");
+
     let (status, received) = upload(&app, &teacher, &id, bytes.clone()).await;
     assert_eq!(status, 202, "{received}");
     assert_eq!(received["size_bytes"].as_u64(), Some(bytes.len() as u64));
@@ -119,6 +142,13 @@ async fn the_built_in_rooms_recording_is_kept_and_played_back_by_its_participant
     assert_eq!(status, 200);
     assert_eq!(content_type.as_deref(), Some("video/webm"));
     assert!(played == bytes, "the recording plays back byte for byte");
+    // The room page plays it, from a link of its own.
+    let page = page_as(&app, &student, &format!("/sessions/{id}/room")).await;
+    assert!(page.contains("data-testid=\"recording\""), "{page}");
+    assert!(
+        page.contains(&app.url("/api/blobs/recordings%2F")),
+        "{page}"
+    );
 
     // The Student-Teacher may watch it too; nobody else may, nor with a doctored link.
     assert_eq!(recordings_as(&app, &teacher, &id).await.0, 200);
@@ -305,6 +335,21 @@ async fn plugnmeets_recording_is_downloaded_into_r2_and_played_through_a_presign
     assert_eq!(
         (status, body["message"].as_str()),
         (403, Some(NOT_A_PARTICIPANT))
+    );
+    // Pages let recordings play from R2.
+    let page = student
+        .get(app.url(&format!("/sessions/{id}")))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.contains(&format!("media-src 'self' {endpoint};")),
+        "{policy}"
     );
     let _ = std::fs::remove_dir_all(s3_root);
 }

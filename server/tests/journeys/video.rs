@@ -122,7 +122,7 @@ pub(crate) fn event(kind: &str, room_id: &str, identity: Option<&str>, at: i64) 
     event
 }
 
-async fn student_id_of(app: &TestApp, id: &str) -> String {
+pub(crate) async fn student_id_of(app: &TestApp, id: &str) -> String {
     sqlx::query_scalar("SELECT student_id FROM bookings WHERE id = $1")
         .bind(id)
         .fetch_one(app.db.pool())

@@ -14,8 +14,10 @@ cd "$PEERLOOP_ROOT"
 main_budget="${PEERLOOP_MAIN_BUNDLE_BUDGET_BYTES:-250000}"
 # Raised from 355,000 when SROM gained its live part: the learning group's first view grew by
 # about 3 KB (the room module's loader, the S-T ratings on SBOK); the live part itself is the
-# separate room module below.
-group_budget="${PEERLOOP_GROUP_BUNDLE_BUDGET_BYTES:-357500}"
+# separate room module below. Raised again from 357,500 for SROM's recordings (356,650 → 359,058:
+# the session's field for them, 0.85 KB, and their links, 1.5 KB, as plain links after a video
+# player and a section of their own measured 3.8 KB).
+group_budget="${PEERLOOP_GROUP_BUNDLE_BUDGET_BYTES:-359500}"
 # The room page's live part (crates/room), fetched by that page only, after it is hydrated.
 room_budget="${PEERLOOP_ROOM_BUNDLE_BUDGET_BYTES:-35000}"
 pkg="$PEERLOOP_ROOT/target/site/pkg"

@@ -103,7 +103,8 @@ pub async fn defer_session(enrollment_id: String) -> Result<(), AppError> {
     .await
 }
 
-/// A session for its page; `back_from_checkout` waits a little for its payment to be confirmed.
+/// A session for its pages (with its recordings once completed); `back_from_checkout` waits a
+/// little for its payment to be confirmed.
 #[server(prefix = "/rpc", endpoint = "session_detail", input = GetUrl, output = JsonText)]
 pub async fn get_session_detail(
     id: String,
@@ -114,34 +115,50 @@ pub async fn get_session_detail(
             use backend::services::booking::{session_detail, session_detail_after_checkout};
             let (state, user) = crate::ssr::signed_in().await?;
             if back_from_checkout {
-                session_detail_after_checkout(&state.db, &user, &id).await
-            } else {
-                session_detail(&state.db, &user, &id, now()).await
+                return session_detail_after_checkout(&state.db, &user, &id).await;
             }
+            let mut shown = session_detail(&state.db, &user, &id, now()).await?;
+            if shown.session.status == domain::booking::BookingStatus::Completed {
+                // Without its links (the store failed to sign them, and said so in the log) the
+                // page still serves the rest.
+                if let Ok(found) = backend::services::booking::recordings(
+                    &state.db,
+                    state.blobs.as_ref(),
+                    &user,
+                    &id,
+                    now(),
+                )
+                .await
+                {
+                    shown.recordings = recording_links(found.recordings);
+                }
+            }
+            Ok(shown)
         }
         .await,
     )
     .await
 }
 
-/// A finished session's recordings, each with a playback link valid for 15 minutes.
-#[server(prefix = "/rpc", endpoint = "session_recordings", input = GetUrl, output = JsonText)]
-pub async fn get_session_recordings(id: String) -> Result<Recordings, AppError> {
-    crate::ssr::request::respond(
-        async move {
-            let (state, user) = crate::ssr::signed_in().await?;
-            backend::services::booking::recordings(
-                &state.db,
-                state.blobs.as_ref(),
-                &user,
-                &id,
-                now(),
-            )
-            .await
-        }
-        .await,
-    )
-    .await
+/// Each recording's link, and what the link says (with its size: in whole tenths, as the page
+/// once formatted them).
+#[cfg(feature = "ssr")]
+fn recording_links(recordings: Vec<Recording>) -> Vec<(String, String)> {
+    let count = recordings.len();
+    recordings
+        .into_iter()
+        .enumerate()
+        .map(|(index, recording)| {
+            let tenths = recording.size_bytes.max(0) / 100_000;
+            let size = format!("{}.{} MB", tenths / 10, tenths % 10);
+            let text = if count == 1 {
+                format!("Watch the recording ({size})")
+            } else {
+                format!("Watch recording {} of {count} ({size})", index + 1)
+            };
+            (recording.url, text)
+        })
+        .collect()
 }
 
 #[server(prefix = "/rpc", endpoint = "cancel_session", output = JsonText)]

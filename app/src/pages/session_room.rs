@@ -6,7 +6,7 @@
 //! the `room` crate, a browser module of its own that this page loads (see `live_room`).
 
 use crate::api::sessions::{
-    SessionDetail, UNABLE_TO_CONNECT, VIDEO_UNAVAILABLE, get_session_detail, get_session_recordings,
+    SessionDetail, UNABLE_TO_CONNECT, VIDEO_UNAVAILABLE, get_session_detail,
 };
 use crate::components::session::CsrfField;
 use crate::components::sign_in::signed_in_page;
@@ -167,6 +167,15 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
         };
         notes.push(("muted", text.into(), "room-closed"));
     }
+    if session.status == BookingStatus::Completed && detail.recordings.is_empty() {
+        notes.push((
+            "muted",
+            "No recording of this session is ready. One appears here a minute or so after the \
+             session ends, if it was recorded."
+                .into(),
+            "no-recording",
+        ));
+    }
     let notes = notes
         .into_iter()
         .map(|(class, text, testid)| {
@@ -223,8 +232,14 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
             </form>
         }
     });
-    let recordings = (session.status == BookingStatus::Completed)
-        .then(|| view! { <SessionRecordings id=session.id.clone() /> });
+    // Each recording is a link its browser plays in its own player (valid for 15 minutes: R2's
+    // presigned link, or this app's). A `<video>` player, or a section of its own, would add
+    // about 3 KB to every page of this bundle group.
+    let recordings = detail
+        .recordings
+        .iter()
+        .map(|(url, text)| view! { <p><a href=url.clone() data-testid="recording">{text.clone()}</a></p> })
+        .collect_view();
     view! {
         <h1>{detail.course_title.clone()}</h1>
         <dl class="facts">
@@ -241,68 +256,5 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
         <p>
             <A href=page>"Session details"</A>
         </p>
-    }
-}
-
-/// A completed session's recordings, played from their short-lived links (R2's, or this app's).
-#[component]
-fn SessionRecordings(id: String) -> impl IntoView {
-    let recordings = Resource::new(move || id.clone(), get_session_recordings);
-    view! {
-        <section class="card stack" aria-labelledby="recordings-title" data-testid="recordings">
-            <h2 id="recordings-title">"Recording"</h2>
-            <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading the recording…"</p> }>
-                {move || Suspend::new(async move {
-                    match recordings.await {
-                        Ok(found) if found.recordings.is_empty() => view! {
-                            <p class="muted" data-testid="no-recording">
-                                "No recording of this session is ready. One appears here a minute \
-                                 or so after the session ends, if it was recorded."
-                            </p>
-                        }
-                        .into_any(),
-                        Ok(found) => {
-                            let count = found.recordings.len();
-                            found
-                                .recordings
-                                .into_iter()
-                                .enumerate()
-                                .map(|(index, recording)| {
-                                    let label = if count == 1 {
-                                        "Recording of this session".to_owned()
-                                    } else {
-                                        format!("Recording {} of {count}", index + 1)
-                                    };
-                                    let size = format!(
-                                        "{label} ({:.1} MB)",
-                                        recording.size_bytes as f64 / 1_000_000.0
-                                    );
-                                    view! {
-                                        <figure class="recording">
-                                            <video
-                                                controls
-                                                preload="metadata"
-                                                src=recording.url.clone()
-                                                aria-label=label
-                                                data-testid="recording"
-                                            ></video>
-                                            <figcaption>
-                                                {size}" · "
-                                                <a href=recording.url download>"Download"</a>
-                                            </figcaption>
-                                        </figure>
-                                    }
-                                })
-                                .collect_view()
-                                .into_any()
-                        }
-                        Err(error) => view! {
-                            <p class="form-alert" role="alert">{error.to_string()}</p>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
     }
 }

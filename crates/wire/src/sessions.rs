@@ -172,6 +172,11 @@ pub struct SessionDetail {
     pub join_opens: Option<String>,
     /// Completed, and the viewer has not given their feedback yet.
     pub feedback_due: bool,
+    /// Its recordings on its room page once it is completed (empty elsewhere): each a link to
+    /// play it (valid for 15 minutes) and what the link says, e.g. "Watch the recording
+    /// (3.1 MB)". Pairs of text rather than `Recording`s: the browser bundle already holds their
+    /// decoder, where a struct of its own would add one to every page.
+    pub recordings: Vec<(String, String)>,
 }
 
 /// SDSH/TDSH session lists, plus the "schedule when ready" cards.

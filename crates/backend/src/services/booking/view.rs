@@ -82,6 +82,7 @@ pub(super) fn detail(
             _ => None,
         },
         feedback_due: false,
+        recordings: Vec::new(),
     })
 }
 

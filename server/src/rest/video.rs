@@ -213,14 +213,36 @@ pub async fn upload_recording(
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     body: axum::body::Body,
-) -> Result<(axum::http::StatusCode, Json<RecordingReceived>), ApiError> {
+) -> axum::response::Response {
+    match receive_recording(&state, &user, &id, &headers, body).await {
+        Ok(received) => (axum::http::StatusCode::ACCEPTED, Json(received)).into_response(),
+        // A refusal may come before the body was read: the connection cannot carry another
+        // request after it, and saying so keeps the client from sending one down it.
+        Err(refused) => {
+            let mut response = refused.into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            response
+        }
+    }
+}
+
+async fn receive_recording(
+    state: &AppState,
+    user: &backend::auth::SessionUser,
+    id: &str,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Result<RecordingReceived, ApiError> {
     if !state.settings.local_video {
         return Err(AppError::Conflict(
             "PlugNmeet records this site's sessions; there is nothing to upload.".into(),
         )
         .into());
     }
-    let entry = booking::recording_room(&state.db, &user, &id).await?;
+    let entry = booking::recording_room(&state.db, user, id).await?;
     let too_large = || AppError::BadRequest("That recording is over 1 GiB.".into());
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
@@ -264,13 +286,10 @@ pub async fn upload_recording(
         })?;
     local::queue_recording_report(&state.db, &entry, &record_id, unix_now()).await?;
     tracing::info!(session = %entry.session_id, %record_id, size, "received the built-in room's recording");
-    Ok((
-        axum::http::StatusCode::ACCEPTED,
-        Json(RecordingReceived {
-            record_id,
-            size_bytes: size,
-        }),
-    ))
+    Ok(RecordingReceived {
+        record_id,
+        size_bytes: size,
+    })
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -415,7 +415,7 @@ async fn production_offers_no_demo_log_ins() {
         ("PEERLOOP_ENV", "production"),
         ("PEERLOOP_PUBLIC_URL", "https://peerloop.test"),
         ("PEERLOOP_DEMO_DATA", "false"),
-        // Production needs a real mailer, Stripe and PlugNmeet; nothing reaches them here.
+        // Production needs a real mailer, Stripe, PlugNmeet and R2; nothing reaches them here.
         ("RESEND_API_KEY", "re_test"),
         ("RESEND_BASE_URL", "http://127.0.0.1:9"),
         ("STRIPE_SECRET_KEY", "sk_test_unused"),
@@ -424,6 +424,10 @@ async fn production_offers_no_demo_log_ins() {
         ("PLUGNMEET_SERVER_URL", "http://127.0.0.1:9"),
         ("PLUGNMEET_API_KEY", "pnm_unused"),
         ("PLUGNMEET_API_SECRET", "pnm_unused"),
+        ("R2_BUCKET", "recordings"),
+        ("R2_ENDPOINT", "http://127.0.0.1:9"),
+        ("R2_ACCESS_KEY_ID", "r2_unused"),
+        ("R2_SECRET_ACCESS_KEY", "r2_unused"),
     ])
     .await;
     let (status, accounts) = app.get_json("/rpc/demo_accounts").await;

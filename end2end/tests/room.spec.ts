@@ -136,7 +136,13 @@ test("two people hold a session in the built-in room, then rate it and play its 
   await screenshot(student.page, testInfo, "room-student");
   await screenshot(teacher.page, testInfo, "room-teacher");
 
-  // Emily ends the session: both were there, so it is completed, and both are asked for feedback.
+  // Emily ends the session once its hour is over (an earlier end only closes the room): both
+  // were there, so it is completed, and both are asked for feedback.
+  const hourAgo = Math.floor(Date.now() / 1000) - 3660;
+  sql(
+    `UPDATE bookings SET start_at = ${hourAgo}, end_at = ${hourAgo + 3600},
+       blocked_start = ${hourAgo}, blocked_end = ${hourAgo + 3600} WHERE id = '${id}'`,
+  );
   await teacher.page.getByTestId("end").click();
   for (const who of [student.page, teacher.page]) {
     await expect(who.getByTestId("feedback")).toBeVisible({ timeout: 20_000 });

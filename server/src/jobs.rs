@@ -297,8 +297,8 @@ pub async fn reconcile_ledger(
     Ok(breaches)
 }
 
-/// The worker loop: drains due jobs, then sleeps `poll`; releases expired holds each minute
-/// and sweeps each hour. Returns once `stop` turns true, after the job in flight finished.
+/// The worker loop: drains due jobs, then sleeps `poll`; releases expired holds and settles
+/// sessions whose room never ended each minute, and sweeps each hour. Returns once `stop` turns true, after the job in flight finished.
 pub async fn run_forever(state: AppState, poll: Duration, mut stop: watch::Receiver<bool>) {
     let (mut last_hold_sweep, mut last_housekeeping) = (0, 0);
     while !*stop.borrow() {
@@ -313,6 +313,9 @@ pub async fn run_forever(state: AppState, poll: Duration, mut stop: watch::Recei
             last_hold_sweep = now;
             if let Err(error) = booking::release_expired_holds(&state.db, now).await {
                 tracing::warn!(%error, "hold release failed");
+            }
+            if let Err(error) = booking::settle_unfinished_rooms(&state.db, now).await {
+                tracing::warn!(%error, "settling sessions whose room never ended failed");
             }
         }
         if now - last_housekeeping >= 3600 {

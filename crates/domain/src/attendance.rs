@@ -46,26 +46,55 @@ pub enum Presence {
 /// left by `room_end` ends there. Without `room_end` (the room is still open) an unfinished
 /// stay counts nothing yet.
 pub fn seconds_present(reports: &[(i64, Presence)], room_end: Option<i64>) -> i64 {
+    stays(reports, room_end).map(|(from, to)| to - from).sum()
+}
+
+/// Each stay in the room, from its join to its leave (see [`seconds_present`]).
+fn stays(reports: &[(i64, Presence)], room_end: Option<i64>) -> impl Iterator<Item = (i64, i64)> {
     let mut ordered = reports.to_vec();
     // At one instant a leave comes before a join: a reconnect is two stays, not one.
     ordered.sort_by_key(|&(at, presence)| (at, presence == Presence::Joined));
-    let mut total = 0;
+    let mut stays = Vec::new();
     let mut since = None;
     for (at, presence) in ordered {
         let at = room_end.map_or(at, |end| at.min(end));
         match (presence, since) {
             (Presence::Joined, None) => since = Some(at),
             (Presence::Left, Some(joined)) => {
-                total += at - joined;
+                stays.push((joined, at));
                 since = None;
             }
             (Presence::Joined, Some(_)) | (Presence::Left, None) => {}
         }
     }
     if let (Some(joined), Some(end)) = (since, room_end) {
-        total += end - joined;
+        stays.push((joined, end));
     }
-    total
+    stays.into_iter()
+}
+
+/// Seconds a participant was present during the session's own time: from its scheduled `start`
+/// (waiting in the room before it counts nothing: an S-T who looks in early and leaves has not
+/// taught) until `until`, the room's end or the last moment it could be joined. Reports are
+/// taken as [`seconds_present`] takes them.
+pub fn seconds_present_during(reports: &[(i64, Presence)], start: i64, until: i64) -> i64 {
+    stays(reports, Some(until))
+        .map(|(from, to)| (to.min(until) - from.max(start)).max(0))
+        .sum()
+}
+
+/// Whether the room's end at `room_end` settles the session scheduled to end at `end`: only
+/// once its scheduled time is over. An earlier end (the Student-Teacher pressing End, the video
+/// service closing a room nobody is in) only closes the room: either side may open it again
+/// inside the join window, and the session is settled by a later end or at [`settles_by`].
+pub fn room_end_settles(end: i64, room_end: i64) -> bool {
+    room_end >= end
+}
+
+/// When a session whose room saw someone but never reported a settling end is settled from the
+/// presence recorded: once its join window has closed.
+pub fn settles_by(end: i64) -> i64 {
+    end + JOIN_GRACE_AFTER_SECS
 }
 
 /// What the end of the room makes of a session, from who was there.
@@ -249,6 +278,29 @@ mod tests {
     }
 
     #[test]
+    fn only_time_inside_the_session_counts() {
+        // Looked in 14 minutes early for a minute, then gone: not there.
+        let early = [(START - 14 * 60, Joined), (START - 13 * 60, Left)];
+        assert_eq!(seconds_present_during(&early, START, END), 0);
+        // Waiting from early on counts from the start; a stay not left ends at `until`.
+        let waiting = [(START - 600, Joined)];
+        assert_eq!(seconds_present_during(&waiting, START, END), 3600);
+        assert_eq!(seconds_present_during(&waiting, START, START + 60), 60);
+        let late = [(START + 600, Joined), (END + 600, Left)];
+        assert_eq!(seconds_present_during(&late, START, END + 900), 3600);
+        // A room that ended before the start: nobody was there.
+        assert_eq!(seconds_present_during(&waiting, START, START - 60), 0);
+    }
+
+    #[test]
+    fn a_rooms_end_settles_the_session_only_once_its_time_is_over() {
+        assert!(!room_end_settles(END, START - 14 * 60));
+        assert!(!room_end_settles(END, END - 1));
+        assert!(room_end_settles(END, END));
+        assert_eq!(settles_by(END), END + 15 * 60);
+    }
+
+    #[test]
     fn the_teachers_absence_gives_the_student_their_session_back() {
         assert_eq!(outcome(1200, 1200), Outcome::Completed);
         assert_eq!(outcome(0, 1200), Outcome::StudentAbsent);
@@ -314,6 +366,16 @@ mod tests {
                 seconds_present(&reports, Some(END)),
                 seconds_present(&shuffled, Some(END))
             );
+        }
+
+        #[test]
+        fn presence_during_the_session_is_never_more_than_its_time_nor_than_all_presence(
+            reports in reports(),
+            until in START - 600..END + 600,
+        ) {
+            let during = seconds_present_during(&reports, START, until);
+            prop_assert!(during >= 0 && during <= (until - START).max(0));
+            prop_assert!(during <= seconds_present(&reports, Some(until.max(START))));
         }
 
         #[test]

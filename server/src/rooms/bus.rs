@@ -16,8 +16,9 @@ use tokio::sync::broadcast;
 
 /// The Postgres channel the app servers share.
 const CHANNEL: &str = "peerloop_room_signals";
-/// Bytes of a message per notification (Postgres refuses payloads of 8,000 bytes or more).
-const PART_BYTES: usize = 6_000;
+/// Bytes of a message's text per notification once written into the part's JSON (Postgres
+/// refuses payloads of 8,000 bytes or more; the rest of a part takes under 200).
+const PART_BYTES: usize = 7_000;
 /// Messages waiting for this process's sockets; a socket that falls further behind skips them.
 const BACKLOG: usize = 1_024;
 /// A message whose parts have not all come by then is dropped.
@@ -83,20 +84,12 @@ impl SignalBus {
         let text = serde_json::to_string(signal.as_ref()).map_err(|error| {
             sqlx::Error::Protocol(format!("a room signal could not be written: {error}"))
         })?;
-        let parts = split_at_char_boundaries(&text, PART_BYTES);
-        let message = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.db.pool().begin().await?;
-        for (index, text) in parts.iter().enumerate() {
-            let part = Part {
-                origin: self.origin.to_string(),
-                message: message.clone(),
-                index,
-                count: parts.len(),
-                text: (*text).to_owned(),
-            };
-            let payload = serde_json::to_string(&part).map_err(|error| {
+        let payloads = notifications(&self.origin, &uuid::Uuid::new_v4().to_string(), &text)
+            .map_err(|error| {
                 sqlx::Error::Protocol(format!("a room signal could not be written: {error}"))
             })?;
+        let mut tx = self.db.pool().begin().await?;
+        for payload in payloads {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(payload)
@@ -167,35 +160,98 @@ impl SignalBus {
     }
 }
 
-/// `text` in pieces of at most `max` bytes (at least one piece), never splitting a character.
-fn split_at_char_boundaries(text: &str, max: usize) -> Vec<&str> {
+/// The notifications that carry `text` (a message's JSON) from the app server `origin`: its parts,
+/// each a [`Part`]'s JSON.
+fn notifications(origin: &str, message: &str, text: &str) -> serde_json::Result<Vec<String>> {
+    let parts = split_for_json(text, PART_BYTES);
+    parts
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            serde_json::to_string(&Part {
+                origin: origin.to_owned(),
+                message: message.to_owned(),
+                index,
+                count: parts.len(),
+                text: (*text).to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// `text` in pieces (at least one) that take at most `max` bytes each once written as a JSON
+/// string: the cut is made after encoding, where a quote or a backslash takes two bytes and a
+/// control character up to six, so a text of quotes is cut into twice as many pieces as one of
+/// letters. Characters are never split.
+fn split_for_json(text: &str, max: usize) -> Vec<&str> {
     let mut pieces = Vec::new();
-    let mut rest = text;
-    while rest.len() > max {
-        let mut cut = max;
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
+    let (mut start, mut encoded) = (0, 0);
+    for (at, character) in text.char_indices() {
+        let size = json_size(character);
+        if encoded + size > max && at > start {
+            pieces.push(&text[start..at]);
+            (start, encoded) = (at, 0);
         }
-        let (piece, after) = rest.split_at(cut);
-        pieces.push(piece);
-        rest = after;
+        encoded += size;
     }
-    pieces.push(rest);
+    pieces.push(&text[start..]);
     pieces
+}
+
+/// The bytes `character` takes inside a JSON string as serde_json writes it.
+fn json_size(character: char) -> usize {
+    match character {
+        '"' | '\\' | '\u{8}' | '\u{c}' | '\n' | '\r' | '\t' => 2,
+        '\0'..='\u{1f}' => 6,
+        _ => character.len_utf8(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::split_at_char_boundaries;
+    use super::*;
+
+    /// Postgres refuses a notification payload of 8,000 bytes or more.
+    const NOTIFY_LIMIT: usize = 8_000;
+
+    #[test]
+    fn every_notification_stays_under_the_limit_and_the_parts_join_back() {
+        let origin = uuid::Uuid::new_v4().to_string();
+        let message = uuid::Uuid::new_v4().to_string();
+        // Characters JSON escapes grow when a part's text is written into its notification:
+        // quotes and backslashes double, control characters take six bytes.
+        for text in [
+            "\"".repeat(4_000),
+            "\\".repeat(9_000),
+            "\u{1}".repeat(5_000),
+            "a€\"\n".repeat(3_000),
+            "x".repeat(20_000),
+            String::new(),
+        ] {
+            let payloads = notifications(&origin, &message, &text).unwrap();
+            let mut joined = String::new();
+            for (index, payload) in payloads.iter().enumerate() {
+                assert!(payload.len() < NOTIFY_LIMIT, "{} bytes", payload.len());
+                let part: Part = serde_json::from_str(payload).unwrap();
+                assert_eq!((part.index, part.count), (index, payloads.len()));
+                joined.push_str(&part.text);
+            }
+            assert_eq!(joined, text);
+        }
+    }
 
     #[test]
     fn pieces_keep_characters_whole_and_join_back() {
-        let text = "ab€cd€€e".repeat(5);
-        for max in 3..10 {
-            let pieces = split_at_char_boundaries(&text, max);
-            assert!(pieces.iter().all(|piece| piece.len() <= max));
+        let text = "ab€cd€€e\"\\\u{1}".repeat(5);
+        for max in 6..12 {
+            let pieces = split_for_json(&text, max);
+            for piece in &pieces {
+                let encoded = serde_json::to_string(piece).unwrap();
+                // Less the two quotes around the string.
+                assert!(encoded.len() - 2 <= max, "{piece:?}");
+            }
             assert_eq!(pieces.concat(), text);
         }
-        assert_eq!(split_at_char_boundaries("", 4), vec![""]);
+        assert_eq!(split_for_json("", 4), vec![""]);
     }
 }

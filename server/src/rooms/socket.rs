@@ -7,6 +7,7 @@
 //!
 //! What the browser sends (JSON text frames):
 //! `{"type":"state","ready":bool,"in_room":bool}`, `{"type":"signal","data":…}`, `{"type":"end"}`.
+//! (Between sockets each message also carries its sender's running `number`.)
 //! What it gets: `{"type":"welcome","local":bool,"is_admin":bool}`,
 //! `{"type":"peer","name":…,"ready":bool,"in_room":bool}`, `{"type":"peer_gone"}`,
 //! `{"type":"signal","data":…}`, `{"type":"ended"}`, `{"type":"error","message":…}`.
@@ -24,6 +25,7 @@ use backend::services::booking::{self, RoomEntry};
 use backend::store::unix_now;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -78,6 +80,8 @@ pub async fn signal(
                 connection: uuid::Uuid::new_v4().to_string(),
                 ready: false,
                 in_room: false,
+                published: 0,
+                heard_from: HashMap::new(),
             }
             .run(socket)
         })
@@ -91,6 +95,25 @@ struct Participant {
     connection: String,
     ready: bool,
     in_room: bool,
+    /// How many messages this socket has published: each carries its number, so that receivers
+    /// can tell an older message from a newer one.
+    published: u64,
+    /// Per other socket at the room (the other participant's, and this person's other tabs or
+    /// an earlier connection not yet timed out): what it last said.
+    heard_from: HashMap<String, Heard>,
+}
+
+/// What one other socket at the room last told this one.
+#[derive(Default)]
+struct Heard {
+    /// Whether it is the other participant's (else this person's own).
+    other_participant: bool,
+    /// The number of its newest message seen here.
+    number: u64,
+    /// The state last passed on to this browser from it.
+    state: Option<Value>,
+    in_room: bool,
+    gone: bool,
 }
 
 impl Participant {
@@ -104,7 +127,8 @@ impl Participant {
         if send(&mut socket, &welcome).await.is_err() {
             return;
         }
-        self.publish(self.state("hello")).await;
+        let hello = self.state("hello");
+        self.publish(hello).await;
         let mut ping = tokio::time::interval(PING_EVERY);
         let mut heard = tokio::time::Instant::now();
         loop {
@@ -145,7 +169,9 @@ impl Participant {
                 }
             }
         }
-        if self.in_room {
+        // A person is in the room while any of their sockets is: a reconnect or a second tab
+        // keeps them there when the older socket goes.
+        if self.in_room && !self.in_room_elsewhere() {
             self.report(Report::Left).await;
         }
         self.publish(json!({ "kind": "gone" })).await;
@@ -171,12 +197,13 @@ impl Participant {
             FromBrowser::State { ready, in_room } => {
                 if in_room && !self.in_room {
                     self.enter().await?;
-                } else if !in_room && self.in_room {
+                } else if !in_room && self.in_room && !self.in_room_elsewhere() {
                     self.report(Report::Left).await;
                 }
                 self.ready = ready;
                 self.in_room = in_room;
-                self.publish(self.state("state")).await;
+                let state = self.state("state");
+                self.publish(state).await;
             }
             FromBrowser::Signal { data } => {
                 self.publish(json!({ "kind": "signal", "data": data }))
@@ -227,7 +254,9 @@ impl Participant {
         }
     }
 
-    async fn publish(&self, body: Value) {
+    async fn publish(&mut self, mut body: Value) {
+        self.published += 1;
+        body["number"] = json!(self.published);
         let signal = Signal {
             session_id: self.entry.session_id.clone(),
             connection: self.connection.clone(),
@@ -239,7 +268,15 @@ impl Participant {
         }
     }
 
-    /// Passes on what the other participant's sockets said.
+    /// Whether another socket of this person's is in the room.
+    fn in_room_elsewhere(&self) -> bool {
+        self.heard_from
+            .values()
+            .any(|heard| !heard.other_participant && !heard.gone && heard.in_room)
+    }
+
+    /// Passes on what the other participant's sockets said, and keeps track of this person's
+    /// other sockets.
     async fn forward_to_browser(
         &mut self,
         socket: &mut WebSocket,
@@ -249,24 +286,57 @@ impl Participant {
             return Ok(());
         }
         let kind = signal.body["kind"].as_str().unwrap_or_default();
-        // The same person's other tab: only the room's end concerns this one.
-        if signal.user_id == self.entry.user_id && kind != "ended" {
+        // Across app servers a socket's messages may come here out of the order it sent them
+        // (or a state twice): an older message than one seen is dropped, so a newer state is
+        // never followed by a stale one.
+        let number = signal.body["number"].as_u64().unwrap_or_default();
+        let other_participant = signal.user_id != self.entry.user_id;
+        let heard = self
+            .heard_from
+            .entry(signal.connection.clone())
+            .or_insert_with(|| Heard {
+                other_participant,
+                ..Heard::default()
+            });
+        if number <= heard.number {
             return Ok(());
         }
+        heard.number = number;
         let message = match kind {
             "hello" | "state" => {
-                if kind == "hello" {
-                    // Someone arrived: tell them where this side stands.
-                    self.publish(self.state("state")).await;
-                }
-                json!({
+                heard.in_room = signal.body["in_room"] == true;
+                let peer = json!({
                     "type": "peer",
                     "name": signal.body["name"],
                     "ready": signal.body["ready"],
                     "in_room": signal.body["in_room"],
-                })
+                });
+                let unchanged = heard.state.as_ref() == Some(&peer);
+                heard.state = Some(peer.clone());
+                if kind == "hello" {
+                    // Someone arrived (or this person in another tab): tell them where this
+                    // side stands.
+                    let state = self.state("state");
+                    self.publish(state).await;
+                }
+                if unchanged || !other_participant {
+                    return Ok(());
+                }
+                peer
             }
-            "gone" => json!({ "type": "peer_gone" }),
+            "gone" => {
+                heard.gone = true;
+                let still_here = self
+                    .heard_from
+                    .values()
+                    .any(|heard| heard.other_participant && !heard.gone);
+                if still_here || !other_participant {
+                    return Ok(());
+                }
+                json!({ "type": "peer_gone" })
+            }
+            // This person's other tab: only the room's end concerns this one.
+            _ if !other_participant && kind != "ended" => return Ok(()),
             "signal" => json!({ "type": "signal", "data": signal.body["data"] }),
             "ended" => json!({ "type": "ended" }),
             _ => return Ok(()),

@@ -14,4 +14,5 @@ mod payments;
 mod recordings;
 mod rooms;
 mod session_payments;
+mod settling;
 mod video;

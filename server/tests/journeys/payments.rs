@@ -563,6 +563,16 @@ struct FakeStripe {
 }
 
 async fn fake_stripe(status: u16, body: Value) -> FakeStripe {
+    fake_stripe_answering_after(status, body, std::time::Duration::ZERO).await
+}
+
+/// A fake Stripe that takes `delay` to answer each Checkout Session (the real one takes
+/// 300-800 ms); with a delay, each session it opens has an id of its own (`<id>_<n>`).
+async fn fake_stripe_answering_after(
+    status: u16,
+    body: Value,
+    delay: std::time::Duration,
+) -> FakeStripe {
     use axum::routing::post;
     let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let recorded = requests.clone();
@@ -573,9 +583,21 @@ async fn fake_stripe(status: u16, body: Value) -> FakeStripe {
             "/v1/checkout/sessions",
             post(move |headers: axum::http::HeaderMap, form: String| {
                 let recorded = recorded.clone();
-                let body = body.clone();
+                let mut body = body.clone();
                 async move {
-                    recorded.lock().unwrap().push((headers, form));
+                    let opened = {
+                        let mut recorded = recorded.lock().unwrap();
+                        recorded.push((headers, form));
+                        recorded.len()
+                    };
+                    if !delay.is_zero() {
+                        for field in ["id", "url"] {
+                            if let Some(text) = body[field].as_str() {
+                                body[field] = json!(format!("{text}_{opened}"));
+                            }
+                        }
+                    }
+                    tokio::time::sleep(delay).await;
                     (
                         axum::http::StatusCode::from_u16(status).unwrap(),
                         axum::Json(body),
@@ -621,6 +643,74 @@ async fn spawn_with_stripe_at(base_url: &str) -> TestApp {
     let keys = stripe_keys(base_url);
     let vars: Vec<(&str, &str)> = keys.iter().map(|(k, v)| (*k, v.as_str())).collect();
     spawn_app_with(&vars).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clicks_on_pay_while_stripe_is_answering_open_one_checkout_session() {
+    let session = json!({
+        "id": "cs_test_slow", "object": "checkout.session",
+        "url": "https://checkout.stripe.com/c/pay/cs_test_slow",
+        "automatic_tax": {"enabled": false}, "created": now(), "custom_fields": [],
+        "custom_text": {}, "expires_at": now() + 1800, "livemode": false, "mode": "payment",
+        "payment_method_types": ["card"], "payment_status": "unpaid", "shipping_options": []
+    });
+    let delay = std::time::Duration::from_millis(600);
+    let stripe = fake_stripe_answering_after(200, session, delay).await;
+    let app = spawn_with_stripe_at(&stripe.base_url).await;
+    let opened_at_stripe = || stripe.requests.lock().unwrap().len();
+
+    // Six clicks on Enroll at once: one Checkout Session, and every click is sent to it.
+    let browser = new_student(&app, "six.clicks@example.com").await;
+    let course = rust_course();
+    let clicks = (0..6).map(|_| start_checkout(&app, &browser, &course));
+    let started = futures_util::future::join_all(clicks).await;
+    assert!(
+        started.iter().all(|each| *each == started[0]),
+        "{started:?}"
+    );
+    assert_eq!(opened_at_stripe(), 1);
+
+    // Six clicks on Pay for a held session at once: the same.
+    let email = "six.session.clicks@example.com";
+    let student = new_student(&app, email).await;
+    sqlx::query(
+        "INSERT INTO enrollments (id, student_id, course_id, status, enrolled_at, session_credits)
+         SELECT $1, id, $2, 'active', 0, 0 FROM users WHERE email_normalized = $3",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(&course)
+    .bind(email)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    open_around_the_clock(&app, &priya()).await;
+    let slots = app.free_slots_of(&priya(), 7).await;
+    let slot = slots
+        .iter()
+        .find(|slot| slot["duration_minutes"] == 60)
+        .expect("Priya has a free hour");
+    let held = app
+        .book_with_priya(&student, slot["start_at"].as_str().unwrap(), 60)
+        .await;
+    assert_eq!(held["status"], "pending_payment", "{held}");
+    let id = held["id"].as_str().unwrap();
+    let clicks = (0..6).map(|_| {
+        app.post_json(
+            &student,
+            "/api/checkout/session",
+            json!({ "session_id": id }),
+        )
+    });
+    let started = futures_util::future::join_all(clicks).await;
+    assert!(
+        started
+            .iter()
+            .all(|each| each.0 == 200 && each.1 == started[0].1),
+        "{started:?}"
+    );
+    assert_eq!(opened_at_stripe(), 2);
+    let checkouts = format!("SELECT COUNT(*) FROM checkouts WHERE booking_id = '{id}'");
+    assert_eq!(count(&app, &checkouts).await, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -198,7 +198,9 @@ async fn two_participants_meet_at_the_room_across_app_servers_and_their_presence
     );
     eventually(&app, &leaves, 1).await;
 
-    // The Student-Teacher ends the room: both were there, so the session is completed.
+    // The Student-Teacher ends the room once the session's time is over (an earlier end only
+    // closes the room): both were there, so the session is completed.
+    move_session(&app, &id, now() - 3600 - 60).await;
     say(&mut teachers, json!({ "type": "end" })).await;
     expect(&mut teachers, "ended").await;
     let completed =
@@ -214,4 +216,88 @@ async fn two_participants_meet_at_the_room_across_app_servers_and_their_presence
         refused_with(open_socket(&app, &teacher_cookie, &id, &app.base_url).await),
         409
     );
+}
+
+/// Counts the built-in room's reports of someone leaving the session's room, queued for the
+/// webhook.
+fn leave_reports(id: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'local_video_report'
+           AND payload LIKE '%participant_left%' AND payload LIKE '%{id}%'"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_tab_or_a_reconnect_keeps_a_participant_in_the_room_when_the_older_socket_goes() {
+    let app = spawn_app().await;
+    let email = format!("student-{}@example.com", uuid::Uuid::new_v4().simple());
+    let student = student_with_credits_as(&app, &email).await;
+    let (_, id) = session_starting_soon(&app, Some(student)).await;
+    let student_cookie = session_cookie(&app, &email, PASSWORD).await;
+    let teacher_cookie = session_cookie(&app, "priya.raman@example.com", DEMO_PASSWORD).await;
+    let entered = json!({ "type": "state", "ready": true, "in_room": true });
+
+    let mut teachers = open_socket(&app, &teacher_cookie, &id, &app.base_url)
+        .await
+        .unwrap();
+    expect(&mut teachers, "welcome").await;
+    say(&mut teachers, entered.clone()).await;
+    let mut first_tab = open_socket(&app, &student_cookie, &id, &app.base_url)
+        .await
+        .unwrap();
+    expect(&mut first_tab, "welcome").await;
+    say(&mut first_tab, entered.clone()).await;
+    assert_eq!(expect(&mut teachers, "peer").await["in_room"], false);
+    assert_eq!(expect(&mut teachers, "peer").await["in_room"], true);
+
+    // The student's browser reconnects (or opens a second tab) and enters again; then the older
+    // socket closes.
+    let mut second_tab = open_socket(&app, &student_cookie, &id, &app.base_url)
+        .await
+        .unwrap();
+    expect(&mut second_tab, "welcome").await;
+    say(&mut second_tab, entered.clone()).await;
+    expect(&mut second_tab, "peer").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    first_tab.close(None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+
+    // The student is still there: no leave is reported, and the teacher's call is not hung up.
+    assert_eq!(
+        count(&app, &leave_reports(&id)).await,
+        0,
+        "no leave while a tab is in"
+    );
+    say(
+        &mut second_tab,
+        json!({ "type": "state", "ready": false, "in_room": true }),
+    )
+    .await;
+    loop {
+        let message = expect_any(&mut teachers).await;
+        assert_ne!(message["type"], "peer_gone", "the call is kept");
+        if message["type"] == "peer" && message["ready"] == false && message["in_room"] == true {
+            break;
+        }
+    }
+
+    // The last socket goes: now the student has left.
+    second_tab.close(None).await.unwrap();
+    expect(&mut teachers, "peer_gone").await;
+    eventually(&app, &leave_reports(&id), 1).await;
+}
+
+/// The next message of any type, within ten seconds.
+async fn expect_any(socket: &mut Socket) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .expect("no message came")
+            .expect("the socket closed")
+            .expect("the socket failed");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
 }

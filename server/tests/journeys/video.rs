@@ -669,6 +669,10 @@ async fn with_keys_the_room_is_opened_once_at_plugnmeet_with_signed_requests_and
         Some(format!("session-{id}").as_str())
     );
     assert_eq!(create["max_participants"], 2);
+    assert_eq!(
+        create["empty_timeout"], 900,
+        "an empty room waits the join window's grace"
+    );
     assert!(
         create["metadata"]["room_title"]
             .as_str()

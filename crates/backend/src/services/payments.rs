@@ -245,10 +245,29 @@ async fn open_checkout(
 ) -> Result<CheckoutStarted, AppError> {
     {
         let mut tx = db.begin_write().await?;
+        // One Checkout Session per hold (or per student and course) under any concurrency: a
+        // double click that comes while Stripe is still answering the first (300-800 ms) waits
+        // for that one instead of opening a second that could be paid too. The lock orders the
+        // clicks on Postgres; SQLite's write transaction already does.
+        let lock = format!(
+            "checkout:{}:{}:{}",
+            checkout.user_id,
+            checkout.course_id,
+            checkout.booking_id.unwrap_or_default()
+        );
+        store::lock_until_commit(&mut tx, db.backend(), &lock).await?;
         if let Some(booking_id) = hold
             && !store::hold_until(&mut tx, booking_id, checkout.expires_at, now).await?
         {
             return Err(hold_ended());
+        }
+        let creating_since = now - CHECKOUT_CREATING_SECS;
+        let reusable_until = now + REUSE_MARGIN_SECS;
+        if let Some(in_flight) =
+            store::checkout_in_flight(&mut tx, checkout, creating_since, reusable_until).await?
+        {
+            tx.commit().await?;
+            return opened_checkout(db, &in_flight).await;
         }
         store::insert_checkout(&mut tx, checkout, now).await?;
         tx.commit().await?;
@@ -278,6 +297,34 @@ async fn open_checkout(
     };
     tx.commit().await?;
     result
+}
+
+/// How long a checkout may be `creating` (waiting for Stripe's answer, which the client gives up
+/// on well before) before a new click stops waiting for it.
+const CHECKOUT_CREATING_SECS: i64 = 30;
+
+/// The Checkout Session of a checkout another request is opening: waits for Stripe's answer to
+/// it, as that request does.
+async fn opened_checkout(db: &Db, checkout_id: &str) -> Result<CheckoutStarted, AppError> {
+    let deadline = tokio::time::Instant::now()
+        + std::time::Duration::from_secs(CHECKOUT_CREATING_SECS.unsigned_abs());
+    loop {
+        let progress = {
+            let mut conn = db.pool().acquire().await?;
+            store::checkout_progress(&mut conn, checkout_id).await?
+        };
+        match progress {
+            Some((status, Some(id), Some(url))) if status == "open" => {
+                return Ok(CheckoutStarted { id, url });
+            }
+            Some((status, ..)) if status == "creating" => {}
+            _ => return Err(payments_unavailable()),
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(payments_unavailable());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 fn hold_ended() -> AppError {

@@ -79,6 +79,47 @@ pub async fn reusable_enrollment_checkout(
     .await?)
 }
 
+/// A checkout for the same thing as `checkout` (the same held session, or the same student's
+/// enrollment in the same course) that is being opened at Stripe now (begun since
+/// `creating_since`) or is open and still good for `until`: the one a concurrent click waits for
+/// instead of opening another.
+pub async fn checkout_in_flight(
+    conn: &mut AnyConnection,
+    checkout: &NewCheckout<'_>,
+    creating_since: i64,
+    until: i64,
+) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM checkouts
+          WHERE purpose = $1 AND user_id = $2 AND course_id = $3
+            AND (booking_id = $4 OR ($4 IS NULL AND booking_id IS NULL))
+            AND ((status = 'creating' AND created_at >= $5)
+                 OR (status = 'open' AND url IS NOT NULL AND expires_at > $6))
+          ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(checkout.purpose)
+    .bind(checkout.user_id)
+    .bind(checkout.course_id)
+    .bind(checkout.booking_id)
+    .bind(creating_since)
+    .bind(until)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// A checkout's status and, once open, its Stripe Checkout Session and link.
+pub async fn checkout_progress(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<(String, Option<String>, Option<String>)>, AppError> {
+    Ok(
+        sqlx::query_as("SELECT status, stripe_session_id, url FROM checkouts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
 /// The open checkout of a held session that is still good for `until`.
 pub async fn reusable_session_checkout(
     conn: &mut AnyConnection,

@@ -11,6 +11,12 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use std::time::Duration;
 
+/// How long PlugNmeet keeps a room nobody is in before closing it (and reporting
+/// `room_finished`): the join window's 15 minutes of grace, so someone who dropped out can come
+/// back. Set rather than left to the server's default, which varies by install; a room closed
+/// before the session's time is over only closes it (see `domain::attendance`).
+const EMPTY_TIMEOUT_SECS: i64 = domain::attendance::JOIN_GRACE_AFTER_SECS;
+
 #[derive(Debug)]
 pub struct PlugNmeet {
     client: reqwest::Client,
@@ -109,6 +115,7 @@ impl VideoService for PlugNmeet {
         let body = json!({
             "room_id": room.room_id,
             "max_participants": 2,
+            "empty_timeout": EMPTY_TIMEOUT_SECS,
             "metadata": {
                 "room_title": room.title,
                 "webhook_url": self.webhook_url,

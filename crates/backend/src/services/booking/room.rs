@@ -147,6 +147,9 @@ pub enum VideoApplied {
     /// Not about a session's room, or nothing to act on.
     Ignored,
     Recorded,
+    /// The room ended before the session's time was over: it is closed, and nothing is decided
+    /// (either side may open it again; see `attendance::room_end_settles`).
+    ClosedEarly,
     /// The room's end decided the session.
     Decided(Outcome),
 }
@@ -220,8 +223,11 @@ pub async fn apply_video_event(
             }
         }
         VideoEvent::RoomFinished => {
-            if store::finish_room(&mut tx, &row.id, event.created).await? {
-                decide(&mut tx, db.backend(), &row, event.created, now).await?
+            if !attendance::room_end_settles(row.end_at, event.created) {
+                VideoApplied::ClosedEarly
+            } else if store::finish_room(&mut tx, &row.id, event.created).await? {
+                let until = event.created.min(attendance::settles_by(row.end_at));
+                decide(&mut tx, db.backend(), &row, until, now).await?
             } else {
                 VideoApplied::Ignored
             }
@@ -233,20 +239,50 @@ pub async fn apply_video_event(
     Ok(applied)
 }
 
-/// The room's end decides a session still scheduled or in progress.
+/// Settles each session whose room saw someone but never reported an end that settles it, once
+/// its join window has closed (`attendance::settles_by`): from the presence recorded, as the
+/// room's end would have. A student who waited alone gets their session back; one settled
+/// meanwhile (marked taught, a late webhook) is left as it is. Returns how many were settled.
+pub async fn settle_unfinished_rooms(db: &Db, now: i64) -> Result<usize, AppError> {
+    let due = {
+        let mut conn = db.pool().acquire().await?;
+        store::rooms_to_settle(&mut conn, now - attendance::JOIN_GRACE_AFTER_SECS).await?
+    };
+    let mut settled = 0;
+    for id in due {
+        let mut tx = db.begin_write().await?;
+        let row = load_booking(&mut tx, &id).await?;
+        let until = attendance::settles_by(row.end_at);
+        store::finish_room(&mut tx, &row.id, until).await?;
+        match decide(&mut tx, db.backend(), &row, until, now).await {
+            Ok(VideoApplied::Decided(outcome)) => {
+                tx.commit().await?;
+                settled += 1;
+                tracing::info!(booking_id = %id, ?outcome, "settled a session its room never ended");
+            }
+            Ok(_) => {}
+            // Changed between the listing and now: the next sweep sees it as it is.
+            Err(error) => tracing::warn!(%error, booking_id = %id, "could not settle a session"),
+        }
+    }
+    Ok(settled)
+}
+
+/// The room's end decides a session still scheduled or in progress, from each side's presence
+/// during the session's time up to `until`.
 async fn decide(
     conn: &mut AnyConnection,
     backend: crate::db::Backend,
     row: &BookingRow,
-    ended_at: i64,
+    until: i64,
     now: i64,
 ) -> Result<VideoApplied, AppError> {
     let status = status_of(row)?;
     if !matches!(status, BookingStatus::Scheduled | BookingStatus::InProgress) {
         return Ok(VideoApplied::Ignored);
     }
-    let student = seconds_in_room(conn, &row.id, &row.student_id, ended_at).await?;
-    let teacher = seconds_in_room(conn, &row.id, &row.st_id, ended_at).await?;
+    let student = seconds_in_room(conn, row, &row.student_id, until).await?;
+    let teacher = seconds_in_room(conn, row, &row.st_id, until).await?;
     let outcome = attendance::outcome(student, teacher);
     match outcome {
         Outcome::Completed => complete(conn, backend, row, now).await?,
@@ -281,14 +317,19 @@ fn changed_meanwhile() -> AppError {
     AppError::Internal
 }
 
-async fn seconds_in_room(
+/// A participant's seconds in the session's room during its scheduled time, up to `until`.
+pub(super) async fn seconds_in_room(
     conn: &mut AnyConnection,
-    booking_id: &str,
+    row: &BookingRow,
     user_id: &str,
-    ended_at: i64,
+    until: i64,
 ) -> Result<i64, AppError> {
-    let reports = store::presence_of(conn, booking_id, user_id).await?;
-    Ok(attendance::seconds_present(&reports, Some(ended_at)))
+    let reports = store::presence_of(conn, &row.id, user_id).await?;
+    Ok(attendance::seconds_present_during(
+        &reports,
+        row.start_at,
+        until,
+    ))
 }
 
 /// A participant's feedback on a completed session, about the other one: once each.

@@ -7,6 +7,10 @@
 use super::*;
 use crate::store::payments as ledger_store;
 
+/// Why a session whose room never saw its Student-Teacher cannot be marked taught.
+pub const TEACHER_NOT_SEEN: &str = "The session's room never saw you during the session, so it \
+     can't be marked taught. If you taught it elsewhere, contact support.";
+
 /// Marks a past session taught, for its Student-Teacher; returns it as they see it.
 pub async fn mark_taught(
     db: &Db,
@@ -25,6 +29,14 @@ pub async fn mark_taught(
         return Err(AppError::Conflict(
             "You can mark a session taught once it has ended.".into(),
         ));
+    }
+    // Where the session's room saw anyone, it is the record of who came: a Student-Teacher it
+    // never saw during the session is not paid on their word.
+    let until = now.min(domain::attendance::settles_by(row.end_at));
+    if store::anyone_present(&mut tx, &row.id).await?
+        && seconds_in_room(&mut tx, &row, &row.st_id, until).await? == 0
+    {
+        return Err(AppError::Conflict(TEACHER_NOT_SEEN.into()));
     }
     complete(&mut tx, db.backend(), &row, now).await?;
     let row = load_booking(&mut tx, id).await?;

@@ -107,6 +107,34 @@ pub async fn record_presence(
     Ok(())
 }
 
+/// Sessions still to be held or in progress, whose room reported someone's presence, that were
+/// due to end by `ended_by`: those a sweep settles from the presence recorded.
+pub async fn rooms_to_settle(
+    conn: &mut AnyConnection,
+    ended_by: i64,
+) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT b.id FROM bookings b
+          WHERE b.status IN ('scheduled', 'in_progress') AND b.end_at <= $1
+            AND EXISTS (SELECT 1 FROM session_attendance a WHERE a.booking_id = b.id)
+          ORDER BY b.end_at",
+    )
+    .bind(ended_by)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Whether the session's room reported anyone's presence.
+pub async fn anyone_present(conn: &mut AnyConnection, booking_id: &str) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM session_attendance WHERE booking_id = $1",
+    )
+    .bind(booking_id)
+    .fetch_one(conn)
+    .await?
+        > 0)
+}
+
 /// One participant's joins and leaves in a session's room, in any order.
 pub async fn presence_of(
     conn: &mut AnyConnection,

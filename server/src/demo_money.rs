@@ -51,7 +51,9 @@ pub async fn seed(state: &AppState) -> Result<(), AppError> {
         let session = crate::dev_stripe::load_session(state, &started.id)
             .await
             .map_err(|_| AppError::Internal)?;
-        let event_id = crate::dev_stripe::pay_in_full(state, &started.id, session).await?;
+        let event_id = crate::dev_stripe::pay_in_full(state, &started.id, &session)
+            .await?
+            .ok_or(AppError::Internal)?;
         let payload: String =
             sqlx::query_scalar("SELECT payload FROM dev_stripe_events WHERE id = $1")
                 .bind(&event_id)

@@ -154,40 +154,51 @@ pub struct CardForm {
     card_number: String,
 }
 
-/// Saves a changed Checkout Session and emits its event, in one transaction; the event's id.
+/// Saves a changed Checkout Session and emits its event, in one transaction, if the session is
+/// still as `loaded` (compare and set: a Pay and an Expire, or two Pays, at once change it once);
+/// the event's id, or None when it changed meanwhile.
 async fn save_and_emit(
     state: &AppState,
     id: &str,
+    loaded: &Value,
     session: &Value,
     event_kind: &str,
     event_object: Value,
-) -> Result<String, wire::error::AppError> {
+) -> Result<Option<String>, wire::error::AppError> {
     let now = unix_now();
     let mut tx = state.db.begin_write().await?;
-    sqlx::query("UPDATE dev_stripe_checkout_sessions SET object = $2 WHERE id = $1")
-        .bind(id)
-        .bind(session.to_string())
-        .execute(&mut *tx)
-        .await?;
+    let saved = sqlx::query(
+        "UPDATE dev_stripe_checkout_sessions SET object = $2 WHERE id = $1 AND object = $3",
+    )
+    .bind(id)
+    .bind(session.to_string())
+    .bind(loaded.to_string())
+    .execute(&mut *tx)
+    .await?;
+    if saved.rows_affected() != 1 {
+        return Ok(None);
+    }
     let event_id = local::emit(&mut tx, event_kind, event_object, now).await?;
     tx.commit().await?;
-    Ok(event_id)
+    Ok(Some(event_id))
 }
 
-/// Completes the open Checkout Session `id` as a card that pays does: saved complete with a new
-/// PaymentIntent, its `checkout.session.completed` recorded and queued for the webhook. The
-/// event's id.
+/// Completes the open Checkout Session `id` (as `loaded`) as a card that pays does: saved
+/// complete with a new PaymentIntent, its `checkout.session.completed` recorded and queued for
+/// the webhook. The event's id, or None when the session changed meanwhile.
 pub async fn pay_in_full(
     state: &AppState,
     id: &str,
-    mut session: Value,
-) -> Result<String, wire::error::AppError> {
+    loaded: &Value,
+) -> Result<Option<String>, wire::error::AppError> {
+    let mut session = loaded.clone();
     session["status"] = json!("complete");
     session["payment_status"] = json!("paid");
     session["payment_intent"] = json!(stripe_id("pi"));
     save_and_emit(
         state,
         id,
+        loaded,
         &session,
         "checkout.session.completed",
         session.clone(),
@@ -222,10 +233,12 @@ pub async fn pay(
                 .as_str()
                 .unwrap_or("/")
                 .replace("{CHECKOUT_SESSION_ID}", &id);
-            if let Err(error) = pay_in_full(&state, &id, session).await {
-                return failed(error);
+            match pay_in_full(&state, &id, &session).await {
+                Ok(Some(_)) => Redirect::to(&success_url).into_response(),
+                // Paid or expired meanwhile (another click): the page says which.
+                Ok(None) => Redirect::to(&here).into_response(),
+                Err(error) => failed(error),
             }
-            Redirect::to(&success_url).into_response()
         }
         DECLINED_CARD => {
             let intent = json!({
@@ -243,33 +256,38 @@ pub async fn pay(
                     "message": "Your card was declined."
                 }
             });
-            if let Err(error) = save_and_emit(
+            match save_and_emit(
                 &state,
                 &id,
+                &session,
                 &session,
                 "payment_intent.payment_failed",
                 intent,
             )
             .await
             {
-                return failed(error);
+                Ok(Some(_)) => Redirect::to(&format!("{here}?declined=1")).into_response(),
+                Ok(None) => Redirect::to(&here).into_response(),
+                Err(error) => failed(error),
             }
-            Redirect::to(&format!("{here}?declined=1")).into_response()
         }
         _ => Redirect::to(&format!("{here}?invalid=1")).into_response(),
     }
 }
 
 pub async fn expire(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let mut session = match load_session(&state, &id).await {
+    let loaded = match load_session(&state, &id).await {
         Ok(session) => session,
         Err(answer) => return answer,
     };
-    if session["status"] == "open" {
+    if loaded["status"] == "open" {
+        let mut session = loaded.clone();
         session["status"] = json!("expired");
+        // Paid meanwhile: nothing to expire.
         if let Err(error) = save_and_emit(
             &state,
             &id,
+            &loaded,
             &session,
             "checkout.session.expired",
             session.clone(),

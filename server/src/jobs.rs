@@ -159,7 +159,12 @@ async fn refund(state: &AppState, job: &Job) -> Outcome {
     match payments::refund_in_full(&state.db, state.payments.as_ref(), &refund).await {
         Ok(()) => Outcome::Done,
         Err(backend::payments::PaymentError::Unavailable(error)) => Outcome::Retry(error),
-        Err(backend::payments::PaymentError::Rejected(error)) => Outcome::GiveUp(error),
+        // Money owed is never given up on: a refusal is retried with the backoff, and logged
+        // as an error each time, until the attempts run out and the job stays dead for an admin.
+        Err(backend::payments::PaymentError::Rejected(error)) => {
+            tracing::error!(%error, job = %job.id, "Stripe refused an automatic refund; retrying");
+            Outcome::Retry(error)
+        }
     }
 }
 

@@ -32,6 +32,9 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
 
     async fn get(&self, key: &str) -> Result<ByteChunks, BlobError>;
 
+    /// Removes what is stored under `key`; nothing stored there is no error.
+    async fn delete(&self, key: &str) -> Result<(), BlobError>;
+
     /// A link to `key` valid for `valid_secs` from `now`, which the browser fetches directly.
     async fn signed_url(
         &self,

@@ -64,6 +64,18 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// A lock by name, held until dropped, across app servers (see [`Db::hold`]).
+pub struct NamedLock {
+    // Postgres: the transaction whose advisory lock it is (rolled back, and the lock released,
+    // when dropped). SQLite: this process's guard of the name's stripe.
+    _postgres: Option<sqlx::Transaction<'static, sqlx::Any>>,
+    _sqlite: Option<OwnedMutexGuard<()>>,
+}
+
+/// SQLite's named locks: a fixed set of stripes, a name taking the one its hash falls on (a few
+/// names sharing one only wait for each other a little longer).
+const NAMED_LOCK_STRIPES: usize = 64;
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
@@ -80,6 +92,8 @@ pub struct Db {
     memo: Arc<Memo>,
     /// Postgres: where to open a listening connection (see [`Db::listen`]).
     postgres_url: Option<Arc<str>>,
+    /// SQLite: the stripes of [`Db::hold`]'s named locks (its app servers are one process).
+    named_locks: Arc<[Arc<Mutex<()>>]>,
 }
 
 /// This process's turn to write to SQLite (see `Db::write_turn`); the next writer's turn starts
@@ -196,6 +210,9 @@ impl Db {
             write_turn,
             memo: Arc::default(),
             postgres_url,
+            named_locks: (0..NAMED_LOCK_STRIPES)
+                .map(|_| Arc::new(Mutex::new(())))
+                .collect(),
         })
     }
 
@@ -253,6 +270,40 @@ impl Db {
                 _guard: Some(turn.clone().lock_owned().await),
             },
             None => WriteTurn { _guard: None },
+        }
+    }
+
+    /// Holds the lock named `name` until the returned guard is dropped, across every app server
+    /// of this database: for work done once under concurrency that includes a call outside
+    /// (opening a session's video room), where a write transaction must not stay open. Postgres:
+    /// an advisory lock in a transaction of its own, which writes nothing; SQLite: a lock of this
+    /// process. Not re-entrant.
+    pub async fn hold(&self, name: &str) -> Result<NamedLock, sqlx::Error> {
+        match self.backend {
+            Backend::Postgres => {
+                let mut transaction = self.pool.begin().await?;
+                sqlx::query(
+                    "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS held",
+                )
+                .bind(name)
+                .fetch_one(&mut *transaction)
+                .await?;
+                Ok(NamedLock {
+                    _postgres: Some(transaction),
+                    _sqlite: None,
+                })
+            }
+            Backend::Sqlite => {
+                use std::hash::{Hash, Hasher};
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                name.hash(&mut hasher);
+                let stripe = usize::try_from(hasher.finish() % NAMED_LOCK_STRIPES as u64)
+                    .unwrap_or_default();
+                Ok(NamedLock {
+                    _postgres: None,
+                    _sqlite: Some(self.named_locks[stripe].clone().lock_owned().await),
+                })
+            }
         }
     }
 

@@ -53,6 +53,11 @@ pub trait VideoService: Send + Sync + std::fmt::Debug {
         &self,
         record_id: &str,
     ) -> Result<crate::blobs::ByteChunks, VideoError>;
+
+    /// Told once a recording is kept in the blob store: the service may let its own copy go.
+    async fn recording_kept(&self, _record_id: &str) -> Result<(), VideoError> {
+        Ok(())
+    }
 }
 
 /// A verified event from the video service, as received.

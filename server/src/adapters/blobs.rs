@@ -69,6 +69,13 @@ async fn get_chunks(store: &dyn ObjectStore, key: &str) -> Result<ByteChunks, Bl
         .boxed())
 }
 
+async fn delete_blob(store: &dyn ObjectStore, key: &str) -> Result<(), BlobError> {
+    match store.delete(&path_of(key)?).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(error) => Err(unavailable(error)),
+    }
+}
+
 /// R2 (or any S3-compatible store): path-style requests, region `auto` as R2 asks, and links
 /// presigned with SigV4, which the browser fetches from R2 directly.
 #[derive(Debug)]
@@ -104,6 +111,10 @@ impl BlobStore for R2Blobs {
 
     async fn get(&self, key: &str) -> Result<ByteChunks, BlobError> {
         get_chunks(self.s3.as_ref(), key).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        delete_blob(self.s3.as_ref(), key).await
     }
 
     async fn signed_url(
@@ -187,6 +198,10 @@ impl BlobStore for LocalBlobs {
 
     async fn get(&self, key: &str) -> Result<ByteChunks, BlobError> {
         get_chunks(self.files.as_ref(), key).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        delete_blob(self.files.as_ref(), key).await
     }
 
     async fn signed_url(

@@ -203,7 +203,7 @@ pub struct RecordingReceived {
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 403, description = "Not the session's Student-Teacher", body = ErrorBody),
         (status = 404, description = "No such session", body = ErrorBody),
-        (status = 409, description = "PlugNmeet records this site's sessions, or the room was never opened", body = ErrorBody),
+        (status = 409, description = "PlugNmeet records this site's sessions; the room was never opened or held; the time to upload is over; or the session has 10 recordings", body = ErrorBody),
         (status = 503, description = "The blob store is unavailable", body = ErrorBody),
     )
 )]
@@ -242,7 +242,7 @@ async fn receive_recording(
         )
         .into());
     }
-    let entry = booking::recording_room(&state.db, user, id).await?;
+    let entry = booking::recording_room(&state.db, user, id, unix_now()).await?;
     let too_large = || AppError::BadRequest("That recording is over 1 GiB.".into());
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)

@@ -13,7 +13,7 @@ pub(crate) async fn new_student(app: &TestApp, email: &str) -> reqwest::Client {
     browser
 }
 
-async fn course_price(app: &TestApp, course_id: &str) -> (i64, String) {
+pub(crate) async fn course_price(app: &TestApp, course_id: &str) -> (i64, String) {
     sqlx::query_as("SELECT price_cents, currency FROM courses WHERE id = $1")
         .bind(course_id)
         .fetch_one(app.db.pool())
@@ -77,7 +77,11 @@ pub(crate) async fn pay(app: &TestApp, browser: &reqwest::Client, url: &str, car
     response.headers()["location"].to_str().unwrap().to_owned()
 }
 
-async fn start_checkout(app: &TestApp, browser: &reqwest::Client, course_id: &str) -> Value {
+pub(crate) async fn start_checkout(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    course_id: &str,
+) -> Value {
     let (status, started) = app
         .post_json(
             browser,
@@ -89,7 +93,7 @@ async fn start_checkout(app: &TestApp, browser: &reqwest::Client, course_id: &st
     started
 }
 
-async fn checkout_id_of(app: &TestApp, stripe_session_id: &str) -> String {
+pub(crate) async fn checkout_id_of(app: &TestApp, stripe_session_id: &str) -> String {
     sqlx::query_scalar("SELECT id FROM checkouts WHERE stripe_session_id = $1")
         .bind(stripe_session_id)
         .fetch_one(app.db.pool())
@@ -98,7 +102,12 @@ async fn checkout_id_of(app: &TestApp, stripe_session_id: &str) -> String {
 }
 
 /// `checkout.session.completed` for a checkout, shaped as Stripe sends it.
-fn completed_event(event_id: &str, session_id: &str, checkout_id: &str, amount: i64) -> String {
+pub(crate) fn completed_event(
+    event_id: &str,
+    session_id: &str,
+    checkout_id: &str,
+    amount: i64,
+) -> String {
     json!({
         "id": event_id,
         "object": "event",
@@ -162,11 +171,11 @@ async fn deliver_at_once<'a>(
 }
 
 /// Posts `body` to the webhook signed now with `secret`, as Stripe would.
-async fn post_signed(app: &TestApp, body: &str, secret: &str) -> (u16, Value) {
+pub(crate) async fn post_signed(app: &TestApp, body: &str, secret: &str) -> (u16, Value) {
     post_webhook(app, body, Some(&sign(body.as_bytes(), secret, now()))).await
 }
 
-fn local_secret(app: &TestApp) -> String {
+pub(crate) fn local_secret(app: &TestApp) -> String {
     app.state.stripe_webhook_secrets[0].clone()
 }
 
@@ -2176,6 +2185,82 @@ async fn a_session_of_a_refunded_enrollment_marked_taught_after_enrolling_again_
     let pool = price - 2 * (price * 15 / 100);
     assert_eq!(balance(&app, &format!("pool:{second}")).await, pool);
     assert_eq!(balance(&app, &format!("st:{}", priya())).await, 0);
+    ledger_is_sound(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispute_decided_after_a_full_refund_and_enrolling_again_returns_no_credit() {
+    let app = spawn_app().await;
+    let email = "disputed.again@example.com";
+    let credits = || async {
+        let credits: i64 = sqlx::query_scalar(
+            "SELECT e.session_credits FROM enrollments e JOIN users u ON u.id = e.student_id
+              WHERE u.email_normalized = $1",
+        )
+        .bind(email)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        credits
+    };
+    let (student, first) = paid_enrollment(&app, email).await;
+    let sessions = sessions_with_priya(&app, &student, 1).await;
+    move_into_past(&app, &sessions).await;
+    let priya_browser = log_in_as(&app, "priya.raman@example.com").await;
+    mark_taught(&app, &priya_browser, &sessions[0]).await;
+    let dispute = format!("/api/sessions/{}/dispute", sessions[0]);
+    let (status, _) = app
+        .post_json(
+            &student,
+            &dispute,
+            json!({ "reason": "It did not happen." }),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // The first payment is refunded in full (the enrollment ends), and the student enrolls
+    // again with a new payment.
+    let admin = log_in_as(&app, "admin@example.com").await;
+    let (status, body) = app
+        .post_json(&admin, &format!("/api/payments/{first}/refund"), json!({}))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    eventually(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.student_id
+              WHERE u.email_normalized = '{email}' AND e.ended_at IS NOT NULL"
+        ),
+        1,
+    )
+    .await;
+    let started = start_checkout(&app, &student, &rust_course()).await;
+    pay(
+        &app,
+        &student,
+        started["url"].as_str().unwrap(),
+        "4242424242424242",
+    )
+    .await;
+    eventually(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.student_id
+              WHERE u.email_normalized = '{email}' AND e.ended_at IS NULL"
+        ),
+        1,
+    )
+    .await;
+    let bought = credits().await;
+
+    // The session did not happen: but the payment that paid for it was refunded in full, so no
+    // credit comes back (the new payment's pool covers only its own sessions).
+    let decision = format!("/api/sessions/{}/dispute/decision", sessions[0]);
+    let (status, body) = app
+        .post_json(&admin, &decision, json!({ "session_happened": false }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(credits().await, bought);
     ledger_is_sound(&app).await;
 }
 

@@ -79,7 +79,6 @@ async fn the_built_in_rooms_recording_is_kept_and_played_back_by_its_participant
         (status, body["message"].as_str()),
         (403, Some(NOT_A_PARTICIPANT))
     );
-    assert_eq!(upload(&app, &teacher, &id, Vec::new()).await.0, 400);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM session_recordings").await,
         0
@@ -106,6 +105,7 @@ async fn the_built_in_rooms_recording_is_kept_and_played_back_by_its_participant
     assert_eq!(status_of(&app, &id).await, "completed");
     let page = page_as(&app, &student, &format!("/sessions/{id}/room")).await;
     assert!(page.contains("data-testid=\"no-recording\""), "{page}");
+    assert_eq!(upload(&app, &teacher, &id, Vec::new()).await.0, 400);
 
     let (status, received) = upload(&app, &teacher, &id, bytes.clone()).await;
     assert_eq!(status, 202, "{received}");
@@ -121,6 +121,12 @@ async fn the_built_in_rooms_recording_is_kept_and_played_back_by_its_participant
         .await,
         1
     );
+    // Kept, the upload's waiting copy goes.
+    let waiting = app.blob_dir.join(format!(
+        "incoming/{}.webm",
+        received["record_id"].as_str().unwrap()
+    ));
+    assert!(!waiting.exists(), "{waiting:?} is left behind");
 
     let (status, listed) = recordings_as(&app, &student, &id).await;
     assert_eq!(status, 200, "{listed}");
@@ -196,6 +202,13 @@ async fn a_repeated_report_of_one_recording_copies_it_once() {
     let (_, id) = session_starting_soon(&app, None).await;
     let teacher = log_in_as(&app, "priya.raman@example.com").await;
     assert_eq!(join(&app, &teacher, &id).await.0, 200);
+    let entered = event(
+        "participant_joined",
+        &format!("session-{id}"),
+        Some(&priya()),
+        now(),
+    );
+    assert_eq!(deliver(&app, &entered).await.0, 200);
     let (status, received) = upload(&app, &teacher, &id, recording_bytes(1000)).await;
     assert_eq!(status, 202);
     eventually(&app, STORED, 1).await;
@@ -231,6 +244,68 @@ async fn a_repeated_report_of_one_recording_copies_it_once() {
     )
     .await;
     assert_eq!(count(&app, STORED).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recordings_are_taken_only_for_a_session_held_in_its_time_and_ten_at_most() {
+    let app = spawn_app().await;
+    let teacher = log_in_as(&app, "priya.raman@example.com").await;
+    let (_, id) = session_starting_soon(&app, None).await;
+    assert_eq!(join(&app, &teacher, &id).await.0, 200);
+    let room = format!("session-{id}");
+
+    // Opened but never held: nothing to record.
+    let (status, body) = upload(&app, &teacher, &id, recording_bytes(100)).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (
+            409,
+            Some("This session was not held, so it has no recording to keep.")
+        )
+    );
+    let entered = event("participant_joined", &room, Some(&priya()), now());
+    assert_eq!(deliver(&app, &entered).await.0, 200);
+
+    // Ten at most.
+    for _ in 0..10 {
+        assert_eq!(
+            upload(&app, &teacher, &id, recording_bytes(100)).await.0,
+            202
+        );
+    }
+    eventually(
+        &app,
+        &format!("SELECT COUNT(*) FROM session_recordings WHERE booking_id = '{id}'"),
+        10,
+    )
+    .await;
+    let (status, body) = upload(&app, &teacher, &id, recording_bytes(100)).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (409, Some("This session already has 10 recordings."))
+    );
+
+    // And not long after the session: two hours past its join window, the time is over.
+    // (Priya teaches one session at a time: the first moves out of the way.)
+    move_session(&app, &id, now() - 12 * 3600).await;
+    let (_, late) = session_starting_soon(&app, None).await;
+    assert_eq!(join(&app, &teacher, &late).await.0, 200);
+    let entered = event(
+        "participant_joined",
+        &format!("session-{late}"),
+        Some(&priya()),
+        now(),
+    );
+    assert_eq!(deliver(&app, &entered).await.0, 200);
+    move_session(&app, &late, now() - 3600 - 15 * 60 - 2 * 3600 - 60).await;
+    let (status, body) = upload(&app, &teacher, &late, recording_bytes(100)).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (
+            409,
+            Some("The time to upload this session's recording is over.")
+        )
+    );
 }
 
 /// An S3-compatible server on a free port, storing under a temp directory, accepting only

@@ -547,6 +547,15 @@ pub(crate) fn fake_recording(record_id: &str) -> Vec<u8> {
 }
 
 pub(crate) async fn fake_plugnmeet(create_answer: Value) -> FakePlugNmeet {
+    fake_plugnmeet_creating_in(create_answer, std::time::Duration::ZERO).await
+}
+
+/// A fake PlugNmeet that takes `delay` to create a room (the real one takes hundreds of
+/// milliseconds).
+async fn fake_plugnmeet_creating_in(
+    create_answer: Value,
+    delay: std::time::Duration,
+) -> FakePlugNmeet {
     use axum::extract::Path;
     use hmac::{Hmac, Mac};
     let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -582,6 +591,7 @@ pub(crate) async fn fake_plugnmeet(create_answer: Value) -> FakePlugNmeet {
                     json!({"status": true, "msg": "", "status_code": "SUCCESS", "is_active": active})
                 }
                 "create" => {
+                    tokio::time::sleep(delay).await;
                     if create_answer["status"] == true {
                         open_rooms.lock().unwrap().push(room_id);
                     }
@@ -626,6 +636,31 @@ async fn spawn_with_plugnmeet_at(server_url: &str) -> TestApp {
         ("PLUGNMEET_API_SECRET", PNM_SECRET),
     ])
     .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_participants_joining_at_once_open_the_room_once() {
+    let created = json!({"status": true, "msg": "room created", "status_code": "SUCCESS",
+                         "room_info": {"room_id": "x", "creation_time": "1700000000"}});
+    let delay = std::time::Duration::from_millis(500);
+    let plugnmeet = fake_plugnmeet_creating_in(created, delay).await;
+    let app = spawn_with_plugnmeet_at(&plugnmeet.base_url).await;
+    let (student, id) = session_starting_soon(&app, None).await;
+    let teacher = log_in_as(&app, "priya.raman@example.com").await;
+    let (students, teachers) = tokio::join!(join(&app, &student, &id), join(&app, &teacher, &id));
+    assert_eq!(
+        (students.0, teachers.0),
+        (200, 200),
+        "{students:?} {teachers:?}"
+    );
+    let creates = plugnmeet
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(path, _)| path == "room/create")
+        .count();
+    assert_eq!(creates, 1, "the room is created once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

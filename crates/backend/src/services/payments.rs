@@ -96,23 +96,50 @@ pub async fn refund_in_full(
             return Ok(());
         }
     };
-    let payment = {
+    let (payment, requested) = {
         let mut conn = db.pool().acquire().await.map_err(unavailable)?;
-        store::find_refundable(&mut conn, payment_id)
+        let payment = store::find_refundable(&mut conn, payment_id)
             .await
-            .map_err(unavailable)?
+            .map_err(unavailable)?;
+        let requested = store::refunds_requested(&mut conn, payment_id)
+            .await
+            .map_err(unavailable)?;
+        (payment, requested)
     };
     let Some(payment) = payment else {
         return Err(PaymentError::Rejected(format!("no payment {payment_id}")));
     };
-    let left = payment.amount_cents - payment.refunded_cents;
+    // What another refund (a creator's, still unconfirmed) asked for is not asked again: Stripe
+    // would refuse the whole amount, and the student would never get the rest.
+    let left = payment.still_refundable(requested);
     if left <= 0 {
         return Ok(());
     }
-    let key = repeat_safe_refund_key(&payment, left);
-    ask_refund(gateway, &payment, left, key).await?;
+    let key = repeat_safe_refund_key(&payment, payment.amount_cents - payment.refunded_cents);
+    ask_and_record(db, gateway, &payment, left, &key).await?;
     tracing::info!(payment = %payment.id, amount = left, "refunded in full automatically");
     Ok(())
+}
+
+/// Asks Stripe for a refund and records it as asked (see `store::record_refund_request`).
+async fn ask_and_record(
+    db: &Db,
+    gateway: &dyn PaymentGateway,
+    payment: &store::RefundablePayment,
+    amount: i64,
+    key: &str,
+) -> Result<(), PaymentError> {
+    ask_refund(gateway, payment, amount, key.to_owned()).await?;
+    let mut conn = db.pool().acquire().await.map_err(unavailable)?;
+    store::record_refund_request(
+        &mut conn,
+        key,
+        &payment.id,
+        amount,
+        crate::store::unix_now(),
+    )
+    .await
+    .map_err(unavailable)
 }
 
 fn unavailable(error: impl std::fmt::Display) -> PaymentError {
@@ -433,24 +460,36 @@ pub async fn refund_payment(
             "Idempotency-Key must be 1 to {REFUND_REQUEST_KEY_MAX} visible ASCII characters."
         )));
     }
-    let payment = {
-        let mut conn = db.pool().acquire().await?;
-        store::find_refundable(&mut conn, payment_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("We couldn't find that payment.".into()))?
-    };
+    let mut conn = db.pool().acquire().await?;
+    let payment = store::find_refundable(&mut conn, payment_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("We couldn't find that payment.".into()))?;
     domain::access::authorize(
         Some(&user.actor()),
         domain::access::Access::RefundPayment {
             course_creator_id: &payment.creator_id,
         },
     )?;
-    let left = payment.amount_cents - payment.refunded_cents;
-    if left == 0 {
+    let unconfirmed = payment.amount_cents - payment.refunded_cents;
+    if unconfirmed == 0 {
         return Err(AppError::Conflict(
             "This payment is already refunded in full.".into(),
         ));
     }
+    // Each request its client names is a refund of its own (two deliberate refunds of one
+    // amount, asked before Stripe confirms the first, are two); one it does not name is keyed
+    // so that a repeat makes no second refund. A request made before is answered as it was.
+    let key = match request_key {
+        Some(key) => format!("refund-{}-{key}", payment.id),
+        None => repeat_safe_refund_key(&payment, amount_cents.unwrap_or(unconfirmed)),
+    };
+    if let Some(asked) = store::refund_request(&mut conn, &key).await? {
+        return Ok(asked);
+    }
+    // Refunds asked for and not yet confirmed are not refundable again: asking beyond them is
+    // bad input, not Stripe's trouble.
+    let left = payment.still_refundable(store::refunds_requested(&mut conn, &payment.id).await?);
+    drop(conn);
     let amount = amount_cents.unwrap_or(left);
     if !(1..=left).contains(&amount) {
         let most = super::stored_money(left, &payment.currency)?;
@@ -463,14 +502,7 @@ pub async fn refund_payment(
             "This payment has no Stripe charge to refund.".into(),
         ));
     }
-    // Each request its client names is a refund of its own (two deliberate refunds of one
-    // amount, asked before Stripe confirms the first, are two); one it does not name is keyed
-    // so that a repeat makes no second refund.
-    let key = match request_key {
-        Some(key) => format!("refund-{}-{key}", payment.id),
-        None => repeat_safe_refund_key(&payment, amount),
-    };
-    ask_refund(gateway, &payment, amount, key)
+    ask_and_record(db, gateway, &payment, amount, &key)
         .await
         .map_err(|error| {
             match &error {
@@ -578,6 +610,12 @@ async fn complete_checkout(
         .await?;
         return Ok(());
     }
+    if checkout.stripe_session_id.as_deref() == Some(completed.session_id.as_str())
+        && matches!(checkout.status.as_str(), "paid" | "flagged")
+    {
+        // This payment, applied before (under another event id).
+        return Ok(());
+    }
     match checkout.purpose.as_str() {
         "enrollment" => enroll(conn, backend, &checkout, completed, now).await?,
         "session" => confirm_held_session(conn, &checkout, completed, now).await?,
@@ -651,7 +689,7 @@ async fn confirm_held_session(
         return Err(AppError::Internal);
     };
     if !store::settle(conn, &checkout.id, "paid", None, &completed.session_id, now).await? {
-        return Ok(());
+        return refund_late_payment(conn, checkout, completed, now).await;
     }
     record_payment(conn, checkout, completed, None, 1, now).await?;
     let start_at: i64 = sqlx::query_scalar("SELECT start_at FROM bookings WHERE id = $1")
@@ -731,7 +769,7 @@ async fn enroll(
         return Ok(());
     }
     if !store::settle(conn, &checkout.id, "paid", None, &completed.session_id, now).await? {
-        return Ok(());
+        return refund_late_payment(conn, checkout, completed, now).await;
     }
     let enrollment_id = learning::enroll(conn, &checkout.user_id, &checkout.course_id, now).await?;
     let credits: i64 = sqlx::query_scalar("SELECT session_credits FROM enrollments WHERE id = $1")
@@ -751,6 +789,36 @@ async fn enroll(
     let job = PaymentEmailJob::Welcome { enrollment_id };
     let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
     outbox::enqueue(conn, PAYMENT_EMAIL_KIND, &payload, now, now).await?;
+    Ok(())
+}
+
+/// Money that came for a checkout no longer open (it had expired, or was settled otherwise
+/// meanwhile): nothing is granted for it, the charge goes back in full by itself, and the
+/// checkout is flagged for the admins. Money received is always granted, refunded or flagged.
+async fn refund_late_payment(
+    conn: &mut AnyConnection,
+    checkout: &store::CheckoutRow,
+    completed: &CompletedCheckout,
+    now: i64,
+) -> Result<(), AppError> {
+    let was = store::find_checkout(conn, &checkout.id)
+        .await?
+        .map_or_else(|| "gone".to_owned(), |checkout| checkout.status);
+    let Some(payment_intent_id) = &completed.payment_intent_id else {
+        let reason = format!("paid after it was {was}, with no PaymentIntent to refund");
+        tracing::error!(checkout = %checkout.id, %reason, "money to return by hand");
+        return store::flag(conn, &checkout.id, &reason, now).await;
+    };
+    let reason = format!("paid after it was {was}; refunded automatically");
+    tracing::warn!(checkout = %checkout.id, %reason, "a late payment");
+    store::flag(conn, &checkout.id, &reason, now).await?;
+    let job = RefundJob::Unclaimed {
+        checkout_id: checkout.id.clone(),
+        payment_intent_id: payment_intent_id.clone(),
+        amount_cents: completed.amount_total,
+    };
+    let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
+    outbox::enqueue(conn, REFUND_JOB_KIND, &payload, now, now).await?;
     Ok(())
 }
 
@@ -813,7 +881,7 @@ async fn refund_up_to(
     // their balance (what was not paid out).
     let mut released_to = Vec::new();
     for (account, from_this_payment) in store::released_to(conn, &payment.id).await? {
-        let available = store::balance(conn, &account).await?;
+        let available = store::balance(conn, &account, &payment.currency).await?;
         let Some(domain::ledger::Account::StudentTeacher(id)) =
             domain::ledger::Account::parse(&account)
         else {
@@ -826,10 +894,10 @@ async fn refund_up_to(
         creator_id: payment.creator_id.clone(),
         refunded_before: payment.refunded_cents,
         refunded_total: total,
-        pool_held: store::balance(conn, &pool.key()).await?,
+        pool_held: store::balance(conn, &pool.key(), &payment.currency).await?,
         creator_available: store::held_from(conn, &payment.id, &creator.key())
             .await?
-            .min(store::balance(conn, &creator.key()).await?),
+            .min(store::balance(conn, &creator.key(), &payment.currency).await?),
         released_to,
     };
     if !store::set_refunded(conn, &payment.id, payment.refunded_cents, total).await? {

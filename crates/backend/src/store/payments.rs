@@ -292,6 +292,24 @@ pub async fn settle(
         == 1)
 }
 
+/// Flags a checkout for the admins, whatever it was: money came that it could not grant.
+pub async fn flag(
+    conn: &mut AnyConnection,
+    id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE checkouts SET status = 'flagged', flag_reason = $2, updated_at = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(reason)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn note_payment_failure(
     conn: &mut AnyConnection,
     id: &str,
@@ -472,7 +490,7 @@ pub async fn invariant_breaches(conn: &mut AnyConnection) -> Result<LedgerBreach
         "SELECT COUNT(*) FROM (SELECT account FROM ledger_entries
                                 WHERE account LIKE 'creator:%' OR account LIKE 'st:%'
                                    OR account LIKE 'pool:%'
-                                GROUP BY account HAVING SUM(amount_cents) < 0) AS a",
+                                GROUP BY account, currency HAVING SUM(amount_cents) < 0) AS a",
     )
     .fetch_one(conn)
     .await?;
@@ -557,13 +575,19 @@ pub async fn balances_by_currency(
     .await?)
 }
 
-/// An account's balance (the sum of its postings).
-pub async fn balance(conn: &mut AnyConnection, account: &str) -> Result<i64, AppError> {
+/// An account's balance in one currency (the sum of its postings in it): a payout pays one
+/// currency, and cents of two never add up.
+pub async fn balance(
+    conn: &mut AnyConnection,
+    account: &str,
+    currency: &str,
+) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM ledger_entries
-          WHERE account = $1",
+          WHERE account = $1 AND currency = $2",
     )
     .bind(account)
+    .bind(currency)
     .fetch_one(conn)
     .await?)
 }
@@ -667,6 +691,62 @@ pub struct RefundablePayment {
     pub amount_cents: i64,
     pub refunded_cents: i64,
     pub currency: String,
+}
+
+impl RefundablePayment {
+    /// What may still be refunded: neither refunded (confirmed by Stripe) nor asked for, given
+    /// the refunds asked for so far (`requested_cents`, confirmed ones included).
+    pub fn still_refundable(&self, requested_cents: i64) -> i64 {
+        (self.amount_cents - self.refunded_cents.max(requested_cents)).max(0)
+    }
+}
+
+/// Records a refund Stripe took under `idempotency_key`; a repeat of the key changes nothing.
+pub async fn record_refund_request(
+    conn: &mut AnyConnection,
+    idempotency_key: &str,
+    payment_id: &str,
+    amount_cents: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO refund_requests (idempotency_key, payment_id, amount_cents, requested_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(idempotency_key)
+    .bind(payment_id)
+    .bind(amount_cents)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The amount of the refund asked for under `idempotency_key`, if it was.
+pub async fn refund_request(
+    conn: &mut AnyConnection,
+    idempotency_key: &str,
+) -> Result<Option<i64>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT amount_cents FROM refund_requests WHERE idempotency_key = $1")
+            .bind(idempotency_key)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The total of the refunds asked for on a payment (confirmed or not).
+pub async fn refunds_requested(
+    conn: &mut AnyConnection,
+    payment_id: &str,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM refund_requests
+          WHERE payment_id = $1",
+    )
+    .bind(payment_id)
+    .fetch_one(conn)
+    .await?)
 }
 
 pub async fn find_refundable(

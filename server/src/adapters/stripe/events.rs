@@ -70,6 +70,9 @@ pub fn parse(payload: &str) -> Result<ReceivedEvent, String> {
             },
             None => PaymentEvent::Other,
         },
+        // A charge with no PaymentIntent was not made by one of our Checkout Sessions: kept
+        // (answered 200, so Stripe does not retry it for days), not acted on.
+        "charge.refunded" if object["payment_intent"].is_null() => PaymentEvent::Other,
         "charge.refunded" => {
             let payment_intent_id = match &object["payment_intent"] {
                 Value::String(id) => id.clone(),
@@ -126,6 +129,17 @@ mod tests {
                 payment_intent_id: Some("pi_1".into()),
             })
         );
+    }
+
+    #[test]
+    fn a_refunded_charge_without_a_payment_intent_is_kept_not_refused() {
+        let event = parse(
+            r#"{"id":"evt_5","type":"charge.refunded","created":1,
+                "data":{"object":{"id":"ch_5","object":"charge","amount_refunded":100,
+                "payment_intent":null}}}"#,
+        )
+        .unwrap();
+        assert_eq!(event.event, PaymentEvent::Other);
     }
 
     #[test]

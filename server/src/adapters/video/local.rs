@@ -80,6 +80,15 @@ impl VideoService for LocalRooms {
         })
     }
 
+    /// The uploaded file waits under `incoming/` only until it is copied to where recordings are
+    /// kept.
+    async fn recording_kept(&self, record_id: &str) -> Result<(), VideoError> {
+        self.blobs
+            .delete(&incoming_key(record_id))
+            .await
+            .map_err(|error| VideoError::Unavailable(error.to_string()))
+    }
+
     async fn download_recording(&self, record_id: &str) -> Result<ByteChunks, VideoError> {
         let safe = !record_id.is_empty()
             && record_id

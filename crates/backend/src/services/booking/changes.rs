@@ -30,7 +30,7 @@ pub async fn cancel(
     if status == BookingStatus::Scheduled
         && !crate::services::payments::queue_session_refund(&mut tx, id, now).await?
     {
-        store::return_credit(&mut tx, &row.enrollment_id).await?;
+        store::return_credit(&mut tx, id).await?;
     }
     let jobs = emails(id, EmailKind::Cancelled, row.sequence + 1, now)?;
     outbox::enqueue_all(&mut tx, &jobs, now).await?;

@@ -74,6 +74,7 @@ pub async fn copy_recording(
     }
     .ok_or_else(|| RecordingCopyError::GiveUp(format!("no recording {record_id}")))?;
     if recording.blob_key.is_some() {
+        forget_service_copy(video, record_id).await;
         return Ok(());
     }
     let key = domain::recording::blob_key(
@@ -97,7 +98,17 @@ pub async fn copy_recording(
     if store::mark_recording_stored(&mut conn, record_id, &key, size, now).await? {
         tracing::info!(%record_id, booking_id = %recording.booking_id, %key, size, "stored a recording");
     }
+    drop(conn);
+    forget_service_copy(video, record_id).await;
     Ok(())
+}
+
+/// Lets the video service drop its copy of a recording now kept here. A failure leaves a copy
+/// behind, not a recording lost: it is logged, and the job is done.
+async fn forget_service_copy(video: &dyn VideoService, record_id: &str) {
+    if let Err(error) = video.recording_kept(record_id).await {
+        tracing::warn!(%error, %record_id, "the video service's copy of a kept recording stays");
+    }
 }
 
 /// A session's stored recordings with fresh playback links, for its participants and admins
@@ -149,10 +160,24 @@ pub async fn recordings(
     })
 }
 
+/// The most recordings one session keeps (a recording per time the room was held, with room
+/// to spare for a reconnect or two).
+pub const MAX_RECORDINGS_PER_SESSION: i64 = 10;
+
+/// How long after its join window closes a session's recording may still be uploaded (a long
+/// recording on a slow line).
+pub const RECORDING_UPLOAD_GRACE_SECS: i64 = 2 * 3600;
+
 /// The room the Student-Teacher's browser uploads the built-in room's recording for: only the
-/// session's Student-Teacher, and only once its room was opened (403 for anyone else, 409 for a
-/// room never opened).
-pub async fn recording_room(db: &Db, user: &SessionUser, id: &str) -> Result<RoomEntry, AppError> {
+/// session's Student-Teacher (403 for anyone else), and only for a session whose room was opened
+/// and held (in progress or completed), up to two hours after its join window closed, at most
+/// [`MAX_RECORDINGS_PER_SESSION`] times (409 otherwise, saying why).
+pub async fn recording_room(
+    db: &Db,
+    user: &SessionUser,
+    id: &str,
+    now: i64,
+) -> Result<RoomEntry, AppError> {
     let mut conn = db.pool().acquire().await?;
     let row = load_booking(&mut conn, id).await?;
     if participant(user, &row)? != Party::StudentTeacher {
@@ -165,6 +190,24 @@ pub async fn recording_room(db: &Db, user: &SessionUser, id: &str) -> Result<Roo
         return Err(AppError::Conflict(
             "This session's room was never opened, so there is nothing to record.".into(),
         ));
+    }
+    if !matches!(
+        status_of(&row)?,
+        BookingStatus::InProgress | BookingStatus::Completed
+    ) {
+        return Err(AppError::Conflict(
+            "This session was not held, so it has no recording to keep.".into(),
+        ));
+    }
+    if now > domain::attendance::settles_by(row.end_at) + RECORDING_UPLOAD_GRACE_SECS {
+        return Err(AppError::Conflict(
+            "The time to upload this session's recording is over.".into(),
+        ));
+    }
+    if store::recordings_reported(&mut conn, &row.id).await? >= MAX_RECORDINGS_PER_SESSION {
+        return Err(AppError::Conflict(format!(
+            "This session already has {MAX_RECORDINGS_PER_SESSION} recordings."
+        )));
     }
     Ok(RoomEntry {
         session_id: row.id,

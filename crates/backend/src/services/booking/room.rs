@@ -91,7 +91,7 @@ pub async fn room_entry(
 /// Opens the session's room if it is not open yet and issues the participant a token for it:
 /// the Student-Teacher as the room's admin. Only for those [`room_entry`] lets in. Nothing is
 /// written until the video service has opened the room, and the outside calls are made with no
-/// transaction open. Both failures of the video service are 503s, told apart by their message:
+/// write transaction open (opening holds only a lock of the room's name, so it happens once). Both failures of the video service are 503s, told apart by their message:
 /// unreachable ("Video service unavailable. Try again.") or refusing ("Unable to connect.").
 pub async fn join_room(
     db: &Db,
@@ -108,8 +108,11 @@ pub async fn join_room(
         duration_minutes: (row.end_at - row.start_at) / 60
             + (attendance::JOIN_OPENS_BEFORE_SECS + attendance::JOIN_GRACE_AFTER_SECS) / 60,
     };
-    video.open_room(&room).await.map_err(video_error)?;
     {
+        // Both participants' first joins may come at once: the room is opened by one at a time
+        // (the second then finds it active), across app servers, with no write held meanwhile.
+        let _opening = db.hold(&format!("open {room_id}")).await?;
+        video.open_room(&room).await.map_err(video_error)?;
         let mut tx = db.begin_write().await?;
         store::record_room(&mut tx, &row.id, &room_id, now).await?;
         tx.commit().await?;
@@ -300,7 +303,7 @@ async fn decide(
                 return Err(changed_meanwhile());
             }
             if !crate::services::payments::queue_session_refund(conn, &row.id, now).await? {
-                store::return_credit(conn, &row.enrollment_id).await?;
+                store::return_credit(conn, &row.id).await?;
             }
             let jobs = emails(&row.id, EmailKind::TeacherAbsent, row.sequence + 1, now)?;
             outbox::enqueue_all(conn, &jobs, now).await?;

@@ -108,7 +108,7 @@ async fn release(
     .fetch_one(&mut *conn)
     .await?;
     let pool = domain::ledger::Account::Pool(payment_id.clone()).key();
-    let held = ledger_store::balance(conn, &pool).await?;
+    let held = ledger_store::balance(conn, &pool, &currency).await?;
     let movement =
         domain::ledger::session_taught(&payment_id, &row.st_id, held, sessions - released);
     ledger_store::post(conn, &movement, &payment_id, &currency, Some(&row.id), now).await
@@ -239,7 +239,7 @@ pub async fn decide_dispute(
             .await?;
             // What a refund already took back from this payment is not taken twice.
             let still_held = ledger_store::held_from(&mut tx, &payment_id, &st).await?;
-            let available = ledger_store::balance(&mut tx, &st).await?;
+            let available = ledger_store::balance(&mut tx, &st, &currency).await?;
             let movement = domain::ledger::release_reversed(
                 &payment_id,
                 &row.st_id,
@@ -250,7 +250,7 @@ pub async fn decide_dispute(
         }
         // What paid for it goes back: a single session's payment, or the credit.
         if !crate::services::payments::queue_session_refund(&mut tx, id, now).await? {
-            store::return_credit(&mut tx, &row.enrollment_id).await?;
+            store::return_credit(&mut tx, id).await?;
         }
     }
     tx.commit().await?;

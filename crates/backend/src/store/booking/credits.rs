@@ -52,12 +52,21 @@ pub async fn spend_credit(
     Ok(true)
 }
 
-pub async fn return_credit(conn: &mut AnyConnection, enrollment_id: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE enrollments SET session_credits = session_credits + 1 WHERE id = $1")
-        .bind(enrollment_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Gives the credit a session was booked on back to its enrollment, only while the payment that
+/// bought it (`bookings.paid_by`) is not refunded in full: a refunded payment's credits went
+/// back as money, and a credit of it returned after the student enrolled again would be paid
+/// from a pool that never covered it. False when nothing was given back.
+pub async fn return_credit(conn: &mut AnyConnection, booking_id: &str) -> Result<bool, AppError> {
+    let returned = sqlx::query(
+        "UPDATE enrollments SET session_credits = session_credits + 1
+          WHERE id = (SELECT enrollment_id FROM bookings WHERE id = $1)
+            AND NOT EXISTS (SELECT 1 FROM bookings b JOIN payments p ON p.id = b.paid_by
+                             WHERE b.id = $1 AND p.refunded_cents >= p.amount_cents)",
+    )
+    .bind(booking_id)
+    .execute(conn)
+    .await?;
+    Ok(returned.rows_affected() == 1)
 }
 
 /// Marks one more unbooked credit as "schedule later"; false when every credit is deferred.

@@ -52,6 +52,19 @@ pub async fn recording(
     .await?)
 }
 
+/// How many recordings were reported for a session (kept or not yet).
+pub async fn recordings_reported(
+    conn: &mut AnyConnection,
+    booking_id: &str,
+) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM session_recordings WHERE booking_id = $1")
+            .bind(booking_id)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 /// A session's recordings already in the blob store, oldest first.
 pub async fn stored_recordings_of(
     conn: &mut AnyConnection,

@@ -216,11 +216,42 @@ pub fn release_reversed(
     movement
 }
 
+/// How much of each share the first `refunded` cents of refunds of a payment of `amount` take
+/// back, cumulatively: each share's part only ever grows as `refunded` does (so no refund, however
+/// small, moves a share against its direction), the parts add up to `refunded`, and at the whole
+/// amount they are the payment's [`split`] exactly.
+///
+/// The rule, cent by cent: the platform's and creator's cents together are spread evenly over the
+/// amount (`floor(refunded * (platform + creator) / amount)` of the first `refunded` cents), the
+/// rest are the pool's; of the platform's and creator's, the platform's are spread evenly in turn.
+pub fn refunded_shares(amount: i64, refunded: i64) -> Split {
+    let whole = split(amount);
+    let refunded = refunded.clamp(0, amount.max(0));
+    let shared = whole.platform + whole.creator;
+    let of_the_two = if amount > 0 {
+        refunded * shared / amount
+    } else {
+        0
+    };
+    let platform = if shared > 0 {
+        of_the_two * whole.platform / shared
+    } else {
+        0
+    };
+    Split {
+        platform,
+        creator: of_the_two - platform,
+        pool: refunded - of_the_two,
+    }
+}
+
 /// What a refund needs to know about the payment and the money it reached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefundFacts {
     pub payment_id: String,
     pub creator_id: String,
+    /// What was paid.
+    pub amount: i64,
     /// What was refunded before this refund, and in all including it (Stripe's
     /// `amount_refunded` is cumulative).
     pub refunded_before: i64,
@@ -235,8 +266,8 @@ pub struct RefundFacts {
 }
 
 /// Reverses the refunded part of a payment's splits, proportionally to the cent: the shares of
-/// the cumulative refund minus the shares of the earlier refunds, so several partial refunds end
-/// exactly where one full refund would. The teachers' part comes from the held pool first, then
+/// the cumulative refund minus the shares of the earlier refunds ([`refunded_shares`]), so several
+/// partial refunds end exactly where one full refund would, and none moves a share the wrong way. The teachers' part comes from the held pool first, then
 /// from what the pool's Student-Teachers have not been paid out; money already paid out to a
 /// creator or Student-Teacher is never taken into a negative balance: the platform absorbs it,
 /// as a posting of its own.
@@ -246,8 +277,8 @@ pub fn refund(facts: &RefundFacts) -> Movement {
     if refunded <= 0 {
         return movement;
     }
-    let before = split(facts.refunded_before);
-    let after = split(facts.refunded_total);
+    let before = refunded_shares(facts.amount, facts.refunded_before);
+    let after = refunded_shares(facts.amount, facts.refunded_total);
     let platform_part = after.platform - before.platform;
     let creator_part = after.creator - before.creator;
     let pool_part = after.pool - before.pool;
@@ -359,6 +390,7 @@ mod tests {
         let movement = refund(&RefundFacts {
             payment_id: "pay1".into(),
             creator_id: "c".into(),
+            amount: 10_000,
             refunded_before: 0,
             refunded_total: 10_000,
             pool_held: 7_000,
@@ -378,6 +410,33 @@ mod tests {
     }
 
     #[test]
+    fn a_one_cent_refund_takes_a_cent_back_and_gives_none() {
+        // $48.00: six cents refunded, then one more. Shares of the refunded amounts alone would
+        // put 0/0/6 then 1/1/5, handing the pool a cent back.
+        let facts = |before, total| RefundFacts {
+            payment_id: "pay1".into(),
+            creator_id: "c".into(),
+            amount: 4_800,
+            refunded_before: before,
+            refunded_total: total,
+            pool_held: 3_360,
+            creator_available: 720,
+            released_to: vec![],
+        };
+        let cent = refund(&facts(6, 7));
+        assert_eq!(sum(&cent), 0);
+        for account in [
+            Account::Platform,
+            Account::Creator("c".into()),
+            Account::Pool("pay1".into()),
+        ] {
+            assert!(balance_of(&cent, &account) <= 0, "{account:?} given money");
+        }
+        assert_eq!(refunded_shares(4_800, 4_800), split(4_800));
+        assert_eq!(refunded_shares(4_800, 0), split(0));
+    }
+
+    #[test]
     fn money_already_paid_out_is_absorbed_by_the_platform() {
         // Two of four sessions released ($35 to st1), and st1 was paid $20 of it; the creator
         // was paid everything. A full refund: the pool gives its $35, st1 its $15, and the
@@ -385,6 +444,7 @@ mod tests {
         let movement = refund(&RefundFacts {
             payment_id: "pay1".into(),
             creator_id: "c".into(),
+            amount: 10_000,
             refunded_before: 0,
             refunded_total: 10_000,
             pool_held: 3_500,
@@ -508,6 +568,7 @@ mod tests {
                 let facts = RefundFacts {
                     payment_id: "p".into(),
                     creator_id: "c".into(),
+                    amount,
                     refunded_before: before,
                     refunded_total: total,
                     pool_held: i64::MAX / 4,
@@ -523,6 +584,33 @@ mod tests {
             prop_assert_eq!(totals.get(&Account::Platform).copied().unwrap_or_default(), -shares.platform);
             prop_assert_eq!(totals.get(&Account::Creator("c".into())).copied().unwrap_or_default(), -shares.creator);
             prop_assert_eq!(totals.get(&Account::Pool("p".into())).copied().unwrap_or_default(), -shares.pool);
+        }
+
+        #[test]
+        fn no_refund_moves_a_share_against_its_direction(
+            amount in 1i64..1_000_000,
+            refunds in proptest::collection::vec(1i64..500, 1..20),
+        ) {
+            let mut before = 0;
+            for cents in refunds {
+                let total = (before + cents).min(amount);
+                let facts = RefundFacts {
+                    payment_id: "p".into(),
+                    creator_id: "c".into(),
+                    amount,
+                    refunded_before: before,
+                    refunded_total: total,
+                    pool_held: i64::MAX / 4,
+                    creator_available: i64::MAX / 4,
+                    released_to: vec![],
+                };
+                for posting in refund(&facts).postings() {
+                    if posting.account != Account::StripeClearing {
+                        prop_assert!(posting.amount_cents <= 0, "{:?} after {} of {}", posting, total, amount);
+                    }
+                }
+                before = total;
+            }
         }
 
         /// Any sequence of sessions taught, payouts and refunds keeps the ledger's invariants:
@@ -561,6 +649,7 @@ mod tests {
                         let facts = RefundFacts {
                             payment_id: "p".into(),
                             creator_id: "c".into(),
+                            amount,
                             refunded_before: book.refunded,
                             refunded_total: total,
                             pool_held: book.balance(&pool),

@@ -787,6 +787,12 @@ impl Room {
                 self.hang_up();
             }
             Some("signal") => spawn_local(self.clone().signalled(field(&message, "data"))),
+            // Some of the call's messages were lost on the way: start the call over (the
+            // Student-Teacher's browser offers again).
+            Some("renegotiate") => {
+                self.hang_up();
+                self.maybe_call();
+            }
             Some("ended") => self.ended(),
             Some("error") => self.set_notice(field(&message, "message").as_string().as_deref()),
             _ => {}

@@ -10,7 +10,7 @@
 use backend::db::Db;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
@@ -19,8 +19,12 @@ const CHANNEL: &str = "peerloop_room_signals";
 /// Bytes of a message's text per notification once written into the part's JSON (Postgres
 /// refuses payloads of 8,000 bytes or more; the rest of a part takes under 200).
 const PART_BYTES: usize = 7_000;
-/// Messages waiting for this process's sockets; a socket that falls further behind skips them.
-const BACKLOG: usize = 1_024;
+/// Messages of one session waiting for this process's sockets at it; a socket that falls further
+/// behind skips them (and both browsers start their call over).
+const BACKLOG: usize = 256;
+/// The most sockets one person may hold open at a session's room in this process (tabs, and
+/// connections not yet timed out after a reconnect).
+pub const MAX_SOCKETS_PER_PERSON: usize = 4;
 /// A message whose parts have not all come by then is dropped.
 const PARTS_WAIT: Duration = Duration::from_secs(30);
 
@@ -49,18 +53,41 @@ struct Part {
 #[derive(Clone, Debug)]
 pub struct SignalBus {
     origin: Arc<str>,
-    local: broadcast::Sender<Arc<Signal>>,
+    /// One channel per session with a socket here: a busy session's messages never crowd out
+    /// another's.
+    sessions: Arc<Mutex<HashMap<String, broadcast::Sender<Arc<Signal>>>>>,
+    /// Open sockets per (session, person) in this process.
+    sockets: Arc<Mutex<HashMap<(String, String), usize>>>,
     db: Db,
+}
+
+/// A socket's place at a session's room, given up when dropped.
+#[derive(Debug)]
+pub struct Admission {
+    key: (String, String),
+    sockets: Arc<Mutex<HashMap<(String, String), usize>>>,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(open) = sockets.get_mut(&self.key) {
+            *open -= 1;
+            if *open == 0 {
+                sockets.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl SignalBus {
     /// Starts the bus, and on Postgres its listener (a task that reconnects until the process
     /// ends). Call inside the Tokio runtime.
     pub fn start(db: Db) -> Self {
-        let (local, _) = broadcast::channel(BACKLOG);
         let bus = SignalBus {
             origin: uuid::Uuid::new_v4().to_string().into(),
-            local,
+            sessions: Arc::default(),
+            sockets: Arc::default(),
             db,
         };
         if bus.db.backend() == backend::db::Backend::Postgres {
@@ -69,15 +96,47 @@ impl SignalBus {
         bus
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Signal>> {
-        self.local.subscribe()
+    /// A place for one more of `user_id`'s sockets at the session's room; None when they hold
+    /// [`MAX_SOCKETS_PER_PERSON`] already.
+    pub fn admit(&self, session_id: &str, user_id: &str) -> Option<Admission> {
+        let key = (session_id.to_owned(), user_id.to_owned());
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        let open = sockets.entry(key.clone()).or_default();
+        if *open >= MAX_SOCKETS_PER_PERSON {
+            return None;
+        }
+        *open += 1;
+        Some(Admission {
+            key,
+            sockets: self.sockets.clone(),
+        })
+    }
+
+    /// The messages of one session, from now on.
+    pub fn subscribe(&self, session_id: &str) -> broadcast::Receiver<Arc<Signal>> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        // Sessions nobody here listens to any more are forgotten.
+        sessions.retain(|_, channel| channel.receiver_count() > 0);
+        sessions
+            .entry(session_id.to_owned())
+            .or_insert_with(|| broadcast::channel(BACKLOG).0)
+            .subscribe()
+    }
+
+    /// Hands the message to its session's sockets here (if any).
+    fn deliver_here(&self, signal: Arc<Signal>) {
+        let sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(channel) = sessions.get(&signal.session_id) {
+            // Nobody listening is no error: they may have just left.
+            let _ = channel.send(signal);
+        }
     }
 
     /// Hands the message to this process's sockets, then to the other app servers'.
     pub async fn publish(&self, signal: Signal) -> Result<(), sqlx::Error> {
         let signal = Arc::new(signal);
-        // Nobody listening here is no error: the other participant may be on another server.
-        let _ = self.local.send(signal.clone());
+        // The other participant may be on another server.
+        self.deliver_here(signal.clone());
         if self.db.backend() != backend::db::Backend::Postgres {
             return Ok(());
         }
@@ -116,7 +175,7 @@ impl SignalBus {
                     Ok(notification) => {
                         if let Some(signal) = self.reassemble(&mut waiting, notification.payload())
                         {
-                            let _ = self.local.send(Arc::new(signal));
+                            self.deliver_here(Arc::new(signal));
                         }
                     }
                     Err(error) => {

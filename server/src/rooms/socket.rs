@@ -10,9 +10,13 @@
 //! (Between sockets each message also carries its sender's running `number`.)
 //! What it gets: `{"type":"welcome","local":bool,"is_admin":bool}`,
 //! `{"type":"peer","name":…,"ready":bool,"in_room":bool}`, `{"type":"peer_gone"}`,
-//! `{"type":"signal","data":…}`, `{"type":"ended"}`, `{"type":"error","message":…}`.
+//! `{"type":"signal","data":…}`, `{"type":"ended"}`, `{"type":"error","message":…}`, and
+//! `{"type":"renegotiate"}` when either side's socket fell behind and lost some of the call's
+//! messages (both hang up; the Student-Teacher's browser offers again). A browser may send a
+//! burst of 200 messages, then 50 a second (beyond, they are dropped with an error); a person
+//! holds at most 4 sockets at one session's room per app server (a fifth is refused, 429).
 
-use super::bus::{Signal, SignalBus};
+use super::bus::{Admission, Signal, SignalBus};
 use crate::adapters::video::local::{self, Report};
 use crate::security::RequestPolicy;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -28,9 +32,20 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
+use wire::error::AppError;
 
 /// Larger than any offer a browser makes.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// A browser's messages: a burst this large (a call's start sends an offer and a few dozen
+/// network candidates)...
+const MESSAGE_BURST: f64 = 200.0;
+/// ...and this many a second after it. Beyond, messages are dropped and the browser told.
+const MESSAGES_PER_SEC: f64 = 50.0;
+/// Said when a browser sends faster than that.
+pub const TOO_MANY_MESSAGES: &str = "Too many messages at once: some were dropped.";
+/// Said to a person who holds too many sockets at one session's room.
+pub const TOO_MANY_SOCKETS: &str =
+    "This session's room is open in too many of your tabs. Close one and try again.";
 /// A ping this often keeps proxies from closing a quiet socket and shows a dead one.
 const PING_EVERY: Duration = Duration::from_secs(20);
 /// Nothing heard (not even a pong) for this long: the browser is gone.
@@ -69,6 +84,12 @@ pub async fn signal(
         Ok(entry) => entry,
         Err(error) => return crate::rest::error::ApiError::from(error).into_response(),
     };
+    let Some(admission) = bus.admit(&entry.session_id, &entry.user_id) else {
+        return crate::rest::error::ApiError::from(AppError::TooManyRequests(
+            TOO_MANY_SOCKETS.into(),
+        ))
+        .into_response();
+    };
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| {
@@ -77,6 +98,9 @@ pub async fn signal(
                 bus,
                 user,
                 entry,
+                _admission: admission,
+                allowance: MESSAGE_BURST,
+                allowance_at: tokio::time::Instant::now(),
                 connection: uuid::Uuid::new_v4().to_string(),
                 ready: false,
                 in_room: false,
@@ -92,6 +116,11 @@ struct Participant {
     bus: SignalBus,
     user: SessionUser,
     entry: RoomEntry,
+    /// This socket's place among its person's (see `SignalBus::admit`).
+    _admission: Admission,
+    /// Messages the browser may still send now (a bucket refilled at `MESSAGES_PER_SEC`).
+    allowance: f64,
+    allowance_at: tokio::time::Instant,
     connection: String,
     ready: bool,
     in_room: bool,
@@ -118,7 +147,7 @@ struct Heard {
 
 impl Participant {
     async fn run(mut self, mut socket: WebSocket) {
-        let mut signals = self.bus.subscribe();
+        let mut signals = self.bus.subscribe(&self.entry.session_id);
         let welcome = json!({
             "type": "welcome",
             "local": self.app.settings.local_video,
@@ -138,7 +167,12 @@ impl Participant {
                     heard = tokio::time::Instant::now();
                     match message {
                         Message::Text(text) => {
-                            if let Err(problem) = self.handle_browser_message(&mut socket, &text).await {
+                            let problem = if self.take_allowance() {
+                                self.handle_browser_message(&mut socket, &text).await.err()
+                            } else {
+                                Some(TOO_MANY_MESSAGES.to_owned())
+                            };
+                            if let Some(problem) = problem {
                                 let error = json!({ "type": "error", "message": problem });
                                 if send(&mut socket, &error).await.is_err() {
                                     break;
@@ -156,7 +190,12 @@ impl Participant {
                         }
                     }
                     Err(RecvError::Lagged(skipped)) => {
-                        tracing::warn!(skipped, "a room socket fell behind its signals");
+                        // Some of the call's messages were lost: both browsers start it over.
+                        tracing::warn!(skipped, "a room socket fell behind its signals; renegotiating");
+                        if send(&mut socket, &json!({ "type": "renegotiate" })).await.is_err() {
+                            break;
+                        }
+                        self.publish(json!({ "kind": "renegotiate" })).await;
                     }
                     Err(RecvError::Closed) => break,
                 },
@@ -175,6 +214,19 @@ impl Participant {
             self.report(Report::Left).await;
         }
         self.publish(json!({ "kind": "gone" })).await;
+    }
+
+    /// Takes one message from the browser's allowance; false when it is spent.
+    fn take_allowance(&mut self) -> bool {
+        let now = tokio::time::Instant::now();
+        let refilled = now.duration_since(self.allowance_at).as_secs_f64() * MESSAGES_PER_SEC;
+        self.allowance = (self.allowance + refilled).min(MESSAGE_BURST);
+        self.allowance_at = now;
+        if self.allowance < 1.0 {
+            return false;
+        }
+        self.allowance -= 1.0;
+        true
     }
 
     fn state(&self, kind: &str) -> Value {
@@ -338,6 +390,7 @@ impl Participant {
             // This person's other tab: only the room's end concerns this one.
             _ if !other_participant && kind != "ended" => return Ok(()),
             "signal" => json!({ "type": "signal", "data": signal.body["data"] }),
+            "renegotiate" => json!({ "type": "renegotiate" }),
             "ended" => json!({ "type": "ended" }),
             _ => return Ok(()),
         };

@@ -301,3 +301,48 @@ async fn expect_any(socket: &mut Socket) -> Value {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_holds_a_few_sockets_at_a_room_and_a_browser_sends_at_a_bounded_rate() {
+    let app = spawn_app().await;
+    let email = format!("student-{}@example.com", uuid::Uuid::new_v4().simple());
+    let student = student_with_credits_as(&app, &email).await;
+    let (_, id) = session_starting_soon(&app, Some(student)).await;
+    let cookie = session_cookie(&app, &email, PASSWORD).await;
+
+    let mut tabs = Vec::new();
+    for _ in 0..4 {
+        let mut tab = open_socket(&app, &cookie, &id, &app.base_url)
+            .await
+            .unwrap();
+        expect(&mut tab, "welcome").await;
+        tabs.push(tab);
+    }
+    assert_eq!(
+        refused_with(open_socket(&app, &cookie, &id, &app.base_url).await),
+        429,
+        "a fifth"
+    );
+    // One closed, there is room for another.
+    tabs.pop().unwrap().close(None).await.unwrap();
+    let mut opened = None;
+    for _ in 0..50 {
+        if let Ok(tab) = open_socket(&app, &cookie, &id, &app.base_url).await {
+            opened = Some(tab);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut tab = opened.expect("a place is given back when a socket closes");
+    expect(&mut tab, "welcome").await;
+
+    // A browser that floods the socket is told, and what is over its allowance is dropped.
+    let flood = json!({ "type": "signal", "data": { "candidate": "x" } }).to_string();
+    for _ in 0..400 {
+        tab.send(Message::Text(flood.clone().into())).await.unwrap();
+    }
+    assert_eq!(
+        expect(&mut tab, "error").await["message"],
+        server::rooms::socket::TOO_MANY_MESSAGES
+    );
+}

@@ -177,16 +177,29 @@ async fn a_sessions_room_is_joined_by_its_two_participants_inside_its_window() {
     assert_eq!(join(&app, &student, &id).await.0, 200);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM session_rooms").await, 1);
 
-    // The built-in room's token names the room and the participant, under the video key.
+    // The built-in room's token names the room and the participant, under a key of its own:
+    // not the secret its webhooks are signed with.
     let key = &app.state.video_webhook_key;
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_issuer(&[&key.api_key]);
+    let token = teaching["token"].as_str().unwrap();
+    assert!(
+        jsonwebtoken::decode::<Value>(
+            token,
+            &jsonwebtoken::DecodingKey::from_secret(key.api_secret.as_bytes()),
+            &validation,
+        )
+        .is_err(),
+        "the webhook's secret signs webhooks only"
+    );
     let claims = jsonwebtoken::decode::<Value>(
-        teaching["token"].as_str().unwrap(),
-        &jsonwebtoken::DecodingKey::from_secret(key.api_secret.as_bytes()),
+        token,
+        &jsonwebtoken::DecodingKey::from_secret(&server::adapters::video::local::join_token_key(
+            &key.api_secret,
+        )),
         &validation,
     )
-    .expect("a token of the video key")
+    .expect("a token of the join key")
     .claims;
     assert_eq!(claims["sub"].as_str(), Some(priya().as_str()));
     assert_eq!(claims["room_id"].as_str(), Some(room_id));

@@ -892,6 +892,7 @@ async fn refund_up_to(
     let facts = domain::ledger::RefundFacts {
         payment_id: payment.id.clone(),
         creator_id: payment.creator_id.clone(),
+        amount: payment.amount_cents,
         refunded_before: payment.refunded_cents,
         refunded_total: total,
         pool_held: store::balance(conn, &pool.key(), &payment.currency).await?,

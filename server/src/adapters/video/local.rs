@@ -1,7 +1,8 @@
 //! The built-in room, used when PlugNmeet is not configured: rooms need no opening, and a join
-//! token is an HS256 JWT of this database's own video key (the same key its room's reports to
-//! `/api/webhooks/plugnmeet` are signed with), naming the room, the participant and whether
-//! they run it, valid for ten minutes. The Student-Teacher's browser records the session and
+//! token is an HS256 JWT naming the room, the participant and whether they run it, valid for ten
+//! minutes, under a key of its own ([`join_token_key`], derived from this database's video key,
+//! so the key its room's reports to `/api/webhooks/plugnmeet` are signed with signs nothing
+//! else). The room itself admits by the session cookie at its page's socket. The Student-Teacher's browser records the session and
 //! uploads it when the room ends; it is kept in the blob store under `incoming/` and reported as
 //! PlugNmeet reports a recording, so the same job copies it to where recordings are kept.
 
@@ -13,6 +14,17 @@ use serde::Serialize;
 use std::sync::Arc;
 
 const TOKEN_VALID_SECS: i64 = 600;
+
+/// The key join tokens are signed with: an HMAC-SHA256 of a fixed label under the video key's
+/// secret, so the webhook's secret is never used for a token a browser holds, and nothing new
+/// has to be kept.
+pub fn join_token_key(video_secret: &str) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(video_secret.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"peerloop built-in room join token");
+    mac.finalize().into_bytes().to_vec()
+}
 
 #[derive(Debug)]
 pub struct LocalRooms {
@@ -67,7 +79,7 @@ impl VideoService for LocalRooms {
         let token = jsonwebtoken::encode(
             &Header::default(),
             &claims,
-            &EncodingKey::from_secret(self.key.api_secret.as_bytes()),
+            &EncodingKey::from_secret(&join_token_key(&self.key.api_secret)),
         )
         .map_err(|error| VideoError::Rejected(format!("could not sign a join token: {error}")))?;
         // The room page itself, until the built-in video room is built.

@@ -13,6 +13,33 @@ const databaseDir = (process.env.PEERLOOP_E2E_DATABASE_DIR ??= path.join(
   `peerloop-e2e-${process.pid}-${Date.now()}`,
 ));
 
+// A second server whose video service (PlugNmeet) is configured at a closed port, with its own
+// database: the room journey's "Video service unavailable" path (room-opening.spec.ts).
+const videoDownPort = port + 1;
+process.env.PEERLOOP_E2E_VIDEO_DOWN_URL ??= `http://127.0.0.1:${videoDownPort}`;
+process.env.PEERLOOP_E2E_VIDEO_DOWN_DATABASE_DIR ??= `${databaseDir}-video-down`;
+
+/** The e2e server at `address`, on a fresh demo database in `directory`. */
+function demoServer(address: string, directory: string, extra: Record<string, string> = {}) {
+  return {
+    command: "bash ../scripts/serve.sh",
+    url: `${address}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe" as const,
+    stderr: "pipe" as const,
+    env: {
+      LEPTOS_SITE_ADDR: address.replace("http://", ""),
+      DATABASE_URL: `sqlite://${directory}/peerloop.db`,
+      PEERLOOP_BLOB_DIR: `${directory}/blobs`,
+      PEERLOOP_PUBLIC_URL: address,
+      PEERLOOP_DEMO_DATA: "true",
+      RUST_LOG: "warn",
+      ...extra,
+    },
+  };
+}
+
 export default defineConfig({
   testDir: "./tests",
   outputDir: "./test-results",
@@ -50,19 +77,14 @@ export default defineConfig({
     { name: "hydrated", use: { javaScriptEnabled: true }, grepInvert: /@no-js-only/ },
     { name: "no-js", use: { javaScriptEnabled: false }, grepInvert: /@js-only/ },
   ],
-  webServer: {
-    command: "bash ../scripts/serve.sh",
-    url: `${baseURL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      DATABASE_URL: `sqlite://${databaseDir}/peerloop.db`,
-      PEERLOOP_PUBLIC_URL: baseURL,
-      PEERLOOP_DEMO_DATA: "true",
-      RUST_LOG: "warn",
-    },
-  },
+  webServer: [
+    demoServer(baseURL, databaseDir),
+    // Port 9 (discard) has no listener on these machines: every call to the video service is
+    // refused, as when PlugNmeet is down.
+    demoServer(process.env.PEERLOOP_E2E_VIDEO_DOWN_URL, process.env.PEERLOOP_E2E_VIDEO_DOWN_DATABASE_DIR, {
+      PLUGNMEET_SERVER_URL: "http://127.0.0.1:9",
+      PLUGNMEET_API_KEY: "e2e_key",
+      PLUGNMEET_API_SECRET: "e2e_secret",
+    }),
+  ],
 });

@@ -16,8 +16,11 @@ main_budget="${PEERLOOP_MAIN_BUNDLE_BUDGET_BYTES:-250000}"
 # about 3 KB (the room module's loader, the S-T ratings on SBOK); the live part itself is the
 # separate room module below. Raised again from 357,500 for SROM's recordings (356,650 → 359,058:
 # the session's field for them, 0.85 KB, and their links, 1.5 KB, as plain links after a video
-# player and a section of their own measured 3.8 KB).
-group_budget="${PEERLOOP_GROUP_BUNDLE_BUDGET_BYTES:-359500}"
+# player and a section of their own measured 3.8 KB). Raised again from 359,500 for the join
+# countdown on SDSH/TDSH rows, the session page and SROM, and SROM's feedback as a modal dialog
+# (learning 359,165 → 363,760, teaching 356,081 → 359,448: the session's seconds-to-open field,
+# the three views' countdown and the dialog; the ticking itself is a few lines of JavaScript).
+group_budget="${PEERLOOP_GROUP_BUNDLE_BUDGET_BYTES:-364000}"
 # The room page's live part (crates/room), fetched by that page only, after it is hydrated.
 room_budget="${PEERLOOP_ROOM_BUNDLE_BUDGET_BYTES:-35000}"
 pkg="$PEERLOOP_ROOT/target/site/pkg"

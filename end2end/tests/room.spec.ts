@@ -5,60 +5,12 @@
 // signed webhook endpoint. Emily ends the session; both get the feedback form, and Alex's stars
 // show on Emily's card when booking. Also: someone else sees the 403 message, and a browser whose
 // camera is blocked is told what to do. Hydrated only: the room is WebRTC.
-import { execFileSync } from "node:child_process";
-import type { Browser, BrowserContext, Page, TestInfo } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { logIn, open, screenshot } from "./support";
+import { bookHourStartingIn, logIn, open, screenshot, signedIn, sql } from "./support";
 
 const STUDENT = { email: "alex.kim@example.com", name: "Alex Kim" };
 const TEACHER = { email: "emily.carter@example.com", name: "Emily Carter" };
-
-/** Runs one statement on the e2e server's SQLite file (see playwright.config.ts). */
-function sql(statement: string): string {
-  const database = `${process.env.PEERLOOP_E2E_DATABASE_DIR}/peerloop.db`;
-  return execFileSync("sqlite3", ["-cmd", ".timeout 10000", database, statement], {
-    encoding: "utf8",
-  }).trim();
-}
-
-async function signedIn(
-  browser: Browser,
-  testInfo: TestInfo,
-  email: string,
-  permissions: string[],
-): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL, permissions });
-  const page = await context.newPage();
-  await logIn(page, testInfo, email);
-  return { context, page };
-}
-
-/** Books Emily's first free hour for Alex through the API, then moves it to start in 5 minutes. */
-async function sessionStartingSoon(student: Page, baseURL: string): Promise<string> {
-  const emily = sql(`SELECT id FROM users WHERE email = '${TEACHER.email}'`);
-  const course = sql("SELECT id FROM courses WHERE title = 'Rust Foundations'");
-  const from = new Date().toISOString();
-  const to = new Date(Date.now() + 14 * 86_400_000).toISOString();
-  const availability = await student.request.get(
-    `/api/sts/${emily}/availability?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
-  );
-  expect(availability.status()).toBe(200);
-  const slots: { start_at: string; duration_minutes: number }[] = (await availability.json()).slots;
-  const hour = slots.find((slot) => slot.duration_minutes === 60);
-  expect(hour, "Emily has a free hour").toBeTruthy();
-  const booked = await student.request.post("/api/sessions", {
-    headers: { origin: baseURL },
-    data: { st_id: emily, course_id: course, start_at: hour!.start_at, duration_minutes: 60 },
-  });
-  expect(booked.status(), await booked.text()).toBe(201);
-  const id: string = (await booked.json()).id;
-  const start = Math.floor(Date.now() / 1000) + 300;
-  sql(
-    `UPDATE bookings SET start_at = ${start}, end_at = ${start + 3600}, blocked_start = ${start},
-       blocked_end = ${start + 3600} WHERE id = '${id}'`,
-  );
-  return id;
-}
 
 /** The video is showing someone's camera: it has a picture, and its frames keep coming. */
 async function expectPlaying(page: Page, testId: string): Promise<void> {
@@ -79,9 +31,8 @@ test("two people hold a session in the built-in room, then rate it and play its 
   page,
 }, testInfo) => {
   test.setTimeout(120_000);
-  const baseURL = testInfo.project.use.baseURL!;
   const student = await signedIn(browser, testInfo, STUDENT.email, ["camera", "microphone"]);
-  const id = await sessionStartingSoon(student.page, baseURL);
+  const id = await bookHourStartingIn(student.page, TEACHER.email, 300);
   const room = `/sessions/${id}/room`;
 
   // Someone else is turned away with the seed's message.
@@ -137,7 +88,8 @@ test("two people hold a session in the built-in room, then rate it and play its 
   await screenshot(teacher.page, testInfo, "room-teacher");
 
   // Emily ends the session once its hour is over (an earlier end only closes the room): both
-  // were there, so it is completed, and both are asked for feedback.
+  // were there, so it is completed, and both are asked for feedback in a modal dialog (the page
+  // behind it is inert).
   const hourAgo = Math.floor(Date.now() / 1000) - 3660;
   sql(
     `UPDATE bookings SET start_at = ${hourAgo}, end_at = ${hourAgo + 3600},
@@ -145,10 +97,16 @@ test("two people hold a session in the built-in room, then rate it and play its 
   );
   await teacher.page.getByTestId("end").click();
   for (const who of [student.page, teacher.page]) {
-    await expect(who.getByTestId("feedback")).toBeVisible({ timeout: 20_000 });
+    const dialog = who.getByTestId("feedback-dialog");
+    await expect(dialog).toBeVisible({ timeout: 20_000 });
+    await expect.poll(() => dialog.evaluate((element) => element.matches(":modal"))).toBe(true);
+    await expect(who.getByRole("dialog", { name: "Your feedback" })).toBeVisible();
   }
   expect(sql(`SELECT status FROM bookings WHERE id = '${id}'`)).toBe("completed");
   await screenshot(student.page, testInfo, "room-feedback");
+  await student.page.setViewportSize({ width: 375, height: 740 });
+  await screenshot(student.page, testInfo, "room-feedback-phone");
+  await student.page.setViewportSize({ width: 1280, height: 720 });
   await student.page.getByLabel("5 stars").check();
   await student.page.getByLabel("Anything to add? (optional)").fill("Clear and patient.");
   await student.page.getByTestId("feedback-submit").click();

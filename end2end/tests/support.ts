@@ -1,4 +1,5 @@
-import { expect, type Page, type TestInfo } from "@playwright/test";
+import { expect, type Browser, type BrowserContext, type Page, type TestInfo } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { checkA11y } from "./a11y";
 
@@ -46,4 +47,67 @@ export async function logIn(
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Your learning" })).toBeVisible();
+}
+
+/** Runs one statement on an e2e server's SQLite file (see playwright.config.ts): the main server's
+ * unless another server's database directory is given. */
+export function sql(statement: string, databaseDir = process.env.PEERLOOP_E2E_DATABASE_DIR): string {
+  return execFileSync("sqlite3", ["-cmd", ".timeout 10000", `${databaseDir}/peerloop.db`, statement], {
+    encoding: "utf8",
+  }).trim();
+}
+
+/** A browser context of its own, at `baseURL` (the main server's by default), granted
+ * `permissions` (e.g. the camera), with `email` logged in. */
+export async function signedIn(
+  browser: Browser,
+  testInfo: TestInfo,
+  email: string,
+  permissions: string[],
+  baseURL = testInfo.project.use.baseURL,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, permissions });
+  const page = await context.newPage();
+  await logIn(page, testInfo, email);
+  return { context, page };
+}
+
+/**
+ * Books the Student-Teacher `teacherEmail`'s last free hour in the coming fortnight of Rust Foundations for the student
+ * signed in on `student` through the API, then moves it to start `seconds` from now. Returns the
+ * session's id. `databaseDir` is that of the server `student` talks to.
+ */
+export async function bookHourStartingIn(
+  student: Page,
+  teacherEmail: string,
+  seconds: number,
+  databaseDir = process.env.PEERLOOP_E2E_DATABASE_DIR,
+): Promise<string> {
+  const teacher = sql(`SELECT id FROM users WHERE email = '${teacherEmail}'`, databaseDir);
+  const course = sql("SELECT id FROM courses WHERE title = 'Rust Foundations'", databaseDir);
+  const from = new Date().toISOString();
+  const to = new Date(Date.now() + 14 * 86_400_000).toISOString();
+  const availability = await student.request.get(
+    `/api/sts/${teacher}/availability?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+  );
+  expect(availability.status()).toBe(200);
+  const slots: { start_at: string; duration_minutes: number }[] = (await availability.json()).slots;
+  // The last free hour of the fortnight: the journeys that book through SBOK take a first one,
+  // so the two never reach for the same slot at once.
+  const hour = slots.filter((slot) => slot.duration_minutes === 60).at(-1);
+  expect(hour, `${teacherEmail} has a free hour`).toBeTruthy();
+  const origin = new URL(student.url()).origin;
+  const booked = await student.request.post("/api/sessions", {
+    headers: { origin },
+    data: { st_id: teacher, course_id: course, start_at: hour!.start_at, duration_minutes: 60 },
+  });
+  expect(booked.status(), await booked.text()).toBe(201);
+  const id: string = (await booked.json()).id;
+  const start = Math.floor(Date.now() / 1000) + seconds;
+  sql(
+    `UPDATE bookings SET start_at = ${start}, end_at = ${start + 3600}, blocked_start = ${start},
+       blocked_end = ${start + 3600} WHERE id = '${id}'`,
+    databaseDir,
+  );
+  return id;
 }

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 
+pub mod countdown;
 pub mod course_card;
 pub mod form;
 pub mod layout;

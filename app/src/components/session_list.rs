@@ -2,6 +2,7 @@
 //! "Schedule when ready" cards of deferred credits.
 
 use crate::api::sessions::{SessionDetail, SessionLists, my_sessions};
+use crate::components::countdown::join_countdown;
 use crate::components::sign_in::signed_in_page;
 use domain::booking::BookingStatus;
 use leptos::prelude::*;
@@ -96,6 +97,18 @@ fn SessionRow(session: SessionDetail) -> impl IntoView {
                 </A>
                 <p>{format!("{} with {}", session.course_title, session.with_name)}</p>
                 <p class="muted">{format!("Their time: {}", session.when_other)}</p>
+                {session
+                    .join_opens
+                    .clone()
+                    .zip(session.join_opens_in)
+                    .map(|(opens, seconds)| {
+                        view! {
+                            <p class="muted" data-testid="room-opens">
+                                {format!("Room opens {opens} ")}
+                                {join_countdown(seconds, format!("{href}/room"))}
+                            </p>
+                        }
+                    })}
             </div>
             <div class="session-actions">
                 <span class="badge">{session.session.status.label()}</span>

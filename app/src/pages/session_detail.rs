@@ -2,6 +2,7 @@
 //! participants cancel or reschedule it.
 
 use crate::api::sessions::{CancelSession, SessionDetail, get_session_detail};
+use crate::components::countdown::join_countdown;
 use crate::components::form::{FormAlert, FormFeedback};
 use crate::components::session::CsrfField;
 use crate::components::sign_in::signed_in_page;
@@ -196,7 +197,16 @@ fn SessionView(
                                 "Session room"
                             }}
                         </a>
-                        {detail.join_opens.clone().map(|opens| format!(" The room opens at {opens}."))}
+                        {detail
+                            .join_opens
+                            .clone()
+                            .zip(detail.join_opens_in)
+                            .map(|(opens, seconds)| {
+                                view! {
+                                    {format!(" The room opens at {opens}. ")}
+                                    {join_countdown(seconds, format!("{here}/room"))}
+                                }
+                            })}
                     </p>
                 }
             })}

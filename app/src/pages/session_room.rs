@@ -8,6 +8,7 @@
 use crate::api::sessions::{
     SessionDetail, UNABLE_TO_CONNECT, VIDEO_UNAVAILABLE, get_session_detail,
 };
+use crate::components::countdown::{join_countdown, make_modal};
 use crate::components::session::CsrfField;
 use crate::components::sign_in::signed_in_page;
 use domain::attendance::FeedbackError;
@@ -176,6 +177,9 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
             "no-recording",
         ));
     }
+    let countdown = detail
+        .join_opens_in
+        .map(|seconds| view! { <p>{join_countdown(seconds, format!("{page}/room"))}</p> });
     let notes = notes
         .into_iter()
         .map(|(class, text, testid)| {
@@ -207,10 +211,17 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
             </form>
         }
     });
+    // A dialog over the page once hydrated (modal: the page behind is inert until it is sent
+    // or put off); without JavaScript an open dialog in the page's flow. "Later" closes it
+    // without a script either way (`formmethod="dialog"`).
     let feedback_form = detail.feedback_due.then(|| {
+        let dialog = NodeRef::<leptos::html::Dialog>::new();
+        make_modal(dialog);
         view! {
-            <form method="post" action=format!("{page}/room/feedback") class="card stack" data-testid="feedback">
+            <dialog open node_ref=dialog class="feedback-dialog" aria-labelledby="feedback-title" data-testid="feedback-dialog">
+            <form method="post" action=format!("{page}/room/feedback") class="stack" data-testid="feedback">
                 <CsrfField />
+                <h2 id="feedback-title">"Your feedback"</h2>
                 <fieldset class="stars">
                     <legend>{format!("How was your session with {}?", detail.with_name)}</legend>
                     {(1..=5)
@@ -226,10 +237,16 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
                 </fieldset>
                 <label for="feedback-comment">"Anything to add? (optional)"</label>
                 <textarea id="feedback-comment" name="comment" rows="3" maxlength="2000"></textarea>
-                <button type="submit" class="button button-primary" data-testid="feedback-submit">
-                    "Send feedback"
-                </button>
+                <div class="actions">
+                    <button type="submit" class="button button-primary" data-testid="feedback-submit">
+                        "Send feedback"
+                    </button>
+                    <button type="submit" formmethod="dialog" formnovalidate class="button" data-testid="feedback-later">
+                        "Later"
+                    </button>
+                </div>
             </form>
+            </dialog>
         }
     });
     // Each recording is a link its browser plays in its own player (valid for 15 minutes: R2's
@@ -249,6 +266,7 @@ fn RoomView(detail: SessionDetail) -> impl IntoView {
             <dd>{detail.with_name.clone()}</dd>
         </dl>
         {notes}
+        {countdown}
         {live}
         {join_form}
         {feedback_form}

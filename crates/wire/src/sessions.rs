@@ -170,6 +170,9 @@ pub struct SessionDetail {
     /// When its room opens for joining, in the viewer's zone (e.g. "Tue 1 Dec, 09:45"), while
     /// that is still to come.
     pub join_opens: Option<String>,
+    /// Seconds from the server's answer until its room opens, while that is still to come: the
+    /// countdown a hydrated page shows (relative, so the viewer's clock does not matter).
+    pub join_opens_in: Option<i64>,
     /// Completed, and the viewer has not given their feedback yet.
     pub feedback_due: bool,
     /// Its recordings on its room page once it is completed (empty elsewhere): each a link to

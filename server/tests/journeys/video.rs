@@ -837,6 +837,29 @@ async fn the_room_page_joins_and_takes_feedback_without_javascript() {
     let page = crate::payments::page_as(&app, &student, &room).await;
     assert!(page.contains("The room opens at"), "{page}");
     assert!(!page.contains("data-testid=\"pre-join\""));
+    // A hydrated page counts down to it: the place holds the seconds left when it was sent
+    // (the room opens 15 minutes before the start: 1 h 45 min from now), and the room to go to.
+    let countdown = page
+        .split("data-testid=\"join-countdown\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or_else(|| panic!("the room page counts down: {page}"));
+    let seconds: i64 = countdown
+        .split("data-seconds=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("the countdown says how long: {countdown}"));
+    assert!((6_280..=6_300).contains(&seconds), "{seconds} s");
+    assert!(
+        countdown.contains(&format!("data-room=\"{room}\"")),
+        "{countdown}"
+    );
+    let dashboard = crate::payments::page_as(&app, &student, "/dashboard").await;
+    assert!(
+        dashboard.contains("data-testid=\"join-countdown\""),
+        "SDSH counts down too"
+    );
 
     // Completed: a feedback form, which asks again for the stars, then thanks.
     move_to_start_in(&app, &id, 300).await;

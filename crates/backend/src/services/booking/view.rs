@@ -81,6 +81,10 @@ pub(super) fn detail(
             }
             _ => None,
         },
+        join_opens_in: match window {
+            domain::attendance::JoinWindow::OpensAt(opens) if to_be_held => Some(opens - now),
+            _ => None,
+        },
         feedback_due: false,
         recordings: Vec::new(),
     })

@@ -523,3 +523,71 @@ async fn a_student_disputes_on_the_session_page_and_an_admin_decides_without_jav
     let html = page_as(&app, &admin, "/payments").await;
     assert!(!html.contains("Nobody came to the call."));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_payment_for_a_booked_session_is_refunded_not_the_one_that_booked_it() {
+    let app = spawn_app().await;
+    let start_at = free_hours_with_priya(&app).await[0].clone();
+    let (student, id, started) = held_and_opened(&app, "paid.twice@example.com", &start_at).await;
+    pay(
+        &app,
+        &student,
+        started["url"].as_str().unwrap(),
+        "4242424242424242",
+    )
+    .await;
+    eventually(
+        &app,
+        &format!("SELECT COUNT(*) FROM bookings WHERE id = '{id}' AND status = 'scheduled'"),
+        1,
+    )
+    .await;
+    let booked_by: String = sqlx::query_scalar("SELECT id FROM payments WHERE booking_id = $1")
+        .bind(&id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+
+    // A second Checkout Session for the same hold (one opened before PeerLoop kept it to one)
+    // is paid too.
+    let second = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO checkouts (id, purpose, user_id, course_id, booking_id, amount_cents, currency,
+                                status, stripe_session_id, url, expires_at, created_at, updated_at)
+         SELECT $1, 'session', user_id, course_id, booking_id, amount_cents, currency, 'open',
+                'cs_second_for_hold', 'https://checkout.stripe.com/c/pay/cs_second_for_hold',
+                expires_at, created_at, updated_at
+           FROM checkouts WHERE booking_id = $2",
+    )
+    .bind(&second)
+    .bind(&id)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    let event = crate::payments::completed_event(
+        "evt_second_for_hold",
+        "cs_second_for_hold",
+        &second,
+        SESSION_PRICE,
+    );
+    let secret = crate::payments::local_secret(&app);
+    assert_eq!(
+        crate::payments::post_signed(&app, &event, &secret).await.0,
+        200
+    );
+
+    // That payment goes back; the one that booked the session stays, and so does the session.
+    let late: String = sqlx::query_scalar("SELECT id FROM payments WHERE checkout_id = $1")
+        .bind(&second)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let refunds = |payment: &str| {
+        format!(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'payment_refund' AND payload LIKE '%{payment}%'"
+        )
+    };
+    assert_eq!(count(&app, &refunds(&late)).await, 1);
+    assert_eq!(count(&app, &refunds(&booked_by)).await, 0);
+    assert_eq!(status_of(&app, &id).await, "scheduled");
+}

@@ -709,12 +709,17 @@ async fn confirm_held_session(
         tracing::info!(booking_id, "held session paid and booked");
         return Ok(());
     }
-    // The slot went (the hold ran out, or the student cancelled) before the money came.
-    queue_session_refund(conn, booking_id, now).await?;
+    // The slot went (the hold ran out, the student cancelled, or another payment booked it)
+    // before this money came: this payment goes back, never the one that booked it.
     let payment_id: String = sqlx::query_scalar("SELECT id FROM payments WHERE checkout_id = $1")
         .bind(&checkout.id)
         .fetch_one(&mut *conn)
         .await?;
+    let refund = RefundJob::Payment {
+        payment_id: payment_id.clone(),
+    };
+    let payload = serde_json::to_value(&refund).map_err(|_| AppError::Internal)?;
+    outbox::enqueue(conn, REFUND_JOB_KIND, &payload, now, now).await?;
     let job = PaymentEmailJob::LateSessionPaymentRefunded { payment_id };
     let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
     outbox::enqueue(conn, PAYMENT_EMAIL_KIND, &payload, now, now).await?;

@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use crate::payments::{balance, eventually, ledger_is_sound, paid_enrollment};
-use crate::video::{deliver, event, join, session_starting_soon, student_id_of};
+use crate::video::{credits_of, deliver, event, join, session_starting_soon, student_id_of};
 use backend::services::booking::{TEACHER_NOT_SEEN, settle_unfinished_rooms};
 use serde_json::json;
 
@@ -14,17 +14,6 @@ async fn start_of(app: &TestApp, id: &str) -> i64 {
         .fetch_one(app.db.pool())
         .await
         .unwrap()
-}
-
-async fn credits_of(app: &TestApp, id: &str) -> i64 {
-    sqlx::query_scalar(
-        "SELECT e.session_credits FROM enrollments e JOIN bookings b ON b.enrollment_id = e.id
-          WHERE b.id = $1",
-    )
-    .bind(id)
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap()
 }
 
 /// A session with Priya starting in five minutes whose room she has opened.

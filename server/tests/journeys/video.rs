@@ -336,7 +336,7 @@ async fn hold_room(app: &TestApp, id: &str, reports: &[(&str, &str, i64)]) -> St
     decided
 }
 
-async fn credits_of(app: &TestApp, id: &str) -> i64 {
+pub(crate) async fn credits_of(app: &TestApp, id: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT e.session_credits FROM enrollments e JOIN bookings b ON b.enrollment_id = e.id
           WHERE b.id = $1",

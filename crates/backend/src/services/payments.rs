@@ -52,6 +52,13 @@ pub enum RefundJob {
     },
 }
 
+/// Queues a refund job in the caller's transaction.
+async fn queue_refund(conn: &mut AnyConnection, job: &RefundJob, now: i64) -> Result<(), AppError> {
+    let payload = serde_json::to_value(job).map_err(|_| AppError::Internal)?;
+    outbox::enqueue(conn, REFUND_JOB_KIND, &payload, now, now).await?;
+    Ok(())
+}
+
 /// Queues, in the caller's transaction, the refund in full of the payment that paid for this
 /// one session (pay per session). Returns false when no such payment stands.
 pub async fn queue_session_refund(
@@ -65,8 +72,7 @@ pub async fn queue_session_refund(
     let job = RefundJob::Payment {
         payment_id: payment.id,
     };
-    let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
-    outbox::enqueue(conn, REFUND_JOB_KIND, &payload, now, now).await?;
+    queue_refund(conn, &job, now).await?;
     Ok(true)
 }
 
@@ -718,8 +724,7 @@ async fn confirm_held_session(
     let refund = RefundJob::Payment {
         payment_id: payment_id.clone(),
     };
-    let payload = serde_json::to_value(&refund).map_err(|_| AppError::Internal)?;
-    outbox::enqueue(conn, REFUND_JOB_KIND, &payload, now, now).await?;
+    queue_refund(conn, &refund, now).await?;
     let job = PaymentEmailJob::LateSessionPaymentRefunded { payment_id };
     let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
     outbox::enqueue(conn, PAYMENT_EMAIL_KIND, &payload, now, now).await?;
@@ -768,8 +773,7 @@ async fn enroll(
                 payment_intent_id: payment_intent_id.clone(),
                 amount_cents: completed.amount_total,
             };
-            let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
-            outbox::enqueue(conn, REFUND_JOB_KIND, &payload, now, now).await?;
+            queue_refund(conn, &job, now).await?;
         }
         return Ok(());
     }
@@ -822,9 +826,7 @@ async fn refund_late_payment(
         payment_intent_id: payment_intent_id.clone(),
         amount_cents: completed.amount_total,
     };
-    let payload = serde_json::to_value(&job).map_err(|_| AppError::Internal)?;
-    outbox::enqueue(conn, REFUND_JOB_KIND, &payload, now, now).await?;
-    Ok(())
+    queue_refund(conn, &job, now).await
 }
 
 /// What a held session becomes on `event` (domain::booking's state machine).
